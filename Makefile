@@ -1,0 +1,41 @@
+# Two commands matter on a fresh machine: `make demo` and `make test`. Both install into .venv first
+# (a no-op when pyproject.toml and requirements.lock have not changed since the last install).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install test demo lock clean bench workspace
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install -q "uv==$(UV_VERSION)"
+	$(UV) pip install -q --python $(PY) -r requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: install
+	$(PY) scripts/demo.py
+
+bench: install
+	for b in bench/bench_*.py; do $(PY) "$$b" || exit 1; done
+
+# Serve the local workspace in the foreground (data kept in .local/workspace).
+workspace: install
+	$(VENV)/bin/local-workspace serve --data-dir .local/workspace
+
+# Re-resolve the pinned dependency set after editing pyproject.toml.
+lock: install
+	$(UV) pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+# Wipe the local workspace state (registry, runs, artifacts, warehouse) and the demo's Airflow home.
+clean:
+	rm -rf .local

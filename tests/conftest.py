@@ -1,0 +1,49 @@
+"""Shared fixtures: one real local workspace (a `local-workspace serve` subprocess) for the test session."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory):
+    """A started local workspace on a free loopback port, with its own data dir and token.
+
+    Yields a `local_workspace.launcher.RunningWorkspace` (url, host, port, token, data_dir, ...).
+    Tests share it: use unique model names per test.
+    """
+    from local_workspace.launcher import start_workspace
+
+    data_dir = tmp_path_factory.mktemp("workspace")
+    ws = start_workspace(data_dir=data_dir, workspace_dir=REPO_ROOT)
+    try:
+        yield ws
+    finally:
+        ws.stop()
+
+
+@pytest.fixture()
+def databricks_env(workspace, monkeypatch):
+    """Point databricks-sdk, MLflow (`databricks` URIs) and Airflow's `databricks_default` at the workspace."""
+    for key, value in workspace.client_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AIRFLOW_CONN_DATABRICKS_DEFAULT", workspace.airflow_connection_json())
+    return workspace
+
+
+def unique_name(prefix: str) -> str:
+    """A model name no other test uses (the workspace is shared by the whole session)."""
+    return f"{prefix} {os.getpid()}-{os.urandom(3).hex()}"
+
+
+@pytest.fixture()
+def model_name(request):
+    return unique_name(request.node.name[:40])
+
+
