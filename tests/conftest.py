@@ -6,9 +6,15 @@ import json
 import os
 from pathlib import Path
 
+import tempfile
+
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Airflow reads its home at import time: give the test session its own, never the user's ~/airflow.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 
 @pytest.fixture(scope="session")
