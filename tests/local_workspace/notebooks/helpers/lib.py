@@ -1,0 +1,7 @@
+# Databricks notebook source
+dbutils.widgets.text("suffix", "?")
+SUFFIX = dbutils.widgets.get("suffix")
+
+
+def shout(text):
+    return text.upper() + SUFFIX
