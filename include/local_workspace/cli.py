@@ -1,0 +1,138 @@
+"""`local-workspace serve`: run the Databricks-compatible local workspace in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from local_workspace.config import DEFAULT_DATA_DIR, DEFAULT_PORT
+
+TOKEN_ENV = "LOCAL_WORKSPACE_TOKEN"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="local-workspace", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve MLflow + Databricks registry + Jobs API on one base URL")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--token", default=None,
+                       help=f"API token (default: ${TOKEN_ENV}; if neither is set, one is generated and printed)")
+    serve.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="state: databases, artifacts, run logs")
+    serve.add_argument("--workspace-dir", default=None,
+                       help="where workspace notebook paths resolve (default: current directory)")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument("--max-concurrent-runs", type=int, default=2, help="job runs executing at once")
+    serve.add_argument("--users-file", default=None, help='JSON {"<token>": "<user name>"} for extra users')
+    serve.add_argument("--user", default=None, help="user name of --token (default: local-user@example.com)")
+    serve.add_argument("--log-level", default="info")
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if not 0 < args.port < 65536:
+        raise SystemExit(f"--port must be between 1 and 65535, got {args.port}")
+    if args.workers < 1 or args.max_concurrent_runs < 1:
+        raise SystemExit("--workers and --max-concurrent-runs must be at least 1")
+    if args.users_file:
+        try:
+            users = json.loads(Path(args.users_file).read_text())
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"--users-file {args.users_file}: cannot read a JSON object: {exc}") from exc
+        if not isinstance(users, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in users.items()):
+            raise SystemExit('--users-file must hold a JSON object {"<token>": "<user name>", ...}')
+
+
+def export_environment(args: argparse.Namespace, token: str) -> str:
+    """Set the LOCAL_WORKSPACE_* variables `WorkspaceConfig.from_env` reads in every worker; return the URL."""
+    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    url = f"http://{url_host}:{args.port}"
+    os.environ["LOCAL_WORKSPACE_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    os.environ["LOCAL_WORKSPACE_URL"] = url
+    os.environ[TOKEN_ENV] = token
+    os.environ["LOCAL_WORKSPACE_WORKSPACE_DIR"] = str(Path(args.workspace_dir or os.getcwd()).resolve())
+    os.environ["LOCAL_WORKSPACE_MAX_CONCURRENT_RUNS"] = str(args.max_concurrent_runs)
+    if args.users_file:
+        os.environ["LOCAL_WORKSPACE_USERS_FILE"] = str(Path(args.users_file).resolve())
+    if args.user:
+        os.environ["LOCAL_WORKSPACE_USER"] = args.user
+    return url
+
+
+def _announce_when_ready(url: str, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                if resp.status == 200:
+                    print(f"Local workspace ready at {url}", flush=True)
+                    return
+        except OSError:
+            pass
+        stop.wait(0.2)
+
+
+def _start_dispatcher(config):
+    try:
+        from local_workspace.jobs.dispatcher import Dispatcher
+    except ImportError as exc:
+        print(f"warning: job runs will not execute: local_workspace.jobs.dispatcher unavailable ({exc})",
+              file=sys.stderr, flush=True)
+        return None
+    dispatcher = Dispatcher(config)
+    dispatcher.start()
+    return dispatcher
+
+
+def serve(args: argparse.Namespace) -> int:
+    _validate(args)
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        # Printed once, to stdout only: the user needs it to call the API or sign in to the UI.
+        print(f"Generated token (pass --token or set {TOKEN_ENV} to keep it): {token}", flush=True)
+    url = export_environment(args, token)
+
+    import uvicorn
+
+    from local_workspace.app import configure_mlflow_server_env, init_state
+    from local_workspace.config import WorkspaceConfig
+
+    config = WorkspaceConfig.from_env()
+    configure_mlflow_server_env(config)
+    # Create/migrate both databases once, here, before several workers race to do it.
+    from mlflow.server.handlers import initialize_backend_stores
+
+    from local_workspace.artifact_store import ARTIFACT_ROOT_URI
+
+    initialize_backend_stores(config.mlflow_db_uri, config.mlflow_db_uri, ARTIFACT_ROOT_URI)
+    init_state(config)
+
+    dispatcher = _start_dispatcher(config)
+    stop = threading.Event()
+    threading.Thread(target=_announce_when_ready, args=(url, stop), daemon=True).start()
+    try:
+        uvicorn.run("local_workspace.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=10)
+    finally:
+        stop.set()
+        if dispatcher is not None:
+            dispatcher.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Databricks-only Workspace Model Registry endpoints: transition requests, comments, Databricks views."""
