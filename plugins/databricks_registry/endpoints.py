@@ -1,0 +1,29 @@
+"""Workspace Model Registry endpoints as `(method, path)`; paths are relative to `{host}/api/`.
+
+GET and DELETE send their parameters as a query string, POST and PATCH as a JSON body (Databricks REST convention).
+"""
+
+from __future__ import annotations
+
+CREATE_TRANSITION_REQUEST = ("POST", "2.0/mlflow/transition-requests/create")
+LIST_TRANSITION_REQUESTS = ("GET", "2.0/mlflow/transition-requests/list")
+APPROVE_TRANSITION_REQUEST = ("POST", "2.0/mlflow/transition-requests/approve")
+REJECT_TRANSITION_REQUEST = ("POST", "2.0/mlflow/transition-requests/reject")
+DELETE_TRANSITION_REQUEST = ("DELETE", "2.0/mlflow/transition-requests/delete")
+
+CREATE_COMMENT = ("POST", "2.0/mlflow/comments/create")
+UPDATE_COMMENT = ("PATCH", "2.0/mlflow/comments/update")
+DELETE_COMMENT = ("DELETE", "2.0/mlflow/comments/delete")
+
+GET_MODEL_VERSION = ("GET", "2.0/mlflow/model-versions/get")
+SEARCH_MODEL_VERSIONS = ("GET", "2.0/mlflow/model-versions/search")
+CREATE_MODEL_VERSION = ("POST", "2.0/mlflow/model-versions/create")
+SET_MODEL_VERSION_TAG = ("POST", "2.0/mlflow/model-versions/set-tag")
+TRANSITION_STAGE_DATABRICKS = ("POST", "2.0/mlflow/databricks/model-versions/transition-stage")
+
+CREATE_REGISTERED_MODEL = ("POST", "2.0/mlflow/registered-models/create")
+GET_REGISTERED_MODEL_DATABRICKS = ("GET", "2.0/mlflow/databricks/registered-models/get")
+
+# Jobs API 2.2 calls used to read a notebook's exit value.
+GET_RUN = ("GET", "2.2/jobs/runs/get")
+GET_RUN_OUTPUT = ("GET", "2.2/jobs/runs/get-output")
