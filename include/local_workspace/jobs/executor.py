@@ -1,0 +1,272 @@
+"""Execute one submitted run: check out git, then run each task's notebook subprocess in dependency order,
+enforcing timeouts and cancel requests, and record every outcome in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from local_workspace.config import WorkspaceConfig
+from local_workspace.db import session_scope
+from local_workspace.jobs import models
+from local_workspace.jobs.git_checkout import GitCheckoutError, checkout
+from local_workspace.jobs.notebooks import NotebookNotFound, resolve_git_notebook, resolve_workspace_notebook
+from local_workspace.jobs.paths import run_dir, task_dir
+from local_workspace.jobs.submit_spec import parse_git_source
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+CANCEL_CHECK_SECONDS = 0.5
+KILL_GRACE_SECONDS = 3.0
+STOPPED_MESSAGE = "The local workspace stopped while this run was active; the run was not completed."
+# Variables of the server process a notebook must not inherit (other users' tokens, server internals).
+HIDDEN_ENV_PREFIXES = ("DATABRICKS_", "MLFLOW_", "_MLFLOW_", "AIRFLOW_CONN_", "LOCAL_WORKSPACE_")
+KEPT_ENV_PREFIXES = ("LOCAL_WORKSPACE_SECRET_",)
+
+
+def token_for_run(config: WorkspaceConfig, token_sha256: str | None, user: str) -> str | None:
+    """The submitter's token (matched by hash), else any token of the same user."""
+    for token, owner in config.tokens.items():
+        if token_sha256 and hashlib.sha256(token.encode()).hexdigest() == token_sha256:
+            return token
+    return next((token for token, owner in config.tokens.items() if owner == user), None)
+
+
+def notebook_env(config: WorkspaceConfig, token: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(HIDDEN_ENV_PREFIXES) or k.startswith(KEPT_ENV_PREFIXES)}
+    env.update({
+        "DATABRICKS_HOST": config.base_url,
+        "MLFLOW_TRACKING_URI": "databricks",
+        "MLFLOW_REGISTRY_URI": "databricks",
+        "LOCAL_WORKSPACE_WAREHOUSE_DIR": str(config.data_dir / "warehouse"),
+        "PYTHONUNBUFFERED": "1",
+    })
+    if token:
+        env["DATABRICKS_TOKEN"] = token
+    return env
+
+
+def kill_process_group(pid: int) -> None:
+    """SIGTERM the notebook's process group, SIGKILL whatever is left after a grace period."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + KILL_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class RunExecutor:
+    def __init__(self, config: WorkspaceConfig, run_id: int, stopping: threading.Event):
+        self.config = config
+        self.run_id = run_id
+        self.stopping = stopping
+        self.deadline: float | None = None
+
+    def execute(self) -> None:
+        try:
+            self._execute()
+        except Exception as exc:  # noqa: BLE001 - a bug here must still end the run, never leave it RUNNING
+            log.exception("run %s failed inside the local workspace", self.run_id)
+            self._fail_everything("INTERNAL_ERROR", f"Internal error of the local workspace: {exc}", "INTERNAL_ERROR")
+
+    def _execute(self) -> None:
+        with session_scope(self.config.db_path) as session:
+            parent = models.get_run(session, self.run_id)
+            tasks = models.tasks_of(session, self.run_id)
+            spec, user, token_hash = parent.spec, parent.creator_user_name, parent.token_sha256
+            task_specs = [(t.run_id, t.task_key, t.spec, t.timeout_seconds) for t in tasks]
+            if parent.timeout_seconds:
+                self.deadline = time.monotonic() + parent.timeout_seconds
+            run_timeout = parent.timeout_seconds
+        token = token_for_run(self.config, token_hash, user)
+        directory = run_dir(self.config, self.run_id)
+        directory.mkdir(parents=True, exist_ok=True)
+
+        checkout_dir = None
+        if spec.get("git_source") and any(s.get("notebook_task", {}).get("source") == "GIT" for _, _, s, _ in task_specs):
+            checkout_dir = directory / "repo"
+            try:
+                commit = checkout(parse_git_source(spec["git_source"]), checkout_dir)
+            except GitCheckoutError as exc:
+                self._fail_everything("INTERNAL_ERROR", str(exc), "REPOSITORY_CHECKOUT_FAILED", "CLIENT_ERROR")
+                return
+            with session_scope(self.config.db_path) as session:
+                for row in [models.get_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
+                    row.used_commit = commit
+
+        with session_scope(self.config.db_path) as session:
+            parent = models.get_run(session, self.run_id)
+            if parent.is_terminal:
+                return
+            parent.mark_running()
+
+        outcomes: dict[str, str] = {}
+        for task_run_id, key, task_spec, task_timeout in task_specs:
+            outcomes[key] = self._run_task(task_run_id, key, task_spec, task_timeout, outcomes, token, checkout_dir,
+                                           run_timeout)
+        self._finish_parent()
+
+    def _run_task(self, task_run_id: int, key: str, spec: dict, timeout: int, outcomes: dict[str, str],
+                  token: str | None, checkout_dir: Path | None, run_timeout: int) -> str:
+        upstream = [dep["task_key"] for dep in spec.get("depends_on") or []]
+        not_ok = [dep for dep in upstream if outcomes.get(dep) != "SUCCESS"]
+        if self.stopping.is_set():
+            return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR",
+                                     "INTERNAL_ERROR")
+        if self._cancel_requested():
+            return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
+        if self._timed_out():
+            return self._finish_task(task_run_id, "TERMINATED", "TIMEDOUT", f"Run timed out after {run_timeout} seconds.")
+        if not_ok:
+            cancelled = all(outcomes.get(dep) in ("CANCELED", "TIMEDOUT", "UPSTREAM_CANCELED") for dep in not_ok)
+            result = "UPSTREAM_CANCELED" if cancelled else "UPSTREAM_FAILED"
+            return self._finish_task(task_run_id, "SKIPPED", result,
+                                     f"Upstream task(s) {', '.join(not_ok)} did not succeed; this task was skipped.")
+        notebook = spec["notebook_task"]
+        try:
+            if notebook.get("source") == "GIT":
+                path = resolve_git_notebook(checkout_dir, notebook["notebook_path"])
+            else:
+                path = resolve_workspace_notebook(self._workspace_dir(), notebook["notebook_path"])
+        except NotebookNotFound as exc:
+            return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", str(exc), "RESOURCE_NOT_FOUND",
+                                     "CLIENT_ERROR")
+        return self._run_notebook(task_run_id, path, notebook.get("base_parameters") or {}, timeout, token,
+                                  checkout_dir, run_timeout)
+
+    def _run_notebook(self, task_run_id: int, notebook: Path, parameters: dict, timeout: int, token: str | None,
+                      checkout_dir: Path | None, run_timeout: int) -> str:
+        directory = task_dir(self.config, self.run_id, task_run_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "params.json").write_text(json.dumps(parameters))
+        result_file = directory / "result.json"
+        command = [sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
+                   "--params", str(directory / "params.json"), "--result", str(result_file),
+                   "--secrets-file", str(self.config.secrets_file)]
+        if checkout_dir is not None:
+            command += ["--sys-path", str(checkout_dir)]
+        with session_scope(self.config.db_path) as session:
+            task = models.get_run(session, task_run_id)
+            task.mark_running()
+            task.run_dir = str(directory)
+        with open(directory / "stdout.log", "wb") as out, open(directory / "stderr.log", "wb") as err:
+            process = subprocess.Popen(command, cwd=notebook.parent, env=notebook_env(self.config, token),
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+        with session_scope(self.config.db_path) as session:
+            models.get_run(session, task_run_id).pid = process.pid
+
+        reason = self._watch(process, time.monotonic() + timeout if timeout else None)
+        if reason == "CANCELED":
+            return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
+        if reason == "TIMEDOUT":
+            limit = timeout if timeout and (not run_timeout or timeout <= run_timeout) else run_timeout
+            return self._finish_task(task_run_id, "TERMINATED", "TIMEDOUT", f"Run timed out after {limit} seconds.")
+        if reason == "STOPPED":
+            return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR",
+                                     "INTERNAL_ERROR")
+        return self._record_result(task_run_id, result_file, process.returncode, directory)
+
+    def _watch(self, process: subprocess.Popen, task_deadline: float | None) -> str | None:
+        last_cancel_check = 0.0
+        while process.poll() is None:
+            now = time.monotonic()
+            reason = None
+            if self.stopping.is_set():
+                reason = "STOPPED"
+            elif (task_deadline and now >= task_deadline) or self._timed_out():
+                reason = "TIMEDOUT"
+            elif now - last_cancel_check >= CANCEL_CHECK_SECONDS:
+                last_cancel_check = now
+                if self._cancel_requested():
+                    reason = "CANCELED"
+            if reason:
+                kill_process_group(process.pid)
+                process.wait()
+                return reason
+            time.sleep(POLL_SECONDS)
+        return None
+
+    def _record_result(self, task_run_id: int, result_file: Path, returncode: int, directory: Path) -> str:
+        outcome = json.loads(result_file.read_text()) if result_file.is_file() else None
+        with session_scope(self.config.db_path) as session:
+            task = models.get_run(session, task_run_id)
+            if outcome and outcome.get("status") == "SUCCESS":
+                task.result_text = outcome.get("result")
+                task.result_truncated = bool(outcome.get("truncated"))
+                task.finish("TERMINATED", "SUCCESS", "")
+                return "SUCCESS"
+            if outcome:
+                task.error, task.error_trace = outcome.get("error"), outcome.get("error_trace")
+            else:
+                task.error = f"The notebook process exited with code {returncode} without a result."
+                stderr = directory / "stderr.log"
+                task.error_trace = stderr.read_text(errors="replace")[-20000:] if stderr.is_file() else None
+            task.finish("TERMINATED", "FAILED", f"Workload failed, see run output for details: {task.error}")
+            return "FAILED"
+
+    def _finish_task(self, task_run_id: int, life_cycle: str, result: str, message: str,
+                     code: str | None = None, kind: str | None = None) -> str:
+        with session_scope(self.config.db_path) as session:
+            models.get_run(session, task_run_id).finish(life_cycle, result, message, code, kind)
+        return result
+
+    def _finish_parent(self) -> None:
+        with session_scope(self.config.db_path) as session:
+            parent = models.get_run(session, self.run_id)
+            tasks = models.tasks_of(session, self.run_id)
+            results = [t.result_state for t in tasks]
+            if self.stopping.is_set() and any(r != "SUCCESS" for r in results):
+                parent.finish("INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR")
+                return
+            if all(r == "SUCCESS" for r in results):
+                parent.finish("TERMINATED", "SUCCESS", "")
+                return
+            for result in ("CANCELED", "TIMEDOUT"):
+                if result in results:
+                    first = next(t for t in tasks if t.result_state == result)
+                    parent.finish("TERMINATED", result, first.state_message)
+                    return
+            failed = [t for t in tasks if t.result_state == "FAILED"]
+            message = " ".join(f"Task {t.task_key} failed with message: {t.state_message}." for t in failed)
+            if any(t.life_cycle_state == "SKIPPED" for t in tasks):
+                message += " This caused all downstream tasks to get skipped."
+            setup_failure = failed and all(t.life_cycle_state == "INTERNAL_ERROR" for t in failed)
+            code, kind = (failed[0].termination_code, failed[0].termination_type) if setup_failure else (None, None)
+            parent.finish("INTERNAL_ERROR" if setup_failure else "TERMINATED", "FAILED", message.strip(), code, kind)
+
+    def _fail_everything(self, life_cycle: str, message: str, code: str, kind: str = "INTERNAL_ERROR") -> None:
+        with session_scope(self.config.db_path) as session:
+            for row in [models.get_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
+                if row.pid:
+                    kill_process_group(row.pid)
+                row.finish(life_cycle, "FAILED", message, code, kind)
+
+    def _cancel_requested(self) -> bool:
+        with session_scope(self.config.db_path) as session:
+            return bool(models.get_run(session, self.run_id).cancel_requested)
+
+    def _timed_out(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _workspace_dir(self) -> Path:
+        return self.config.workspace_dir or (self.config.data_dir / "workspace")
