@@ -1,0 +1,93 @@
+"""Operators that file things on a model version: a transition request, a comment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from databricks_registry.entities import (
+    TransitionRequestEvent,
+    as_dict,
+    normalize_model_name,
+    normalize_stage,
+    normalize_version,
+)
+from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.links import ModelVersionLink
+from databricks_registry.operators.base import RegistryOperatorMixin
+
+
+class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
+    """Request a stage transition for a model version; XCom the request as a sensor-shaped event dict.
+
+    Retry-safe: if the version already has an open request to `stage` with the same comment (a previous try of this
+    task filed it), that request is returned instead of filing a second one.
+    """
+
+    template_fields: Sequence[str] = ("model_name", "version", "stage", "comment")
+    operator_extra_links = (ModelVersionLink(),)
+
+    def __init__(self, *, model_name: str, version: str | int, stage: str = "Staging", comment: str | None = None,
+                 databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
+                 retry_delay: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.version = version
+        self.stage = stage
+        self.comment = comment
+        self.databricks_conn_id = databricks_conn_id
+        self.retry_limit = retry_limit
+        self.retry_delay = retry_delay
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        name, version = normalize_model_name(self.model_name), normalize_version(self.version)
+        stage = normalize_stage(self.stage)
+        hook = self.hook
+        current = hook.get_model_version(name, version)
+        self.push_model_version_link(context, hook, name, version)
+        for activity in hook.list_transition_requests(name, version):
+            if activity.to_stage == stage and (activity.comment or None) == (self.comment or None):
+                self.log.info("Version %s of %r already has this open request to %s; not filing another.",
+                              version, name, stage)
+                return TransitionRequestEvent.from_activity(name, version, activity, current.current_stage).to_dict()
+        request = hook.create_transition_request(name, version, stage, self.comment)
+        self.log.info("Requested transition of %r version %s from %s to %s.", name, version,
+                      current.current_stage, stage)
+        return TransitionRequestEvent(
+            model_name=name, version=version, to_stage=request.to_stage or stage,
+            from_stage=current.current_stage, requester=request.user_id, comment=request.comment,
+            creation_timestamp=request.creation_timestamp,
+        ).to_dict()
+
+
+class ModelVersionCommentOperator(RegistryOperatorMixin, BaseOperator):
+    """Post a comment on a model version; XCom the created comment (id, comment, creation_timestamp, user_id)."""
+
+    template_fields: Sequence[str] = ("model_name", "version", "comment")
+    template_fields_renderers = {"comment": "md"}
+    operator_extra_links = (ModelVersionLink(),)
+
+    def __init__(self, *, model_name: str, version: str | int, comment: str,
+                 databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
+                 retry_delay: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.version = version
+        self.comment = comment
+        self.databricks_conn_id = databricks_conn_id
+        self.retry_limit = retry_limit
+        self.retry_delay = retry_delay
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        name, version = normalize_model_name(self.model_name), normalize_version(self.version)
+        if not isinstance(self.comment, str) or not self.comment.strip():
+            raise ValueError("comment must be a non-empty string")
+        hook = self.hook
+        created = hook.create_comment(name, version, self.comment)
+        self.push_model_version_link(context, hook, name, version)
+        self.log.info("Commented on %r version %s (comment id %s).", name, version, created.id)
+        result = as_dict(created)
+        result["available_actions"] = list(created.available_actions)
+        return result

@@ -1,0 +1,146 @@
+"""`TransitionRequestSensor`: wait for open transition requests of a model to a stage; XCom them as events."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.common.compat.sdk import AirflowException, conf
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+
+from databricks_registry.entities import normalize_model_name, normalize_stage
+from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.links import MODEL_VERSION_URL_KEY, ModelVersionLink, model_version_url
+from databricks_registry.triggers import TransitionRequestTrigger
+from databricks_registry.watch import (
+    DEFAULT_LOOKBACK_VERSIONS,
+    DEFAULT_RECHECK_SECONDS,
+    VersionWatch,
+    detect,
+)
+
+
+def parse_versions(value: Any) -> tuple[str, ...]:
+    """Accept None, one version, a list, a JSON list or a comma-separated string (templates render to strings)."""
+    if value is None or value == "" or value == []:
+        return ()
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            value = json.loads(text)
+        else:
+            value = [part for part in text.split(",") if part.strip()]
+    if isinstance(value, (str, int)):
+        value = [value]
+    return tuple(str(v).strip() for v in value)
+
+
+class TransitionRequestSensor(BaseSensorOperator):
+    """Succeed when `model_name` has open transition requests to `to_stage`; return them (XCom) as event dicts.
+
+    Events are webhook-shaped (`event`, `model_name`, `version`, `to_stage`, `from_stage`, `requester`, `comment`,
+    `creation_timestamp`, `event_timestamp`, `text`), deduplicated and ordered by creation time, then version.
+
+    Works in `mode="poke"`, `mode="reschedule"` and `deferrable=True` (waits in the triggerer). Each poke costs
+    one call plus one per candidate version, not one per registered version — see `databricks_registry.watch`.
+    In reschedule mode every poke is a fresh task try, so every poke looks back `lookback_versions` versions.
+
+    :param model_name: registered model (templated).
+    :param to_stage: target stage of the requests to wait for (templated): Staging, Production, Archived, None.
+    :param versions: versions always checked, whatever their age (templated; list, "3,4" or "[3, 4]").
+    :param lookback_versions: how many of the newest versions the first poke checks.
+    :param recheck_seconds: how long a version registered while watching keeps being checked.
+    """
+
+    template_fields: Sequence[str] = ("model_name", "to_stage", "versions")
+    operator_extra_links = (ModelVersionLink(),)
+    ui_color = "#e8f4fd"
+
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        to_stage: str = "Staging",
+        databricks_conn_id: str = ModelRegistryHook.default_conn_name,
+        versions: Any = None,
+        lookback_versions: int = DEFAULT_LOOKBACK_VERSIONS,
+        recheck_seconds: float = DEFAULT_RECHECK_SECONDS,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        max_consecutive_errors: int = 3,
+        retry_limit: int = 3,
+        retry_delay: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.to_stage = to_stage
+        self.databricks_conn_id = databricks_conn_id
+        self.versions = versions
+        self.lookback_versions = lookback_versions
+        self.recheck_seconds = recheck_seconds
+        self.deferrable = deferrable
+        self.max_consecutive_errors = max_consecutive_errors
+        self.retry_limit = retry_limit
+        self.retry_delay = retry_delay
+        # Built on the first poke (after templating); kept across pokes in poke mode.
+        self._watch: VersionWatch | None = None
+        VersionWatch(lookback_versions=lookback_versions, recheck_seconds=recheck_seconds)  # validate early
+
+    @property
+    def hook(self) -> ModelRegistryHook:
+        return ModelRegistryHook(self.databricks_conn_id, retry_limit=self.retry_limit,
+                                 retry_delay=self.retry_delay, caller=type(self).__name__)
+
+    def _ensure_watch(self) -> VersionWatch:
+        if self._watch is None:
+            self.model_name = normalize_model_name(self.model_name)
+            self.to_stage = normalize_stage(self.to_stage)
+            self._watch = VersionWatch(lookback_versions=self.lookback_versions,
+                                       recheck_seconds=self.recheck_seconds,
+                                       versions=parse_versions(self.versions))
+        return self._watch
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        watch = self._ensure_watch()
+        result = detect(self.hook, self.model_name, self.to_stage, watch, time.time())
+        self.log.info("Checked versions %s of %r for requests to %s: %d found", result.listed_versions,
+                      self.model_name, self.to_stage, len(result.events))
+        if not result.model_exists:
+            self.log.warning("Registered model %r does not exist (yet).", self.model_name)
+        if result.events:
+            self._push_link(context, result.events[0].version)
+            return PokeReturnValue(is_done=True, xcom_value=[e.to_dict() for e in result.events])
+        return PokeReturnValue(is_done=False)
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if first.is_done:
+            return first.xcom_value
+        self.defer(
+            trigger=TransitionRequestTrigger(
+                model_name=self.model_name, to_stage=self.to_stage, databricks_conn_id=self.databricks_conn_id,
+                poke_interval=self.poke_interval, watch=self._ensure_watch().to_dict(),
+                max_consecutive_errors=self.max_consecutive_errors, retry_limit=self.retry_limit,
+                retry_delay=self.retry_delay,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
+        )
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        if not event or event.get("status") != "success":
+            message = (event or {}).get("message", "the trigger ended without an event")
+            raise AirflowException(message)
+        self.log.info("%d open request(s) to %s for %r", len(event["events"]), self.to_stage, self.model_name)
+        if event["events"]:
+            self._push_link(context, event["events"][0]["version"])
+        return event["events"]
+
+    def _push_link(self, context: Any, version: str) -> None:
+        url = model_version_url(self.hook.workspace_url(), self.model_name, version)
+        context["ti"].xcom_push(key=MODEL_VERSION_URL_KEY, value=url)

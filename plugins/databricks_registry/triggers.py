@@ -1,0 +1,107 @@
+"""`TransitionRequestTrigger`: waits in the triggerer until a model has open transition requests to a stage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from databricks_registry.entities import normalize_model_name, normalize_stage
+from databricks_registry.errors import RegistryError, RegistryUnavailable
+from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.watch import VersionWatch, a_detect
+
+
+class TransitionRequestTrigger(BaseTrigger):
+    """Poll the registry every `poke_interval` seconds; fire once with every pending request found.
+
+    Event payloads: `{"status": "success", "events": [event dict, ...]}` or
+    `{"status": "error", "error_type": ..., "message": ...}` — after `max_consecutive_errors` transient failures
+    in a row (each call already retried by the hook), or at once for errors retrying cannot fix (auth, permission).
+
+    :param watch: `VersionWatch.to_dict()` state, so a sensor that already looked back continues from its watermark.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        to_stage: str = "Staging",
+        databricks_conn_id: str = ModelRegistryHook.default_conn_name,
+        poke_interval: float = 60.0,
+        watch: dict[str, Any] | None = None,
+        max_consecutive_errors: int = 3,
+        retry_limit: int = 3,
+        retry_delay: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.model_name = normalize_model_name(model_name)
+        self.to_stage = normalize_stage(to_stage)
+        self.databricks_conn_id = databricks_conn_id
+        self.poke_interval = float(poke_interval)
+        self.watch = VersionWatch.from_dict(watch or {})
+        if max_consecutive_errors < 1:
+            raise ValueError("max_consecutive_errors must be >= 1")
+        self.max_consecutive_errors = max_consecutive_errors
+        self.retry_limit = retry_limit
+        self.retry_delay = retry_delay
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "model_name": self.model_name,
+                "to_stage": self.to_stage,
+                "databricks_conn_id": self.databricks_conn_id,
+                "poke_interval": self.poke_interval,
+                "watch": self.watch.to_dict(),
+                "max_consecutive_errors": self.max_consecutive_errors,
+                "retry_limit": self.retry_limit,
+                "retry_delay": self.retry_delay,
+            },
+        )
+
+    def _hook(self) -> ModelRegistryHook:
+        return ModelRegistryHook(self.databricks_conn_id, retry_limit=self.retry_limit,
+                                 retry_delay=self.retry_delay, caller=type(self).__name__)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        errors_in_a_row = 0
+        async with self._hook() as hook:
+            while True:
+                try:
+                    result = await a_detect(hook, self.model_name, self.to_stage, self.watch, time.time())
+                except RegistryUnavailable as e:
+                    errors_in_a_row += 1
+                    self.log.warning("Registry unavailable (%s/%s): %s", errors_in_a_row,
+                                     self.max_consecutive_errors, e)
+                    if errors_in_a_row >= self.max_consecutive_errors:
+                        yield self._error(e, f"gave up after {errors_in_a_row} failed polls in a row")
+                        return
+                    await asyncio.sleep(self.poke_interval)
+                    continue
+                except RegistryError as e:
+                    yield self._error(e, "not retryable")
+                    return
+                errors_in_a_row = 0
+                if result.events:
+                    yield TriggerEvent({"status": "success", "model_name": self.model_name,
+                                        "to_stage": self.to_stage,
+                                        "events": [event.to_dict() for event in result.events]})
+                    return
+                if not result.model_exists:
+                    self.log.info("Registered model %r does not exist (yet); waiting.", self.model_name)
+                self.log.debug("No open request to %s; listed versions %s", self.to_stage, result.listed_versions)
+                await asyncio.sleep(self.poke_interval)
+
+    def _error(self, error: RegistryError, why: str) -> TriggerEvent:
+        return TriggerEvent({
+            "status": "error",
+            "error_type": type(error).__name__,
+            "http_status_code": error.http_status_code,
+            "error_code": error.error_code,
+            "message": f"Watching transition requests of {self.model_name!r} to {self.to_stage} failed ({why}): "
+                       f"{error}",
+        })

@@ -1,0 +1,175 @@
+"""Cost-bounded detection of open transition requests, shared by the sensor (sync) and the trigger (async).
+
+The registry has no "all open requests of a model" call: `transition-requests/list` is per version. Listing every
+version each poke would cost one call per version ever registered. Instead, each poke costs:
+
+* 1 call `databricks/registered-models/get`: its `latest_versions` (latest version per stage) gives the newest
+  version number N, whatever the number of versions (flat payload, no pagination);
+* 1 `transition-requests/list` per *candidate* version:
+  - first poke of a watch: the look-back window, the `lookback_versions` newest versions (N-K+1 .. N);
+  - later pokes: only versions above the watermark (registered since the previous poke), plus versions that
+    appeared while watching and are younger than `recheck_seconds` (a request usually follows its version by a
+    few minutes: the retrain run registers, then the next task files the request);
+  - always: versions named explicitly in `versions`.
+
+So a quiet poke costs 1 call, and a poke after k new versions costs 1 + k (plus any still-young ones).
+Trade-off: a request filed on a version older than the look-back window, or filed more than `recheck_seconds`
+after its version appeared while this watch was running, is not seen by this watch; the next watch (next DAG run)
+sees it if it is within its look-back window, and listing the version in `versions` always finds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from databricks_registry.entities import (
+    Activity,
+    RegisteredModel,
+    TransitionRequestEvent,
+    normalize_version,
+)
+from databricks_registry.errors import RegistryResourceNotFound
+
+DEFAULT_LOOKBACK_VERSIONS = 5
+DEFAULT_RECHECK_SECONDS = 900.0
+
+
+@dataclass
+class VersionWatch:
+    """Which versions to list on each poke; its state survives in trigger kwargs (see `to_dict`)."""
+
+    lookback_versions: int = DEFAULT_LOOKBACK_VERSIONS
+    recheck_seconds: float = DEFAULT_RECHECK_SECONDS
+    versions: tuple[str, ...] = ()
+    watermark: int | None = None
+    # version -> epoch seconds when this watch first saw it (only versions registered while watching).
+    young: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lookback_versions, int) or self.lookback_versions < 0:
+            raise ValueError(f"lookback_versions must be an integer >= 0, got {self.lookback_versions!r}")
+        if self.recheck_seconds < 0:
+            raise ValueError(f"recheck_seconds must be >= 0, got {self.recheck_seconds!r}")
+        self.versions = tuple(dict.fromkeys(normalize_version(v) for v in self.versions))
+
+    def plan(self, newest: int | None, now: float) -> list[str]:
+        """Versions to list on this poke, newest version number `newest` (None: the model has no versions)."""
+        candidates: dict[str, None] = dict.fromkeys(self.versions)
+        if newest is not None:
+            if self.watermark is None:
+                start = max(1, newest - self.lookback_versions + 1)
+            else:
+                start = self.watermark + 1
+                for number in range(start, newest + 1):
+                    self.young.setdefault(str(number), now)
+            candidates.update(dict.fromkeys(str(n) for n in range(start, newest + 1)))
+        self.young = {v: t for v, t in self.young.items() if now - t <= self.recheck_seconds}
+        candidates.update(dict.fromkeys(self.young))
+        return sorted(candidates, key=int)
+
+    def advance(self, newest: int | None) -> None:
+        """Record that every version up to `newest` has been looked at."""
+        if newest is not None:
+            self.watermark = max(newest, self.watermark or 0)
+        elif self.watermark is None:
+            self.watermark = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lookback_versions": self.lookback_versions, "recheck_seconds": self.recheck_seconds,
+                "versions": list(self.versions), "watermark": self.watermark, "young": dict(self.young)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> VersionWatch:
+        return cls(lookback_versions=d.get("lookback_versions", DEFAULT_LOOKBACK_VERSIONS),
+                   recheck_seconds=d.get("recheck_seconds", DEFAULT_RECHECK_SECONDS),
+                   versions=tuple(d.get("versions") or ()), watermark=d.get("watermark"),
+                   young=dict(d.get("young") or {}))
+
+
+def stage_of(model: RegisteredModel | None, version: str) -> str | None:
+    """Current stage of `version` if it is among the latest versions per stage, else None (unknown)."""
+    for mv in model.latest_versions if model else ():
+        if mv.version == version:
+            return mv.current_stage
+    return None
+
+
+def collect_events(
+    model_name: str, to_stage: str, found: dict[str, list[Activity]], model: RegisteredModel | None,
+) -> list[TransitionRequestEvent]:
+    """Open requests to `to_stage`, deduplicated by request identity, in deterministic order."""
+    events: dict[tuple, TransitionRequestEvent] = {}
+    for version, activities in found.items():
+        for activity in activities:
+            if activity.to_stage != to_stage:
+                continue
+            event = TransitionRequestEvent.from_activity(model_name, version, activity, stage_of(model, version))
+            events.setdefault(event.key, event)
+    return sorted(events.values(), key=lambda e: e.sort_key)
+
+
+@dataclass(frozen=True)
+class PokeResult:
+    events: list[TransitionRequestEvent]
+    model_exists: bool
+    listed_versions: list[str]
+
+
+def _finish(model_name, to_stage, model, listed, found) -> list[TransitionRequestEvent]:
+    return collect_events(model_name, to_stage, {v: found[v] for v in listed if v in found}, model)
+
+
+def detect(hook, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
+    """One poke with a sync `ModelRegistryHook` (see the module docstring for its cost)."""
+    try:
+        model: RegisteredModel | None = hook.get_registered_model(model_name)
+    except RegistryResourceNotFound:
+        model = None
+    newest = model.newest_version if model else None
+    listed = watch.plan(newest, now)
+    found: dict[str, list[Activity]] = {}
+    for version in listed:
+        try:
+            found[version] = hook.list_transition_requests(model_name, version)
+        except RegistryResourceNotFound:  # a deleted version (or an explicit one that does not exist yet)
+            continue
+    events = _finish(model_name, to_stage, model, listed, found)
+    events = [_with_from_stage(e, lambda v: hook.get_model_version(model_name, v)) for e in events]
+    watch.advance(newest)
+    return PokeResult(events, model is not None, listed)
+
+
+async def a_detect(hook, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
+    """Async twin of `detect` (same calls, same cost)."""
+    try:
+        model: RegisteredModel | None = await hook.a_get_registered_model(model_name)
+    except RegistryResourceNotFound:
+        model = None
+    newest = model.newest_version if model else None
+    listed = watch.plan(newest, now)
+    found: dict[str, list[Activity]] = {}
+    for version in listed:
+        try:
+            found[version] = await hook.a_list_transition_requests(model_name, version)
+        except RegistryResourceNotFound:
+            continue
+    events = []
+    for event in _finish(model_name, to_stage, model, listed, found):
+        if event.from_stage is None:
+            mv = await hook.a_get_model_version(model_name, event.version)
+            event = _replace_from_stage(event, mv.current_stage)
+        events.append(event)
+    watch.advance(newest)
+    return PokeResult(events, model is not None, listed)
+
+
+def _replace_from_stage(event: TransitionRequestEvent, stage: str | None) -> TransitionRequestEvent:
+    return replace(event, from_stage=stage or "None")
+
+
+def _with_from_stage(event: TransitionRequestEvent, get_version) -> TransitionRequestEvent:
+    # Only when neither the request nor latest_versions told us the version's stage: one extra call per event.
+    if event.from_stage is not None:
+        return event
+    return _replace_from_stage(event, get_version(event.version).current_stage)
