@@ -25,6 +25,8 @@ class WorkspaceConfig:
     # Workspace paths such as `/Workspace/Shared/x/notebook` resolve to files below this directory.
     workspace_dir: Path | None = None
     max_concurrent_runs: int = 2
+    # user name -> registry permission level (CAN_READ ... CAN_MANAGE); users not listed have CAN_MANAGE.
+    permissions: dict[str, str] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -58,9 +60,17 @@ class WorkspaceConfig:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("LOCAL_WORKSPACE_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
         tokens: dict[str, str] = {}
+        permissions: dict[str, str] = {}
         users_file = env.get("LOCAL_WORKSPACE_USERS_FILE")
         if users_file:
-            tokens.update(json.loads(Path(users_file).read_text()))
+            # {"<token>": "<user>"} or {"<token>": {"user": "<user>", "permission": "CAN_EDIT"}}
+            for token, entry in json.loads(Path(users_file).read_text()).items():
+                if isinstance(entry, dict):
+                    tokens[token] = entry["user"]
+                    if entry.get("permission"):
+                        permissions[entry["user"]] = entry["permission"]
+                else:
+                    tokens[token] = entry
         if env.get("LOCAL_WORKSPACE_TOKEN"):
             tokens[env["LOCAL_WORKSPACE_TOKEN"]] = env.get("LOCAL_WORKSPACE_USER", DEFAULT_USER)
         workspace_dir = env.get("LOCAL_WORKSPACE_WORKSPACE_DIR")
@@ -70,4 +80,5 @@ class WorkspaceConfig:
             tokens=tokens,
             workspace_dir=Path(workspace_dir).resolve() if workspace_dir else None,
             max_concurrent_runs=int(env.get("LOCAL_WORKSPACE_MAX_CONCURRENT_RUNS", "2")),
+            permissions=permissions,
         )
