@@ -1,0 +1,283 @@
+"""AutoML retraining: Databricks AutoML on an ML runtime, FLAML (LightGBM and friends) everywhere else.
+
+Both backends train on the same deterministic split (`churn.split`), log every trial, a logistic-regression
+baseline and validation/holdout metrics to one MLflow run, and register the best model under `model_name`.
+The registered model is a plain scikit-learn pipeline (one-hot encoding + estimator): its pyfunc predicts
+integer labels {0, 1} for the 10 input columns, and `predict_proba` is available through the sklearn flavor.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import mlflow
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from churn.metrics import classification_metrics, prefixed
+from churn.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES, TARGET_COL
+from churn.split import Split, split_table
+
+# primary metric -> FLAML's name for it (Databricks AutoML takes the same names).
+PRIMARY_METRICS = {"f1": "f1", "roc_auc": "roc_auc", "accuracy": "accuracy", "log_loss": "log_loss"}
+FLAML_ESTIMATORS = ("lgbm", "rf", "extra_tree")
+DATABRICKS_AUTOML_MIN_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    model_name: str
+    target_col: str = TARGET_COL
+    primary_metric: str = "f1"
+    timeout_minutes: float = 0.5
+    seed: int = 42
+    estimators: tuple[str, ...] = FLAML_ESTIMATORS
+    backend: str = "auto"  # auto | flaml | databricks
+
+    def __post_init__(self):
+        if not isinstance(self.model_name, str) or not self.model_name.strip():
+            raise ValueError("model_name must be a non-empty string")
+        if self.primary_metric not in PRIMARY_METRICS:
+            raise ValueError(f"primary_metric must be one of {sorted(PRIMARY_METRICS)}, got {self.primary_metric!r}")
+        if not (isinstance(self.timeout_minutes, (int, float)) and 0 < self.timeout_minutes <= 24 * 60):
+            raise ValueError(f"timeout_minutes must be a number in (0, 1440], got {self.timeout_minutes!r}")
+        if self.backend not in ("auto", "flaml", "databricks"):
+            raise ValueError(f"backend must be auto, flaml or databricks, got {self.backend!r}")
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    model_name: str
+    version: str
+    run_id: str
+    metrics: dict[str, float]
+    n_rows: int
+    automl_backend: str
+    trials: int = 0
+    split_sizes: dict[str, int] = field(default_factory=dict)
+
+    def exit_payload(self) -> dict:
+        """The retraining notebook's `dbutils.notebook.exit` contract."""
+        return {
+            "model_name": self.model_name,
+            "version": self.version,
+            "run_id": self.run_id,
+            "metrics": self.metrics,
+            "n_rows": self.n_rows,
+            "automl_backend": self.automl_backend,
+        }
+
+
+def databricks_automl_available() -> bool:
+    try:
+        from databricks import automl  # noqa: F401, PLC0415 - only on a Databricks ML runtime
+    except ImportError:
+        return False
+    return True
+
+
+def make_preprocessor() -> ColumnTransformer:
+    return ColumnTransformer(
+        [
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(CATEGORICAL_FEATURES)),
+            ("numeric", "passthrough", list(NUMERIC_FEATURES)),
+        ]
+    )
+
+
+def baseline_pipeline(seed: int) -> Pipeline:
+    scaled = ColumnTransformer(
+        [
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), list(CATEGORICAL_FEATURES)),
+            ("numeric", StandardScaler(), list(NUMERIC_FEATURES)),
+        ]
+    )
+    return Pipeline([("prep", scaled), ("model", LogisticRegression(max_iter=1000, random_state=seed))])
+
+
+def evaluate_pipeline(model, split: Split, target_col: str) -> dict[str, float]:
+    """Validation and holdout metrics (`val_f1`, `holdout_roc_auc`, ...)."""
+    metrics: dict[str, float] = {}
+    for part, frame in (("val", split.validation), ("holdout", split.holdout)):
+        X = frame[list(FEATURE_COLUMNS)]
+        metrics.update(prefixed(part, classification_metrics(frame[target_col], model.predict(X), model.predict_proba(X)[:, 1])))
+    return metrics
+
+
+def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingResult:
+    """Train on `table` (the raw 14-column table), log everything to a new MLflow run, register the best model."""
+    split = split_table(table, config.target_col)
+    backend = _choose_backend(config.backend)
+    with mlflow.start_run(run_name=f"retrain {config.model_name}") as run:
+        mlflow.log_params(
+            {
+                "automl_backend": backend,
+                "primary_metric": config.primary_metric,
+                "timeout_minutes": config.timeout_minutes,
+                "seed": config.seed,
+                "n_rows": len(table),
+                **{f"split_{k}_rows": v for k, v in split.sizes.items()},
+            }
+        )
+        baseline = _log_baseline(split, config)
+        if backend == "databricks":
+            model, version, trials = _train_databricks_automl(split, config)
+        else:
+            model, version, trials = _train_flaml(split, config)
+        metrics = evaluate_pipeline(model, split, config.target_col)
+        metrics.update(prefixed("baseline", baseline))
+        metrics["automl_gain_holdout_f1"] = metrics["holdout_f1"] - baseline["holdout_f1"]
+        mlflow.log_metrics({k: v for k, v in metrics.items() if not math.isnan(v)})
+        mlflow.set_tags({"churn.model_name": config.model_name, "churn.model_version": version})
+    return TrainingResult(
+        model_name=config.model_name,
+        version=version,
+        run_id=run.info.run_id,
+        metrics={k: round(v, 6) for k, v in metrics.items()},
+        n_rows=len(table),
+        automl_backend=backend,
+        trials=trials,
+        split_sizes=split.sizes,
+    )
+
+
+def _choose_backend(requested: str) -> str:
+    if requested == "databricks" and not databricks_automl_available():
+        raise RuntimeError("backend 'databricks' needs a Databricks ML runtime (databricks.automl not importable)")
+    if requested == "auto":
+        return "databricks" if databricks_automl_available() else "flaml"
+    return requested
+
+
+def _log_baseline(split: Split, config: TrainingConfig) -> dict[str, float]:
+    """Logistic regression on the same split, in a child run: every retraining shows what AutoML gained."""
+    model = baseline_pipeline(config.seed).fit(split.train[list(FEATURE_COLUMNS)], split.train[config.target_col])
+    metrics = evaluate_pipeline(model, split, config.target_col)
+    with mlflow.start_run(run_name="logistic_regression_baseline", nested=True):
+        mlflow.log_params({"estimator": "LogisticRegression", "max_iter": 1000})
+        mlflow.log_metrics({k: v for k, v in metrics.items() if not math.isnan(v)})
+    return metrics
+
+
+def _log_trials(log_path: str) -> int:
+    """Every FLAML trial as a step of `trial_*` metrics, plus the raw log as an artifact."""
+    with open(log_path) as handle:
+        records = [json.loads(line) for line in handle if line.strip().startswith("{")]
+    records = [r for r in records if "validation_loss" in r]
+    client = mlflow.MlflowClient()
+    run_id = mlflow.active_run().info.run_id
+    timestamp = int(pd.Timestamp.now("UTC").timestamp() * 1000)
+    metrics, best = [], math.inf
+    for step, record in enumerate(records):
+        loss = float(record["validation_loss"])
+        best = min(best, loss)
+        metrics.append(mlflow.entities.Metric("trial_validation_loss", loss, timestamp, step))
+        metrics.append(mlflow.entities.Metric("trial_best_validation_loss", best, timestamp, step))
+        metrics.append(mlflow.entities.Metric("trial_wall_clock_seconds", float(record.get("wall_clock_time", 0)), timestamp, step))
+    for start in range(0, len(metrics), 900):  # log_batch takes at most 1000 metrics
+        client.log_batch(run_id, metrics=metrics[start : start + 900])
+    summary = [
+        {"trial": i, "learner": r.get("learner"), "validation_loss": r["validation_loss"], "config": r.get("config")}
+        for i, r in enumerate(records)
+    ]
+    mlflow.log_dict(summary, "automl/trials.json")
+    return len(records)
+
+
+def _train_flaml(split: Split, config: TrainingConfig):
+    from churn.flaml_import import import_automl  # noqa: PLC0415 - heavy import, FLAML path only
+
+    AutoML = import_automl()
+
+    features = list(FEATURE_COLUMNS)
+    prep = make_preprocessor().fit(split.train[features])
+    X_train, X_val = prep.transform(split.train[features]), prep.transform(split.validation[features])
+    y_train = split.train[config.target_col].to_numpy()
+    y_val = split.validation[config.target_col].to_numpy()
+    automl = AutoML()
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = os.path.join(tmp, "flaml_trials.jsonl")
+        automl.fit(
+            X_train=X_train,
+            y_train=y_train,
+            X_val=X_val,
+            y_val=y_val,
+            task="classification",
+            metric=PRIMARY_METRICS[config.primary_metric],
+            time_budget=config.timeout_minutes * 60,
+            estimator_list=list(config.estimators),
+            eval_method="holdout",
+            retrain_full=False,  # keep the model trained on train only: validation and holdout stay unseen
+            log_file_name=log_path,
+            mlflow_logging=False,  # trials are logged below as metrics, one batch call
+            seed=config.seed,
+            n_jobs=os.cpu_count() or 1,
+            verbose=0,
+        )
+        trials = _log_trials(log_path)
+    if automl.model is None:
+        raise RuntimeError(f"FLAML found no model within {config.timeout_minutes} minutes: raise timeout_minutes")
+    pipeline = Pipeline([("prep", prep), ("model", automl.model.estimator)])
+    mlflow.log_params({"best_estimator": automl.best_estimator, "trials": trials})
+    mlflow.log_dict({"estimator": automl.best_estimator, "config": automl.best_config}, "automl/best_config.json")
+    version = _log_and_register(pipeline, split, config)
+    return pipeline, version, trials
+
+
+def _log_and_register(pipeline: Pipeline, split: Split, config: TrainingConfig) -> str:
+    import lightgbm  # noqa: PLC0415
+    import sklearn  # noqa: PLC0415
+    from mlflow.models import infer_signature  # noqa: PLC0415
+
+    import skops.io  # noqa: PLC0415
+
+    example = split.train[list(FEATURE_COLUMNS)].head(5)
+    # skops (MLflow's default, no arbitrary pickle code) refuses non-sklearn types unless named: we name exactly
+    # the types of the pipeline we just built (e.g. LightGBM's booster), nothing more.
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    signature = infer_signature(example, pipeline.predict(example))
+    info = mlflow.sklearn.log_model(
+        pipeline,
+        name="model",
+        signature=signature,
+        input_example=example,
+        # Pinned explicitly: inferring requirements would spawn a subprocess and cost seconds.
+        pip_requirements=[
+            f"mlflow=={mlflow.__version__}",
+            f"scikit-learn=={sklearn.__version__}",
+            f"lightgbm=={lightgbm.__version__}",
+            f"pandas=={pd.__version__}",
+            f"numpy=={np.__version__}",
+        ],
+        skops_trusted_types=trusted,
+        registered_model_name=config.model_name,
+    )
+    return str(info.registered_model_version)
+
+
+def _train_databricks_automl(split: Split, config: TrainingConfig):
+    from databricks import automl  # noqa: PLC0415 - Databricks ML runtime only
+
+    # AutoML does its own train/validation split of what we give it; the holdout stays out.
+    dataset = pd.concat([split.train, split.validation], ignore_index=True)
+    summary = automl.classify(
+        dataset=dataset,
+        target_col=config.target_col,
+        primary_metric=config.primary_metric,
+        timeout_minutes=max(DATABRICKS_AUTOML_MIN_MINUTES, math.ceil(config.timeout_minutes)),
+    )
+    model_uri = summary.best_trial.model_path
+    pipeline = mlflow.sklearn.load_model(model_uri)
+    version = mlflow.register_model(model_uri, config.model_name).version
+    mlflow.log_params({"best_trial_run_id": summary.best_trial.mlflow_run_id, "trials": len(summary.trials)})
+    return pipeline, str(version), len(summary.trials)
+
+
