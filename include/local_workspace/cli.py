@@ -14,6 +14,9 @@ from pathlib import Path
 
 from local_workspace.config import DEFAULT_DATA_DIR, DEFAULT_PORT
 
+# Kept in sync with local_workspace.registry.permissions.LEVELS (not imported: it pulls in Flask).
+LEVELS = ("CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE")
+
 TOKEN_ENV = "LOCAL_WORKSPACE_TOKEN"
 
 
@@ -30,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="where workspace notebook paths resolve (default: current directory)")
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.add_argument("--max-concurrent-runs", type=int, default=2, help="job runs executing at once")
-    serve.add_argument("--users-file", default=None, help='JSON {"<token>": "<user name>"} for extra users')
+    serve.add_argument("--users-file", default=None,
+                       help='JSON {"<token>": "<user name>" | {"user": ..., "permission": "CAN_EDIT"}}')
     serve.add_argument("--user", default=None, help="user name of --token (default: local-user@example.com)")
     serve.add_argument("--log-level", default="info")
     return parser
@@ -46,8 +50,17 @@ def _validate(args: argparse.Namespace) -> None:
             users = json.loads(Path(args.users_file).read_text())
         except (OSError, ValueError) as exc:
             raise SystemExit(f"--users-file {args.users_file}: cannot read a JSON object: {exc}") from exc
-        if not isinstance(users, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in users.items()):
-            raise SystemExit('--users-file must hold a JSON object {"<token>": "<user name>", ...}')
+        if not isinstance(users, dict) or not all(_valid_user_entry(v) for v in users.values()):
+            raise SystemExit('--users-file must hold a JSON object {"<token>": "<user name>", ...} or '
+                             '{"<token>": {"user": "<user name>", "permission": "CAN_EDIT"}, ...}; '
+                             f"permission levels: {', '.join(LEVELS)}")
+
+
+def _valid_user_entry(entry) -> bool:
+    if isinstance(entry, str):
+        return bool(entry)
+    return (isinstance(entry, dict) and isinstance(entry.get("user"), str) and bool(entry["user"])
+            and entry.get("permission", "CAN_MANAGE") in LEVELS)
 
 
 def export_environment(args: argparse.Namespace, token: str) -> str:
