@@ -18,7 +18,7 @@ from local_workspace.errors import invalid_parameter
 from local_workspace.jobs import models
 from local_workspace.jobs.models import JobRun
 from local_workspace.jobs.paths import read_logs
-from local_workspace.jobs.serialize import output_to_dict, run_to_dict, task_to_dict
+from local_workspace.jobs.serialize import output_to_dict, run_to_dict, task_run_as_run
 from local_workspace.jobs.submit_spec import SubmitRequest, parse_submit_request
 
 MULTI_TASK_OUTPUT_MESSAGE = (
@@ -162,12 +162,8 @@ def get_run():
         row = _load(session, run_id)
         if row.parent_run_id is None:
             return run_to_dict(row, models.tasks_of(session, run_id), config.base_url)
-        parent = _load(session, row.parent_run_id)
-        # A task run fetched on its own (the provider polls task runs this way) looks like a one-task run.
-        task = task_to_dict(row, config.base_url)
-        return {**task, "run_name": parent.run_name, "run_type": "SUBMIT_RUN", "job_id": parent.run_id,
-                "parent_run_id": parent.run_id, "creator_user_name": parent.creator_user_name,
-                "tasks": [dict(task)]}
+        # The provider polls task runs this way (DatabricksExecutionTrigger for workflow tasks).
+        return task_run_as_run(row, _load(session, row.parent_run_id), config.base_url)
 
 
 def get_run_output():

@@ -101,14 +101,20 @@ def run_to_dict(run: JobRun, tasks: list[JobRun], base_url: str, include_tasks: 
     return out
 
 
+def task_run_as_run(task: JobRun, parent: JobRun, base_url: str) -> dict:
+    """A task run fetched on its own (`runs/get` with a task run id, get-output metadata) is a one-task Run."""
+    shaped = task_to_dict(task, base_url)
+    return {**shaped, "run_name": parent.run_name, "run_type": "SUBMIT_RUN", "job_id": parent.run_id,
+            "parent_run_id": parent.run_id, "creator_user_name": parent.creator_user_name, "tasks": [dict(shaped)]}
+
+
 def output_to_dict(task: JobRun, parent: JobRun, base_url: str, logs: tuple[str, bool] | None = None) -> dict:
     """`runs/get-output` of one task run: the notebook's exit value, or its error, plus the task as metadata.
 
     `logs` (the tail of the notebook's stdout+stderr) is a local-workspace extra: Databricks only fills it for
     script tasks and shows notebook logs in its UI.
     """
-    out: dict = {"metadata": {**task_to_dict(task, base_url), "run_name": parent.run_name,
-                              "run_type": "SUBMIT_RUN", "creator_user_name": parent.creator_user_name}}
+    out: dict = {"metadata": task_run_as_run(task, parent, base_url)}
     if task.result_state == "SUCCESS" or task.result_text is not None:
         out["notebook_output"] = {"truncated": bool(task.result_truncated)}
         if task.result_text is not None:

@@ -1,0 +1,162 @@
+"""Jobs API runs/* through an unmodified databricks-sdk WorkspaceClient against a started local workspace."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import requests
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import InvalidParameterValue, OperationFailed, ResourceDoesNotExist
+from databricks.sdk.service import jobs
+
+NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
+WAIT = timedelta(minutes=3)
+
+
+@pytest.fixture()
+def client(workspace) -> WorkspaceClient:
+    return WorkspaceClient(host=workspace.url, token=workspace.token)
+
+
+def notebook_task(key: str, notebook: str, depends_on: list[str] | None = None, **params) -> jobs.SubmitTask:
+    return jobs.SubmitTask(
+        task_key=key,
+        notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/{notebook}", base_parameters=params),
+        depends_on=[jobs.TaskDependency(task_key=d) for d in depends_on or []],
+    )
+
+
+def test_submit_wait_and_read_the_notebook_exit_value(client, workspace):
+    run = client.jobs.submit(run_name="sdk hello", tasks=[notebook_task("hello", "hello", name="SDK")]).result(WAIT)
+    assert run.state.life_cycle_state == jobs.RunLifeCycleState.TERMINATED
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    assert run.status.state == jobs.RunLifecycleStateV2State.TERMINATED
+    assert run.status.termination_details.code == jobs.TerminationCodeCode.SUCCESS
+    assert run.run_type == jobs.RunType.SUBMIT_RUN
+    assert run.run_name == "sdk hello" and run.creator_user_name == workspace.user
+    assert run.run_page_url.startswith(workspace.url) and str(run.run_id) in run.run_page_url
+    assert run.start_time > 0 and run.end_time >= run.start_time
+    (task,) = run.tasks
+    assert task.task_key == "hello" and task.run_id != run.run_id
+    assert task.notebook_task.base_parameters == {"name": "SDK"}
+    output = client.jobs.get_run_output(task.run_id)
+    assert json.loads(output.notebook_output.result) == {"greeting": "hello SDK."}
+    assert output.notebook_output.truncated is False
+    assert output.metadata.run_id == task.run_id and output.metadata.tasks[0].task_key == "hello"
+    assert "hello SDK." in output.logs
+
+
+def test_parent_run_output_is_refused_like_databricks(client):
+    run = client.jobs.submit(run_name="two tasks", tasks=[
+        notebook_task("first", "hello", name="one"), notebook_task("second", "hello", ["first"], name="two"),
+    ]).result(WAIT)
+    with pytest.raises(InvalidParameterValue, match="Retrieving the output of runs with multiple tasks"):
+        client.jobs.get_run_output(run.run_id)
+    first, second = run.tasks
+    assert [first.task_key, second.task_key] == ["first", "second"]
+    assert second.start_time >= first.end_time  # dependency order
+    assert json.loads(client.jobs.get_run_output(second.run_id).notebook_output.result)["greeting"] == "hello two."
+
+
+def test_notebook_exception_fails_the_run_with_error_and_trace(client):
+    waiter = client.jobs.submit(run_name="fails", tasks=[notebook_task("boom", "fails"),
+                                                         notebook_task("after", "hello", ["boom"])])
+    run = waiter.result(WAIT)
+    assert run.state.life_cycle_state == jobs.RunLifeCycleState.TERMINATED
+    assert run.state.result_state == jobs.RunResultState.FAILED
+    assert "Task boom failed" in run.state.state_message
+    boom, after = run.tasks
+    assert boom.state.result_state == jobs.RunResultState.FAILED
+    assert after.state.result_state == jobs.RunResultState.UPSTREAM_FAILED
+    output = client.jobs.get_run_output(boom.run_id)
+    assert output.error == "ValueError: bad value 42"
+    assert "fails.py\", line 8" in output.error_trace
+    assert output.notebook_output is None
+
+
+def test_missing_notebook_fails_clearly(client):
+    with pytest.raises(OperationFailed, match="no such notebook"):
+        client.jobs.submit(run_name="missing", tasks=[notebook_task("x", "no_such_notebook")]).result(WAIT)
+
+
+def test_notebook_env_points_back_at_the_workspace_without_leaking_the_token(client, workspace):
+    run = client.jobs.submit(run_name="env", tasks=[notebook_task("env", "env.py")]).result(WAIT)
+    output = client.jobs.get_run_output(run.tasks[0].run_id)
+    seen = json.loads(output.notebook_output.result)
+    assert seen["api_status"] == 200  # the notebook called the Jobs API with the submitter's token
+    assert seen["host"] == workspace.url
+    assert seen["tracking_uri"] == "databricks" and seen["registry_uri"] == "databricks"
+    assert seen["warehouse_dir"] == str(workspace.data_dir / "warehouse")
+    assert seen["cwd"].endswith("tests/local_workspace/notebooks")
+    raw = json.dumps(client.jobs.get_run(run.run_id).as_dict()) + output.notebook_output.result + output.logs
+    assert workspace.token not in raw
+    assert seen["token_echo"] == "[REDACTED]"
+
+
+def test_unknown_run_answers_like_databricks(client, workspace):
+    # Databricks answers 400 INVALID_PARAMETER_VALUE "Run N does not exist."; the SDK maps that to ResourceDoesNotExist.
+    answer = requests.get(f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": 987654321},
+                          headers={"Authorization": f"Bearer {workspace.token}"}, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json() == {"error_code": "INVALID_PARAMETER_VALUE", "message": "Run 987654321 does not exist."}
+    with pytest.raises(ResourceDoesNotExist, match="Run 987654321 does not exist"):
+        client.jobs.get_run(987654321)
+    with pytest.raises(ResourceDoesNotExist, match="does not exist"):
+        client.jobs.get_run_output(987654321)
+    with pytest.raises(InvalidParameterValue, match="does not exist"):
+        client.jobs.cancel_run(987654321)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"run_name": "no tasks"}, "At least one task is required"),
+        ({"tasks": [{"task_key": "a"}]}, "notebook_task is required"),
+        ({"tasks": [{"task_key": "a", "spark_python_task": {"python_file": "x.py"}}]}, "spark_python_task is not supported"),
+        ({"tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "b"}]}]},
+         "depends on 'b'"),
+        ({"tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "b"}]},
+                    {"task_key": "b", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "a"}]}]},
+         "cycle"),
+        ({"idempotency_token": "x" * 65, "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]},
+         "at most 64 characters"),
+        ({"timeout_seconds": -1, "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]},
+         "non-negative integer"),
+        ({"git_source": {"git_url": "https://github.com/x/y", "git_provider": "gitHub", "git_branch": "main"},
+          "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "nb"}}]}, "only checks out local repositories"),
+    ],
+)
+def test_invalid_submissions_are_rejected_and_create_no_run(workspace, body, message):
+    headers = {"Authorization": f"Bearer {workspace.token}"}
+    before = requests.get(f"{workspace.url}/api/2.2/jobs/runs/list", headers=headers, params={"limit": 1}, timeout=10).json()
+    answer = requests.post(f"{workspace.url}/api/2.2/jobs/runs/submit", json=body, headers=headers, timeout=10)
+    assert answer.status_code == 400
+    assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE" and message in answer.json()["message"]
+    after = requests.get(f"{workspace.url}/api/2.2/jobs/runs/list", headers=headers, params={"limit": 1}, timeout=10).json()
+    assert after.get("runs", [{}])[0].get("run_id") == before.get("runs", [{}])[0].get("run_id")
+
+
+def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
+    headers = {"Authorization": f"Bearer {workspace.token}"}
+    body = {"run_name": "v2.1", "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}]}
+    run_id = requests.post(f"{workspace.url}/api/2.1/jobs/runs/submit", json=body, headers=headers, timeout=10).json()["run_id"]
+    run = requests.get(f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": run_id}, headers=headers, timeout=10).json()
+    assert run["run_name"] == "v2.1"
+    denied = requests.get(f"{workspace.url}/api/2.1/jobs/runs/get", params={"run_id": run_id}, timeout=10)
+    assert denied.status_code == 401 and denied.json()["error_code"] == "UNAUTHENTICATED"
+
+
+def test_list_runs_newest_first_with_paging(client):
+    ids = [client.jobs.submit(run_name=f"list {i}", tasks=[notebook_task("t", "hello")]).run_id for i in range(3)]
+    listed = client.jobs.list_runs(limit=2)
+    newest = [run.run_id for run, _ in zip(listed, range(3))]
+    assert newest == sorted(ids, reverse=True)
+    for run_id in ids:
+        client.jobs.wait_get_run_job_terminated_or_skipped(run_id, timeout=WAIT)
+    completed = [r.run_id for r in client.jobs.list_runs(completed_only=True, limit=25)]
+    assert set(ids) <= set(completed)
+    assert all(r.tasks for r, _ in zip(client.jobs.list_runs(expand_tasks=True, limit=2), range(2)))
+    with pytest.raises(InvalidParameterValue, match="cannot both be true"):
+        list(client.jobs.list_runs(active_only=True, completed_only=True))
