@@ -34,6 +34,8 @@ class ComputeProfile:
     new_cluster: dict[str, Any] | None = None
     existing_cluster_id: str | None = None
     performance_target: str | None = None
+    # Default AutoML time budget for runs on this compute (the retraining DAG's `timeout_minutes` param).
+    automl_timeout_minutes: float = 5
     description: str = ""
 
     @property
@@ -92,6 +94,13 @@ def _positive_int(raw: dict, key: str, where: str) -> int:
     return value
 
 
+def _positive_number(raw: dict, key: str, where: str, default: float = 5) -> float:
+    value = raw.get(key, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise JobConfigError(f"{where}: {key} must be a positive number, got {value!r}")
+    return value
+
+
 def _parse_profile(name: str, raw: Any, path: Path) -> ComputeProfile:
     where = f"{path}: profile {name!r}"
     if not isinstance(raw, dict):
@@ -108,6 +117,7 @@ def _parse_profile(name: str, raw: Any, path: Path) -> ComputeProfile:
         new_cluster=raw.get("new_cluster"),
         existing_cluster_id=raw.get("existing_cluster_id"),
         performance_target=raw.get("performance_target"),
+        automl_timeout_minutes=_positive_number(raw, "automl_timeout_minutes", where),
         description=" ".join(str(raw.get("description", "")).split()),
     )
 

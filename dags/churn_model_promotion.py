@@ -1,0 +1,146 @@
+"""
+### Churn model promotion
+
+Tests every model version waiting for a stage transition and decides its request in the registry.
+
+Runs when the retraining DAG publishes a transition request (Asset `churn_model_transition_requests`), every hour
+(to catch requests people make in the Databricks UI), and on manual trigger with params.
+
+1. `wait_for_transition_requests` (deferrable) lists the open requests to `target_stage` of the model.
+   Nothing pending within the hour → the run is skipped, nothing changes.
+2. For **each** request (dynamic task mapping, group `candidate`):
+   `run_tests` submits `include/notebooks/test_candidate_model` with the webhook-shaped `event_message` and the
+   thresholds; `read_test_result` validates its exit JSON (`passed, checks, report_markdown, ...`);
+   `human_review` (only when `require_human_approval` is on) asks a person in the Airflow UI, showing the report;
+   `decide` approves (archiving the version previously in the stage) or rejects, posting the report as the
+   registry comment. It never approves a candidate whose tests did not pass.
+
+Failures are reported by the failure notifier (log by default; `CHURN_FAILURE_NOTIFIER` for Slack/e-mail).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, AssetOrTimeSchedule, CronTriggerTimetable, Param, task, task_group
+from churn_pipeline.approval import ReviewOperator
+from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, requested_model_name
+from churn_pipeline.config import load_config
+from churn_pipeline.notebook_run import NotebookRunOperator
+from churn_pipeline.notifications import failure_notifier
+from databricks_registry.operators import TransitionRequestDecisionOperator
+from databricks_registry.sensors import TransitionRequestSensor
+
+DATABRICKS_CONN_ID = "databricks_default"
+JOBS = load_config()
+
+with DAG(
+    dag_id="churn_model_promotion",
+    description="Test pending churn model versions on Databricks and approve or reject their transition requests",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(os.environ.get("CHURN_PROMOTION_CRON", "0 * * * *"), timezone="UTC"),
+        assets=TRANSITION_REQUESTS,
+    ),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=3),
+    default_args={
+        "owner": "ml-platform",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": [failure_notifier()],
+    },
+    params={
+        "model_name": Param(DEFAULT_MODEL_NAME, type="string", minLength=1, description="Registered model name"),
+        "version": Param(
+            "", type="string", pattern=r"^(\d+(,\d+)*)?$",
+            description="Only these versions (e.g. `3` or `3,4`); empty = every version with an open request",
+        ),
+        "target_stage": Param("Staging", enum=["Staging", "Production"], description="Stage the requests ask for"),
+        "min_f1": Param(0.5, type="number", minimum=0, maximum=1, description="holdout_quality: minimum F1"),
+        "min_roc_auc": Param(0.75, type="number", minimum=0, maximum=1, description="holdout_quality: min ROC-AUC"),
+        "max_f1_drop": Param(
+            0.05, type="number", minimum=0, maximum=1,
+            description="champion_comparison: largest relative F1 drop vs the version in the stage",
+        ),
+        "max_slice_gap": Param(0.25, type="number", minimum=0, maximum=1, description="slice_gaps: max F1/recall gap"),
+        "max_p95_latency_ms": Param(
+            500, type="number", exclusiveMinimum=0, description="batch_latency: p95 ms to score 1,000 rows"
+        ),
+        "mode": Param("enforce", enum=["enforce", "dry_run"], description="dry_run reports failures but passes"),
+        "require_human_approval": Param(
+            False, type="boolean", description="Ask a person (Airflow Required Actions) before approving"
+        ),
+        "cluster_profile": Param(
+            JOBS.default_profile, enum=sorted(JOBS.profiles), description="Compute profile (include/config)"
+        ),
+    },
+    user_defined_macros={"requested_model_name": requested_model_name},
+    tags=["churn", "databricks", "mlflow", "promotion"],
+    doc_md=__doc__,
+) as dag:
+    pending = TransitionRequestSensor(
+        task_id="wait_for_transition_requests",
+        model_name="{{ requested_model_name(params, triggering_asset_events) }}",
+        to_stage="{{ params.target_stage }}",
+        versions="{{ params.version }}",
+        databricks_conn_id=DATABRICKS_CONN_ID,
+        deferrable=True,
+        poke_interval=JOBS.profile().polling_period_seconds,
+        timeout=50 * 60,
+        soft_fail=True,
+    )
+
+    @task
+    def read_test_result(run_id) -> dict:
+        from churn_pipeline.steps import collect_test_result
+
+        return collect_test_result(run_id, DATABRICKS_CONN_ID)
+
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def review_required(params=None) -> bool:
+        return bool(params["require_human_approval"])
+
+    @task_group(group_id="candidate")
+    def test_and_decide(request):
+        tests = NotebookRunOperator(
+            task_id="run_tests",
+            notebook="test_candidate_model",
+            base_parameters={
+                "event_message": request,
+                "min_f1": "{{ params.min_f1 }}",
+                "min_roc_auc": "{{ params.min_roc_auc }}",
+                "max_f1_drop": "{{ params.max_f1_drop }}",
+                "max_slice_gap": "{{ params.max_slice_gap }}",
+                "max_p95_latency_ms": "{{ params.max_p95_latency_ms }}",
+                "mode": "{{ params.mode }}",
+            },
+            cluster_profile="{{ params.cluster_profile }}",
+            databricks_conn_id=DATABRICKS_CONN_ID,
+        )
+        result = read_test_result(tests.output["run_id"])
+        review = ReviewOperator(
+            task_id="human_review",
+            subject="Promote this churn model version?",
+            body="{{ ti.xcom_pull(task_ids='candidate.read_test_result', map_indexes=ti.map_index)"
+            "['report_markdown'] }}",
+            response_timeout=timedelta(days=2),
+        )
+        decide = TransitionRequestDecisionOperator(
+            task_id="decide",
+            request=request,
+            test_result=result,
+            approval=review.output,
+            test_run_page_url=tests.output["run_page_url"],
+            archive_existing_versions=True,
+            on_conflict="skip",
+            databricks_conn_id=DATABRICKS_CONN_ID,
+            # Runs after the review, or without it when no review was asked for (review skipped).
+            trigger_rule="none_failed",
+        )
+        result >> review_required() >> review >> decide
+
+    test_and_decide.expand(request=pending.output)

@@ -1,0 +1,110 @@
+"""
+### Churn model retraining
+
+Monthly, retrains the churn model on Databricks and puts the new version up for **Staging**.
+
+1. `retrain_model` submits `include/notebooks/retrain_churn_model` as a one-task Databricks run (AutoML on an ML
+   runtime, FLAML elsewhere) on the compute of the chosen `cluster_profile` (`include/config/databricks_jobs.yaml`).
+2. `read_training_result` reads the notebook's exit JSON from the task run and validates it
+   (`model_name, version, run_id, metrics, n_rows, automl_backend`).
+3. `request_transition` creates the registry transition request with a comment (metrics, run link).
+4. `publish_request` emits the `churn_model_transition_requests` Asset event: `churn_model_promotion` runs on it.
+
+Params set the model, the source table, the AutoML metric and budget, the target stage and the compute profile.
+A retry submits a fresh Databricks run (the idempotency token includes the try number), while a worker crash
+mid-run reconnects to the running one (the provider's durable mode).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, Param, task
+from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS
+from churn_pipeline.config import load_config
+from churn_pipeline.notebook_run import NotebookRunOperator
+from churn_pipeline.notifications import failure_notifier
+from databricks_registry.operators import CreateTransitionRequestOperator
+
+DATABRICKS_CONN_ID = "databricks_default"
+JOBS = load_config()
+
+with DAG(
+    dag_id="churn_model_retraining",
+    description="Retrain the churn model on Databricks and request its transition to Staging",
+    schedule=os.environ.get("CHURN_RETRAIN_SCHEDULE", "@monthly"),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=4),
+    default_args={
+        "owner": "ml-platform",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "on_failure_callback": [failure_notifier()],
+    },
+    params={
+        "model_name": Param(DEFAULT_MODEL_NAME, type="string", minLength=1, description="Registered model name"),
+        "source_table": Param(
+            "bank_churn_analysis.raw_data", type="string", pattern=r"^[\w]+(\.[\w]+){1,2}$",
+            description="Training table, `schema.table` or `catalog.schema.table`",
+        ),
+        "target_col": Param("Exited", type="string", minLength=1, description="Label column"),
+        "primary_metric": Param(
+            "f1", enum=["f1", "roc_auc", "precision", "accuracy", "log_loss"], description="AutoML metric"
+        ),
+        "timeout_minutes": Param(
+            JOBS.profile().automl_timeout_minutes, type="number", exclusiveMinimum=0,
+            description="AutoML time budget in minutes (Databricks AutoML needs at least 5)",
+        ),
+        "target_stage": Param("Staging", enum=["Staging", "Production"], description="Stage to request"),
+        "cluster_profile": Param(
+            JOBS.default_profile, enum=sorted(JOBS.profiles), description="Compute profile (include/config)"
+        ),
+    },
+    tags=["churn", "databricks", "mlflow", "retraining"],
+    doc_md=__doc__,
+) as dag:
+    retrain = NotebookRunOperator(
+        task_id="retrain_model",
+        notebook="retrain_churn_model",
+        base_parameters={
+            "model_name": "{{ params.model_name }}",
+            "source_table": "{{ params.source_table }}",
+            "target_col": "{{ params.target_col }}",
+            "primary_metric": "{{ params.primary_metric }}",
+            "timeout_minutes": "{{ params.timeout_minutes }}",
+            "registry_uri": "databricks",
+        },
+        cluster_profile="{{ params.cluster_profile }}",
+        databricks_conn_id=DATABRICKS_CONN_ID,
+    )
+
+    @task(multiple_outputs=True)
+    def read_training_result(run_id, run_page_url, params=None) -> dict:
+        from churn_pipeline.steps import collect_training_result
+
+        return collect_training_result(run_id, run_page_url, params["model_name"], DATABRICKS_CONN_ID)
+
+    result = read_training_result(retrain.output["run_id"], retrain.output["run_page_url"])
+
+    request = CreateTransitionRequestOperator(
+        task_id="request_transition",
+        model_name=result["model_name"],
+        version=result["version"],
+        stage="{{ params.target_stage }}",
+        comment=result["comment"],
+        databricks_conn_id=DATABRICKS_CONN_ID,
+    )
+
+    @task(outlets=[TRANSITION_REQUESTS])
+    def publish_request(model_name, version, params=None, outlet_events=None) -> None:
+        outlet_events[TRANSITION_REQUESTS].extra = {
+            "model_name": model_name,
+            "version": str(version),
+            "to_stage": params["target_stage"],
+        }
+
+    request >> publish_request(result["model_name"], result["version"])

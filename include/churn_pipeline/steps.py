@@ -1,0 +1,35 @@
+"""Bodies of the DAGs' Python tasks, kept out of the DAG files so they are unit-testable and parse stays cheap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult
+
+
+def _notebook_result(run_id: Any, databricks_conn_id: str) -> Any:
+    # Imported at run time: the registry package is small, but parse time should not pay for it twice.
+    from databricks_registry.notebook_output import read_notebook_result
+
+    if run_id in (None, ""):
+        raise NotebookResultError("no Databricks run id was recorded by the notebook task")
+    return read_notebook_result(int(run_id), databricks_conn_id=databricks_conn_id)
+
+
+def collect_training_result(
+    run_id: Any, run_page_url: str | None, expected_model_name: str, databricks_conn_id: str
+) -> dict[str, Any]:
+    """Read and validate the retraining notebook's exit JSON; add the comment for the Staging request."""
+    result = TrainingResult.parse(_notebook_result(run_id, databricks_conn_id))
+    if result.model_name != expected_model_name:
+        raise NotebookResultError(
+            f"retraining notebook registered {result.model_name!r}, but this run was asked for "
+            f"{expected_model_name!r}: not requesting a transition for the wrong model"
+        )
+    return {**result.to_dict(), "comment": result.request_comment(run_page_url), "run_page_url": run_page_url}
+
+
+def collect_test_result(run_id: Any, databricks_conn_id: str) -> dict[str, Any]:
+    """Read and validate the candidate-test notebook's exit JSON (the decision operator's `test_result`)."""
+    result = CandidateTestResult.parse(_notebook_result(run_id, databricks_conn_id))
+    return {**result.to_dict(), "failed_checks": result.failed_checks}

@@ -1,0 +1,140 @@
+"""DAG integrity: the files in dags/ parse, and carry the settings a production deployment relies on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+DAGS_FOLDER = REPO_ROOT / "dags"
+DAG_IDS = {"churn_model_retraining", "churn_model_promotion"}
+HEAVY_MODULES = ("mlflow", "pandas", "sklearn", "numpy", "flaml", "lightgbm", "deltalake", "churn", "local_workspace")
+RETRAIN_WIDGETS = {"model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri"}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+@pytest.fixture(scope="module")
+def dags(dagbag):
+    return dagbag.dags
+
+
+def _databricks_tasks(dag):
+    from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
+
+    return [task for task in dag.tasks if isinstance(task, DatabricksSubmitRunOperator)]
+
+
+def test_dag_files_import_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert DAG_IDS <= set(dagbag.dags)
+
+
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_production_settings(dags, dag_id):
+    dag = dags[dag_id]
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert {"churn", "databricks"} <= set(dag.tags)
+    assert dag.doc_md and dag_id.replace("_", " ").split()[-1] in dag.doc_md.lower()
+    for task in dag.tasks:
+        assert task.retries >= 2, f"{task.task_id} has retries={task.retries}"
+        assert task.on_failure_callback, f"{task.task_id} has no failure notification"
+
+
+def test_retraining_runs_monthly_and_promotion_on_asset_or_hourly(dags):
+    from airflow.sdk import AssetOrTimeSchedule
+    from churn_pipeline.assets import TRANSITION_REQUESTS
+
+    retrain, promote = dags["churn_model_retraining"], dags["churn_model_promotion"]
+    assert retrain.timetable.expression == "0 0 1 * *"  # @monthly
+    assert isinstance(promote.timetable, AssetOrTimeSchedule)
+    assert promote.timetable.timetable.expression == "0 * * * *"
+    assert promote.timetable.asset_condition == TRANSITION_REQUESTS
+    publishers = [task for task in retrain.tasks if TRANSITION_REQUESTS in task.outlets]
+    assert [task.task_id for task in publishers] == ["publish_request"]
+    assert publishers[0].upstream_task_ids == {"request_transition", "read_training_result"}
+
+
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_every_databricks_task_has_timeout_and_explicit_base_parameters(dags, dag_id):
+    tasks = _databricks_tasks(dags[dag_id])
+    assert tasks, "no DatabricksSubmitRunOperator in the DAG"
+    for task in tasks:
+        assert task.timeout_seconds and int(task.timeout_seconds) > 0
+        for run_task in task.tasks:
+            assert int(run_task["timeout_seconds"]) > 0
+            assert run_task["notebook_task"]["base_parameters"], f"{task.task_id}: empty base_parameters"
+            assert run_task["notebook_task"]["source"] in ("WORKSPACE", "GIT")
+        assert task.idempotency_token is None or len(task.idempotency_token) <= 64
+
+
+def test_retraining_sends_exactly_the_notebook_widgets(dags):
+    (retrain,) = _databricks_tasks(dags["churn_model_retraining"])
+    params = retrain.tasks[0]["notebook_task"]["base_parameters"]
+    assert set(params) == RETRAIN_WIDGETS
+    assert retrain.tasks[0]["notebook_task"]["notebook_path"].endswith("/retrain_churn_model")
+
+
+def test_promotion_tests_each_request_in_a_mapped_group_and_waits_deferrably(dags):
+    from databricks_registry.sensors import TransitionRequestSensor
+
+    promote = dags["churn_model_promotion"]
+    sensor = promote.get_task("wait_for_transition_requests")
+    assert isinstance(sensor, TransitionRequestSensor)
+    assert sensor.deferrable is True and sensor.soft_fail is True
+    assert sensor.timeout < 3600, "a run with nothing pending must end before the next hourly run"
+    from airflow.sdk.definitions.taskgroup import MappedTaskGroup
+
+    assert isinstance(promote.task_group_dict["candidate"], MappedTaskGroup)
+    assert {"candidate.run_tests", "candidate.read_test_result", "candidate.human_review", "candidate.decide"} <= set(
+        promote.task_dict
+    )
+    (tests,) = _databricks_tasks(promote)
+    assert "event_message" in tests.tasks[0]["notebook_task"]["base_parameters"]
+    assert tests.tasks[0]["notebook_task"]["notebook_path"].endswith("/test_candidate_model")
+
+
+def test_params_reject_bad_input(dags):
+    from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = ParamsDict(dags["churn_model_retraining"].params)
+    with pytest.raises(ParamValidationError, match="cluster_profile"):
+        params.update({"cluster_profile": "nope"})
+        params.validate()
+    promo = ParamsDict(dags["churn_model_promotion"].params)
+    with pytest.raises(ParamValidationError, match="version"):
+        promo.update({"version": "three"})
+        promo.validate()
+
+
+def test_importing_dag_files_loads_no_heavy_library():
+    """What the dag processor pays per parse: mlflow/pandas/sklearn must never come in through dags/."""
+    code = (
+        "import json, runpy, sys\n"
+        f"for path in {sorted(str(p) for p in DAGS_FOLDER.glob('*.py'))!r}:\n"
+        "    runpy.run_path(path)\n"
+        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_retry_delay_backs_off(dags):
+    for dag in dags.values():
+        for task in dag.tasks:
+            assert task.retry_delay >= timedelta(minutes=1)
+            assert task.retry_exponential_backoff
