@@ -168,6 +168,9 @@ def parse_git_source(value: Any) -> GitSource | None:
 def _timeout(value: Any, name: str) -> int:
     if value is None:
         return 0
+    # Databricks parses JSON as proto3: an int64 may come as a string, and the Airflow provider sends "1800".
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise invalid_parameter(f"{name} must be a non-negative integer (seconds; 0 means no timeout), got {value!r}.")
     return value
