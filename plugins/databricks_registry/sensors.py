@@ -18,6 +18,7 @@ from databricks_registry.triggers import TransitionRequestTrigger
 from databricks_registry.watch import (
     DEFAULT_LOOKBACK_VERSIONS,
     DEFAULT_RECHECK_SECONDS,
+    DEFAULT_RESCAN_EVERY,
     VersionWatch,
     detect,
 )
@@ -46,13 +47,15 @@ class TransitionRequestSensor(BaseSensorOperator):
 
     Works in `mode="poke"`, `mode="reschedule"` and `deferrable=True` (waits in the triggerer). Each poke costs
     one call plus one per candidate version, not one per registered version — see `databricks_registry.watch`.
-    In reschedule mode every poke is a fresh task try, so every poke looks back `lookback_versions` versions.
+    In poke and deferrable mode the watch keeps its watermark between pokes (a quiet poke is 1 call); in reschedule
+    mode every poke is a fresh task try, so every poke looks back `lookback_versions` versions (1 + K calls).
 
     :param model_name: registered model (templated).
     :param to_stage: target stage of the requests to wait for (templated): Staging, Production, Archived, None.
     :param versions: versions always checked, whatever their age (templated; list, "3,4" or "[3, 4]").
     :param lookback_versions: how many of the newest versions the first poke checks.
     :param recheck_seconds: how long a version registered while watching keeps being checked.
+    :param rescan_every: every how many pokes the look-back window is checked again (late requests on old versions).
     """
 
     template_fields: Sequence[str] = ("model_name", "to_stage", "versions")
@@ -68,6 +71,7 @@ class TransitionRequestSensor(BaseSensorOperator):
         versions: Any = None,
         lookback_versions: int = DEFAULT_LOOKBACK_VERSIONS,
         recheck_seconds: float = DEFAULT_RECHECK_SECONDS,
+        rescan_every: int = DEFAULT_RESCAN_EVERY,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         max_consecutive_errors: int = 3,
         retry_limit: int = 3,
@@ -81,13 +85,15 @@ class TransitionRequestSensor(BaseSensorOperator):
         self.versions = versions
         self.lookback_versions = lookback_versions
         self.recheck_seconds = recheck_seconds
+        self.rescan_every = rescan_every
         self.deferrable = deferrable
         self.max_consecutive_errors = max_consecutive_errors
         self.retry_limit = retry_limit
         self.retry_delay = retry_delay
         # Built on the first poke (after templating); kept across pokes in poke mode.
         self._watch: VersionWatch | None = None
-        VersionWatch(lookback_versions=lookback_versions, recheck_seconds=recheck_seconds)  # validate early
+        VersionWatch(lookback_versions=lookback_versions, recheck_seconds=recheck_seconds,
+                     rescan_every=rescan_every)  # validate early
 
     @property
     def hook(self) -> ModelRegistryHook:
@@ -100,6 +106,7 @@ class TransitionRequestSensor(BaseSensorOperator):
             self.to_stage = normalize_stage(self.to_stage)
             self._watch = VersionWatch(lookback_versions=self.lookback_versions,
                                        recheck_seconds=self.recheck_seconds,
+                                       rescan_every=self.rescan_every,
                                        versions=parse_versions(self.versions))
         return self._watch
 

@@ -10,12 +10,15 @@ version each poke would cost one call per version ever registered. Instead, each
   - later pokes: only versions above the watermark (registered since the previous poke), plus versions that
     appeared while watching and are younger than `recheck_seconds` (a request usually follows its version by a
     few minutes: the retrain run registers, then the next task files the request);
+  - every `rescan_every`-th poke: the look-back window again, for requests filed late on older versions (e.g. a
+    person re-requesting after a rejection);
   - always: versions named explicitly in `versions`.
 
-So a quiet poke costs 1 call, and a poke after k new versions costs 1 + k (plus any still-young ones).
-Trade-off: a request filed on a version older than the look-back window, or filed more than `recheck_seconds`
-after its version appeared while this watch was running, is not seen by this watch; the next watch (next DAG run)
-sees it if it is within its look-back window, and listing the version in `versions` always finds it.
+So a quiet poke costs 1 call, a poke after k new versions 1 + k (plus still-young ones), and one poke in
+`rescan_every` costs 1 + `lookback_versions`: on average 1 + K/N + new, whatever the number of versions registered.
+Trade-off: a request filed late on an already-seen version is noticed within `rescan_every` pokes instead of at
+once, and a request on a version older than the look-back window is never noticed unless the version is named in
+`versions` (listing every version each poke would cost one call per version ever registered).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from databricks_registry.errors import RegistryResourceNotFound
 
 DEFAULT_LOOKBACK_VERSIONS = 5
 DEFAULT_RECHECK_SECONDS = 900.0
+DEFAULT_RESCAN_EVERY = 10
 
 
 @dataclass
@@ -42,13 +46,17 @@ class VersionWatch:
     lookback_versions: int = DEFAULT_LOOKBACK_VERSIONS
     recheck_seconds: float = DEFAULT_RECHECK_SECONDS
     versions: tuple[str, ...] = ()
+    rescan_every: int = DEFAULT_RESCAN_EVERY
     watermark: int | None = None
+    pokes: int = 0
     # version -> epoch seconds when this watch first saw it (only versions registered while watching).
     young: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.lookback_versions, int) or self.lookback_versions < 0:
             raise ValueError(f"lookback_versions must be an integer >= 0, got {self.lookback_versions!r}")
+        if not isinstance(self.rescan_every, int) or self.rescan_every < 1:
+            raise ValueError(f"rescan_every must be an integer >= 1, got {self.rescan_every!r}")
         if self.recheck_seconds < 0:
             raise ValueError(f"recheck_seconds must be >= 0, got {self.recheck_seconds!r}")
         self.versions = tuple(dict.fromkeys(normalize_version(v) for v in self.versions))
@@ -57,19 +65,21 @@ class VersionWatch:
         """Versions to list on this poke, newest version number `newest` (None: the model has no versions)."""
         candidates: dict[str, None] = dict.fromkeys(self.versions)
         if newest is not None:
-            if self.watermark is None:
-                start = max(1, newest - self.lookback_versions + 1)
-            else:
-                start = self.watermark + 1
-                for number in range(start, newest + 1):
-                    self.young.setdefault(str(number), now)
-            candidates.update(dict.fromkeys(str(n) for n in range(start, newest + 1)))
+            if self.watermark is None or self.pokes % self.rescan_every == 0:
+                window = range(max(1, newest - self.lookback_versions + 1), newest + 1)
+                candidates.update(dict.fromkeys(str(n) for n in window))
+            if self.watermark is not None:
+                registered_since = [str(n) for n in range(self.watermark + 1, newest + 1)]
+                candidates.update(dict.fromkeys(registered_since))
+                for version in registered_since:
+                    self.young.setdefault(version, now)
         self.young = {v: t for v, t in self.young.items() if now - t <= self.recheck_seconds}
         candidates.update(dict.fromkeys(self.young))
         return sorted(candidates, key=int)
 
     def advance(self, newest: int | None) -> None:
         """Record that every version up to `newest` has been looked at."""
+        self.pokes += 1
         if newest is not None:
             self.watermark = max(newest, self.watermark or 0)
         elif self.watermark is None:
@@ -77,14 +87,15 @@ class VersionWatch:
 
     def to_dict(self) -> dict[str, Any]:
         return {"lookback_versions": self.lookback_versions, "recheck_seconds": self.recheck_seconds,
-                "versions": list(self.versions), "watermark": self.watermark, "young": dict(self.young)}
+                "versions": list(self.versions), "rescan_every": self.rescan_every, "watermark": self.watermark,
+                "pokes": self.pokes, "young": dict(self.young)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VersionWatch:
         return cls(lookback_versions=d.get("lookback_versions", DEFAULT_LOOKBACK_VERSIONS),
                    recheck_seconds=d.get("recheck_seconds", DEFAULT_RECHECK_SECONDS),
-                   versions=tuple(d.get("versions") or ()), watermark=d.get("watermark"),
-                   young=dict(d.get("young") or {}))
+                   versions=tuple(d.get("versions") or ()), rescan_every=d.get("rescan_every", DEFAULT_RESCAN_EVERY),
+                   watermark=d.get("watermark"), pokes=d.get("pokes", 0), young=dict(d.get("young") or {}))
 
 
 def stage_of(model: RegisteredModel | None, version: str) -> str | None:
