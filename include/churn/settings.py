@@ -10,6 +10,9 @@ from churn.storage import parse_table_name
 from churn.training import PRIMARY_METRICS, TrainingConfig
 
 DEFAULT_MODEL_NAME = "Churn Prediction Bank"
+# Direct children of /Shared: Databricks creates them without needing a parent folder; locally any name works.
+RETRAIN_EXPERIMENT = "/Shared/churn_model_retraining"
+TEST_EXPERIMENT = "/Shared/churn_model_candidate_tests"
 
 # widget -> (default, label). Defaults are the documented check thresholds (README "Churn model notebooks").
 RETRAIN_WIDGETS: dict[str, tuple[str, str]] = {
@@ -19,7 +22,7 @@ RETRAIN_WIDGETS: dict[str, tuple[str, str]] = {
     "primary_metric": ("f1", "AutoML primary metric"),
     "timeout_minutes": ("0.5", "AutoML time budget (minutes; Databricks AutoML uses at least 5)"),
     "registry_uri": ("databricks", "MLflow registry URI (databricks = Workspace Model Registry)"),
-    "experiment_name": ("", "MLflow experiment (empty = the notebook's default)"),
+    "experiment_name": (RETRAIN_EXPERIMENT, "MLflow experiment (workspace path; empty = the notebook's own)"),
 }
 TEST_WIDGETS: dict[str, tuple[str, str]] = {
     "event_message": ("", "Registry webhook payload (JSON)"),
@@ -32,7 +35,7 @@ TEST_WIDGETS: dict[str, tuple[str, str]] = {
     "source_table": (TABLE_NAME, "Table whose holdout split is the test data"),
     "target_col": (TARGET_COL, "Label column"),
     "registry_uri": ("databricks", "MLflow registry URI (databricks = Workspace Model Registry)"),
-    "experiment_name": ("", "MLflow experiment for evaluation runs (empty = the notebook's default)"),
+    "experiment_name": (TEST_EXPERIMENT, "MLflow experiment for evaluation runs (empty = the notebook's own)"),
 }
 MODES = ("enforce", "dry_run")
 # Widgets shown as dropdowns (Databricks validates the choice in its UI).
@@ -108,7 +111,7 @@ class CandidateTestSettings:
     source_table: str = TABLE_NAME
     target_col: str = TARGET_COL
     registry_uri: str = "databricks"
-    experiment_name: str = ""
+    experiment_name: str = TEST_EXPERIMENT
 
     @classmethod
     def from_widgets(cls, get: Callable[[str], str]) -> "CandidateTestSettings":
