@@ -144,3 +144,34 @@ def test_restart_does_not_leave_runs_running(single_slot_workspace):
     assert run.tasks[0].state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
     # Queued work survives the restart and runs.
     assert waiting.result(WAIT).state.result_state == jobs.RunResultState.SUCCESS
+
+
+def test_graceful_stop_ends_running_runs_and_their_notebooks(single_slot_workspace):
+    ws = single_slot_workspace["ws"]
+    client = WorkspaceClient(host=ws.url, token=ws.token)
+    running = client.jobs.submit(run_name="stopped by shutdown", tasks=[sleep_task(300)])
+    wait_for(lambda: client.jobs.get_run(running.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
+             what="RUNNING")
+    task_dir = ws.data_dir / "runs" / str(running.run_id)
+    assert task_dir.is_dir()
+    ws = single_slot_workspace["ws"] = ws.restart()  # SIGTERM: the server shuts down cleanly
+    client = WorkspaceClient(host=ws.url, token=ws.token)
+    run = client.jobs.get_run(running.run_id)
+    assert run.state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
+    assert "stopped while this run was active" in run.state.state_message
+    assert not _runner_processes_for(task_dir)
+
+
+def _runner_processes_for(run_dir) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"local_workspace.runner" in cmdline and str(run_dir).encode() in cmdline:
+                found.append(int(proc.name))
+    return found
