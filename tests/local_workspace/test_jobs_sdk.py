@@ -160,3 +160,16 @@ def test_list_runs_newest_first_with_paging(client):
     assert all(r.tasks for r, _ in zip(client.jobs.list_runs(expand_tasks=True, limit=2), range(2)))
     with pytest.raises(InvalidParameterValue, match="cannot both be true"):
         list(client.jobs.list_runs(active_only=True, completed_only=True))
+
+
+def test_independent_tasks_run_side_by_side_and_dependents_wait(client):
+    def sleeper(key: str, depends_on: list[str] | None = None) -> jobs.SubmitTask:
+        return jobs.SubmitTask(task_key=key, depends_on=[jobs.TaskDependency(task_key=d) for d in depends_on or []],
+                               notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/sleep",
+                                                               base_parameters={"seconds": "2"}))
+
+    run = client.jobs.submit(run_name="graph", tasks=[sleeper("a"), sleeper("b"), sleeper("c", ["a", "b"])]).result(WAIT)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    a, b, c = run.tasks
+    assert b.start_time < a.end_time and a.start_time < b.end_time  # a and b overlapped
+    assert c.start_time >= max(a.end_time, b.end_time)

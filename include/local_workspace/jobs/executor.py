@@ -120,11 +120,37 @@ class RunExecutor:
                 return
             parent.mark_running()
 
-        outcomes: dict[str, str] = {}
-        for task_run_id, key, task_spec, task_timeout in task_specs:
-            outcomes[key] = self._run_task(task_run_id, key, task_spec, task_timeout, outcomes, token, checkout_dir,
-                                           run_timeout)
+        self._run_task_graph(task_specs, token, checkout_dir, run_timeout)
         self._finish_parent()
+
+    def _run_task_graph(self, task_specs: list, token: str | None, checkout_dir: Path | None, run_timeout: int) -> None:
+        """Start every task whose upstream tasks have ended, so independent tasks run side by side (as on
+        Databricks); a task whose upstream did not succeed is skipped when its turn comes."""
+        outcomes: dict[str, str] = {}
+        waiting = list(task_specs)
+        running: dict[str, threading.Thread] = {}
+
+        def run(task_run_id: int, key: str, spec: dict, timeout: int) -> None:
+            try:
+                outcome = self._run_task(task_run_id, key, spec, timeout, outcomes, token, checkout_dir, run_timeout)
+            except Exception as exc:  # noqa: BLE001 - one task's bug ends that task, not the whole executor
+                log.exception("task %s of run %s failed inside the local workspace", key, self.run_id)
+                outcome = self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED",
+                                            f"Internal error of the local workspace: {exc}", "INTERNAL_ERROR")
+            outcomes[key] = outcome
+
+        while waiting or running:
+            for item in list(waiting):
+                task_run_id, key, spec, timeout = item
+                if all(dep["task_key"] in outcomes for dep in spec.get("depends_on") or []):
+                    waiting.remove(item)
+                    running[key] = threading.Thread(target=run, args=item, name=f"run-{self.run_id}-{key}", daemon=True)
+                    running[key].start()
+            for key, thread in list(running.items()):
+                if not thread.is_alive():
+                    running.pop(key)
+            if running:
+                time.sleep(POLL_SECONDS / 2)
 
     def _run_task(self, task_run_id: int, key: str, spec: dict, timeout: int, outcomes: dict[str, str],
                   token: str | None, checkout_dir: Path | None, run_timeout: int) -> str:
