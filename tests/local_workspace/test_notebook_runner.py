@@ -86,3 +86,27 @@ def test_working_directory_is_the_notebooks_directory(tmp_path):
     subprocess.run([sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
                     "--result", str(result_file)], check=True, timeout=120)
     assert json.loads(result_file.read_text())["result"] == str(notebook.parent)
+
+
+def test_absolute_run_paths_resolve_in_the_workspace_root(tmp_path):
+    root = tmp_path / "ws"
+    (root / "Shared").mkdir(parents=True)
+    (root / "Shared" / "lib.py").write_text("# Databricks notebook source\nANSWER = 42\n")
+    notebook = root / "Users" / "me" / "main.py"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text("# Databricks notebook source\n# MAGIC %run /Workspace/Shared/lib\n\n"
+                        "# COMMAND ----------\n\ndbutils.notebook.exit(str(ANSWER))\n")
+    result_file = tmp_path / "result.json"
+    subprocess.run([sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
+                    "--result", str(result_file), "--workspace-root", str(root)], timeout=120)
+    assert json.loads(result_file.read_text()) == {"status": "SUCCESS", "result": "42", "truncated": False}
+
+
+def test_run_of_a_missing_notebook_fails_clearly(tmp_path):
+    notebook = tmp_path / "main.py"
+    notebook.write_text("# Databricks notebook source\n# MAGIC %run ./nowhere\n")
+    result_file = tmp_path / "result.json"
+    subprocess.run([sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
+                    "--result", str(result_file)], timeout=120)
+    result = json.loads(result_file.read_text())
+    assert result["status"] == "FAILED" and "%run ./nowhere" in result["error"] and "not found" in result["error"]

@@ -188,7 +188,7 @@ class RunExecutor:
         result_file = directory / "result.json"
         command = [sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
                    "--params", str(directory / "params.json"), "--result", str(result_file),
-                   "--secrets-file", str(self.config.secrets_file)]
+                   "--secrets-file", str(self.config.secrets_file), "--workspace-root", str(self._workspace_dir())]
         if checkout_dir is not None:
             command += ["--sys-path", str(checkout_dir)]
         with session_scope(self.config.db_path) as session:

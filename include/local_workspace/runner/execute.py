@@ -44,8 +44,10 @@ def displayHTML(html: str) -> None:
 
 
 class NotebookExecutor:
-    def __init__(self, parameters: dict[str, str], secrets_file: Path | None, redactor: Redactor):
+    def __init__(self, parameters: dict[str, str], secrets_file: Path | None, redactor: Redactor,
+                 workspace_root: Path | None = None):
         self.redactor = redactor
+        self.workspace_root = workspace_root  # where absolute `%run /Shared/x` paths live
         self.dbutils = DBUtils(parameters, secrets_file, redactor.add)
         self.namespace: dict = {
             "__name__": "__main__",
@@ -100,9 +102,7 @@ class NotebookExecutor:
 
     def _include(self, cell: Cell, notebook: Path) -> None:
         """`%run ./other`: run the other notebook in this namespace, like Databricks does."""
-        target = Path(cell.run_path)
-        if not target.is_absolute():
-            target = notebook.parent / target
+        target = self._run_target(cell.run_path, notebook)
         resolved = resolve_notebook_file(target)
         if resolved is None:
             raise NotebookSyntaxError(
@@ -118,6 +118,16 @@ class NotebookExecutor:
             self._depth -= 1
             self.dbutils.widgets.restore_parameters(previous)
             self.namespace["__file__"] = str(notebook)
+
+    def _run_target(self, run_path: str, notebook: Path) -> Path:
+        if not run_path.startswith("/"):
+            return notebook.parent / run_path
+        if self.workspace_root is None:
+            raise NotebookSyntaxError(f"%run {run_path}: absolute workspace paths need the runner's --workspace-root")
+        relative = run_path.lstrip("/")
+        if relative == "Workspace" or relative.startswith("Workspace/"):
+            relative = relative[len("Workspace"):].lstrip("/")
+        return self.workspace_root / relative
 
     def _success(self, value: str | None) -> NotebookOutcome:
         if value is None:
