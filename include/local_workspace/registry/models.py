@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Index, String, Text, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from local_workspace.db import Base, session_scope
@@ -138,16 +139,20 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
             TransitionRequestRow.model_name == name, TransitionRequestRow.version == version,
             TransitionRequestRow.to_stage == to_stage, TransitionRequestRow.user_id == user,
             TransitionRequestRow.status == OPEN))
+        already_open = DatabricksApiError(
+            "RESOURCE_ALREADY_EXISTS",
+            f"User {user} already has an open request to transition version {version} of '{name}' to {to_stage}.")
         if duplicate is not None:
-            raise DatabricksApiError(
-                "RESOURCE_ALREADY_EXISTS",
-                f"User {user} already has an open request to transition version {version} of '{name}' "
-                f"to {to_stage}.")
+            raise already_open
         now = _now_ms()
         row = TransitionRequestRow(id=_new_id(), model_name=name, version=version, from_stage=current,
                                    to_stage=to_stage, user_id=user, comment=comment or None, status=OPEN,
                                    creation_timestamp=now, last_updated_timestamp=now)
         session.add(row)
+        try:
+            session.flush()
+        except IntegrityError as exc:  # another worker created the same request a moment ago
+            raise already_open from exc
         _activity(session, name, version, "REQUESTED_TRANSITION", user, from_stage=current, to_stage=to_stage,
                   comment=comment)
         return row.to_request_dict(user)
