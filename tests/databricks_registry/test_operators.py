@@ -1,0 +1,81 @@
+"""Request and comment operators, extra links and the plugin, against the local workspace."""
+
+from __future__ import annotations
+
+import pytest
+
+from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.links import (
+    MODEL_VERSION_URL_KEY,
+    DatabricksRunPageLink,
+    ModelVersionLink,
+    model_version_url,
+)
+from databricks_registry.operators import CreateTransitionRequestOperator, ModelVersionCommentOperator
+from databricks_registry.plugin import DatabricksRegistryPlugin
+from fake_context import make_context
+
+
+def test_create_request_returns_a_sensor_shaped_event_and_is_retry_safe(registered, model_name, databricks_env):
+    (v1,) = registered(1)
+    operator = CreateTransitionRequestOperator(task_id="request", model_name=model_name, version=int(v1),
+                                               comment="best model of the latest AutoML run. Ready for testing")
+    context = make_context()
+    event = operator.execute(context)
+    assert event["event"] == "TRANSITION_REQUEST_TO_STAGING_CREATED"
+    assert (event["model_name"], event["version"], event["to_stage"], event["from_stage"]) == (
+        model_name, v1, "Staging", "None")
+    assert event["requester"] == databricks_env.user and event["creation_timestamp"]
+    assert context["ti"].xcoms[MODEL_VERSION_URL_KEY] == model_version_url(databricks_env.url, model_name, v1)
+
+    again = operator.execute(make_context())  # a retry of the same task
+    assert again == event
+    assert len(ModelRegistryHook().list_transition_requests(model_name, v1)) == 1
+
+
+def test_create_request_refuses_bad_input_and_unknown_versions(registered, model_name, proxied):
+    from databricks_registry.errors import RegistryResourceNotFound
+
+    with pytest.raises(ValueError, match="stage"):
+        CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=1, stage="prod").execute(
+            make_context())
+    assert proxied.total() == 0
+    registered(1)
+    with pytest.raises(RegistryResourceNotFound):
+        CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=5).execute(make_context())
+
+
+def test_comment_operator_posts_and_returns_the_comment(registered, model_name, databricks_env):
+    (v1,) = registered(1)
+    result = ModelVersionCommentOperator(task_id="c", model_name=model_name, version=v1,
+                                         comment="This model passed all the tests").execute(make_context())
+    assert result["comment"] == "This model passed all the tests" and result["id"]
+    assert result["user_id"] == databricks_env.user
+    with pytest.raises(ValueError):
+        ModelVersionCommentOperator(task_id="c", model_name=model_name, version=v1, comment="  ").execute(
+            make_context())
+
+
+def test_model_version_url_encodes_names():
+    url = model_version_url("https://adb-1.azuredatabricks.net/", "Churn 'Bank' ü/x", 3)
+    assert url == "https://adb-1.azuredatabricks.net/#mlflow/models/Churn%20%27Bank%27%20%C3%BC%2Fx/versions/3"
+
+
+def test_plugin_registers_both_extra_links():
+    names = {link.name for link in DatabricksRegistryPlugin.operator_extra_links}
+    assert names == {ModelVersionLink.name, DatabricksRunPageLink.name}
+    assert DatabricksRegistryPlugin.name == "databricks_registry"
+
+
+def test_operators_expose_their_links():
+    from databricks_registry.operators import TransitionRequestDecisionOperator
+
+    links = {link.name for link in TransitionRequestDecisionOperator.operator_extra_links}
+    assert links == {"Model Version", "Databricks Run"}
+
+
+def test_airflow_discovers_the_plugin_through_its_entry_point():
+    from airflow import plugins_manager
+
+    links = plugins_manager.get_operator_extra_links()
+    assert {type(link) for link in links} >= {ModelVersionLink, DatabricksRunPageLink}
