@@ -173,3 +173,13 @@ def test_two_workers_share_state(tmp_path):
 
         with ThreadPoolExecutor(4) as pool:
             assert set(pool.map(listed, range(12))) == {1}
+
+
+def test_airflow_databricks_hook_uses_the_launcher_connection(databricks_env, model_name):
+    """`airflow_connection_json()` is a connection the provider's hook accepts as is (http scheme, port, token)."""
+    from airflow.providers.databricks.hooks.databricks import DatabricksHook
+
+    hook = DatabricksHook()
+    assert "experiments" in hook._do_api_call(("GET", "2.0/mlflow/experiments/search"), {"max_results": 1})
+    with pytest.raises(Exception, match="RESOURCE_DOES_NOT_EXIST"):
+        hook._do_api_call(("GET", "2.0/mlflow/databricks/registered-models/get"), {"name": model_name})
