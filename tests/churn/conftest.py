@@ -19,21 +19,34 @@ def churn_split(churn_table):
     return split_table(churn_table)
 
 
-@pytest.fixture()
-def local_mlflow(tmp_path):
-    """MLflow tracking and registry in a sqlite file of this test only (never the shared workspace)."""
+@pytest.fixture(scope="session")
+def _mlflow_db(tmp_path_factory):
+    """One sqlite MLflow store per session: creating its schema costs seconds, so tests share it."""
     import mlflow
 
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri).search_experiments()
+    return uri
+
+
+@pytest.fixture()
+def local_mlflow(_mlflow_db, request):
+    """MLflow tracking and registry in a private sqlite store (never the shared workspace); own experiment."""
+    import mlflow
+
     previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    mlflow.set_experiment("churn-tests")
-    yield uri
+    mlflow.set_tracking_uri(_mlflow_db)
+    mlflow.set_registry_uri(_mlflow_db)
+    mlflow.set_experiment(f"churn-tests-{request.node.name}")
+    yield _mlflow_db
     while mlflow.active_run():
         mlflow.end_run()
     mlflow.set_tracking_uri(previous[0])
     mlflow.set_registry_uri(previous[1])
+
+
+# Explicit requirements: inferring them spawns a subprocess per saved model (seconds each).
+PIP_REQUIREMENTS = ["scikit-learn", "lightgbm"]
 
 
 def fit_pipeline(train, columns=FEATURE_COLUMNS, labels=None, estimator=None):
@@ -58,7 +71,9 @@ def save_pyfunc(pipeline, path, columns=FEATURE_COLUMNS, example=None, signature
     from mlflow.models import infer_signature
 
     sig = infer_signature(example[list(columns)], pipeline.predict(example[list(columns)])) if signature else None
-    mlflow.sklearn.save_model(pipeline, str(path), signature=sig, serialization_format="cloudpickle")
+    mlflow.sklearn.save_model(
+        pipeline, str(path), signature=sig, serialization_format="cloudpickle", pip_requirements=PIP_REQUIREMENTS
+    )
     return mlflow.pyfunc.load_model(str(path))
 
 
