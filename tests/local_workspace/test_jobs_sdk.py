@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -168,7 +169,15 @@ def test_independent_tasks_run_side_by_side_and_dependents_wait(client):
                                notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/sleep",
                                                                base_parameters={"seconds": "2"}))
 
-    run = client.jobs.submit(run_name="graph", tasks=[sleeper("a"), sleeper("b"), sleeper("c", ["a", "b"])]).result(WAIT)
+    waiter = client.jobs.submit(run_name="graph", tasks=[sleeper("a"), sleeper("b"), sleeper("c", ["a", "b"])])
+    deadline = time.monotonic() + 60
+    while client.jobs.get_run(waiter.run_id).tasks[0].state.life_cycle_state != jobs.RunLifeCycleState.RUNNING:
+        assert time.monotonic() < deadline, "task a never started"
+        time.sleep(0.2)
+    waiting = client.jobs.get_run(waiter.run_id).tasks[2]
+    assert waiting.state.life_cycle_state == jobs.RunLifeCycleState.BLOCKED
+    assert "a, b" in waiting.state.state_message
+    run = waiter.result(WAIT)
     assert run.state.result_state == jobs.RunResultState.SUCCESS
     a, b, c = run.tasks
     assert b.start_time < a.end_time and a.start_time < b.end_time  # a and b overlapped

@@ -128,6 +128,9 @@ class RunExecutor:
         Databricks); a task whose upstream did not succeed is skipped when its turn comes."""
         outcomes: dict[str, str] = {}
         waiting = list(task_specs)
+        upstream = {rid: [d["task_key"] for d in spec.get("depends_on") or []] for rid, _, spec, _ in task_specs}
+        with session_scope(self.config.db_path) as session:
+            models.block_tasks(session, [rid for rid, deps in upstream.items() if deps], upstream)
         running: dict[str, threading.Thread] = {}
 
         def run(task_run_id: int, key: str, spec: dict, timeout: int) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from local_workspace.db import Base
 
-ACTIVE_STATES = ("PENDING", "RUNNING", "TERMINATING")
+ACTIVE_STATES = ("PENDING", "BLOCKED", "RUNNING", "TERMINATING")
 WAITING_STATES = ("QUEUED",)
 TERMINAL_STATES = ("TERMINATED", "SKIPPED", "INTERNAL_ERROR")
 
@@ -129,7 +129,11 @@ def claim_queued_run(session: Session, run_id: int) -> bool:
         update(JobRun).where(JobRun.run_id == run_id, JobRun.life_cycle_state == "QUEUED")
         .values(life_cycle_state="PENDING", state_message="Setting up the run", start_time=now_ms())
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    session.execute(update(JobRun).where(JobRun.parent_run_id == run_id, JobRun.life_cycle_state == "QUEUED")
+                    .values(life_cycle_state="PENDING", state_message="Waiting for the run to start"))
+    return True
 
 
 def cancel_queued_run(session: Session, run_id: int) -> bool:
@@ -144,6 +148,15 @@ def cancel_queued_run(session: Session, run_id: int) -> bool:
     for row in [get_run(session, run_id), *tasks_of(session, run_id)]:
         row.finish("TERMINATED", "CANCELED", "Run cancelled.")
     return True
+
+
+def block_tasks(session: Session, task_run_ids: list[int], upstream: dict[int, list[str]]) -> None:
+    """PENDING -> BLOCKED for tasks that wait on upstream tasks (Databricks' life cycle state for that)."""
+    for task_run_id in task_run_ids:
+        row = get_run(session, task_run_id)
+        if row.life_cycle_state == "PENDING":
+            row.life_cycle_state = "BLOCKED"
+            row.state_message = f"Waiting for upstream task(s): {', '.join(upstream[task_run_id])}"
 
 
 def unfinished_runs(session: Session) -> list[JobRun]:
