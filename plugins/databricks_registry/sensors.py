@@ -25,8 +25,11 @@ from databricks_registry.watch import (
 
 
 def parse_versions(value: Any) -> tuple[str, ...]:
-    """Accept None, one version, a list, a JSON list or a comma-separated string (templates render to strings)."""
-    if value is None or value == "" or value == []:
+    """Accept None, one version, a list, a JSON list or a comma-separated string (templates render to strings).
+
+    `"{{ params.version }}"` with no version renders as "None": that means "no explicit versions", not a version.
+    """
+    if value is None or value == [] or (isinstance(value, str) and value.strip() in ("", "None", "null")):
         return ()
     if isinstance(value, str):
         text = value.strip()

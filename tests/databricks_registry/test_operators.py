@@ -33,6 +33,15 @@ def test_create_request_returns_a_sensor_shaped_event_and_is_retry_safe(register
     assert len(ModelRegistryHook().list_transition_requests(model_name, v1)) == 1
 
 
+def test_create_request_reuses_the_open_request_when_the_workspace_refuses_a_second(registered, model_name):
+    (v1,) = registered(1)
+    ModelRegistryHook().create_transition_request(model_name, v1, "Staging", "filed by hand")
+    event = CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=v1,
+                                            comment="filed by Airflow").execute(make_context())
+    assert (event["version"], event["comment"]) == (v1, "filed by hand")
+    assert len(ModelRegistryHook().list_transition_requests(model_name, v1)) == 1
+
+
 def test_create_request_refuses_bad_input_and_unknown_versions(registered, model_name, proxied):
     from databricks_registry.errors import RegistryResourceNotFound
 

@@ -181,6 +181,7 @@ def test_missing_model_keeps_waiting(model_name, databricks_env):
 
 def test_templated_versions_and_bad_arguments():
     assert parse_versions(None) == () and parse_versions("3, 4") == ("3", "4")
+    assert parse_versions("None") == () and parse_versions(" ") == ()  # an unset templated param
     assert parse_versions("[3, 4]") == ("3", "4") and parse_versions(7) == ("7",)
     with pytest.raises(ValueError):
         sensor("m", lookback_versions=-1)

@@ -8,12 +8,14 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from databricks_registry.entities import (
+    Activity,
     TransitionRequestEvent,
     as_dict,
     normalize_model_name,
     normalize_stage,
     normalize_version,
 )
+from databricks_registry.errors import RegistryResourceConflict
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import ModelVersionLink
 from databricks_registry.operators.base import RegistryOperatorMixin
@@ -23,7 +25,8 @@ class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
     """Request a stage transition for a model version; XCom the request as a sensor-shaped event dict.
 
     Retry-safe: if the version already has an open request to `stage` with the same comment (a previous try of this
-    task filed it), that request is returned instead of filing a second one.
+    task filed it), or the workspace refuses a second open request by the same user (409), the open request is
+    returned instead of filing another.
     """
 
     template_fields: Sequence[str] = ("model_name", "version", "stage", "comment")
@@ -47,12 +50,21 @@ class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
         hook = self.hook
         current = hook.get_model_version(name, version)
         self.push_model_version_link(context, hook, name, version)
-        for activity in hook.list_transition_requests(name, version):
-            if activity.to_stage == stage and (activity.comment or None) == (self.comment or None):
-                self.log.info("Version %s of %r already has this open request to %s; not filing another.",
-                              version, name, stage)
-                return TransitionRequestEvent.from_activity(name, version, activity, current.current_stage).to_dict()
-        request = hook.create_transition_request(name, version, stage, self.comment)
+        existing = self._open_request(hook, name, version, stage, same_comment=True)
+        if existing is not None:
+            self.log.info("Version %s of %r already has this open request to %s; not filing another.",
+                          version, name, stage)
+            return TransitionRequestEvent.from_activity(name, version, existing, current.current_stage).to_dict()
+        try:
+            request = hook.create_transition_request(name, version, stage, self.comment)
+        except RegistryResourceConflict:
+            # Databricks allows one open request per user, version and stage: ours is already there.
+            existing = self._open_request(hook, name, version, stage, same_comment=False)
+            if existing is None:
+                raise
+            self.log.warning("An open request to %s already exists for version %s of %r (comment %r); using it.",
+                             stage, version, name, existing.comment)
+            return TransitionRequestEvent.from_activity(name, version, existing, current.current_stage).to_dict()
         self.log.info("Requested transition of %r version %s from %s to %s.", name, version,
                       current.current_stage, stage)
         return TransitionRequestEvent(
@@ -60,6 +72,16 @@ class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
             from_stage=current.current_stage, requester=request.user_id, comment=request.comment,
             creation_timestamp=request.creation_timestamp,
         ).to_dict()
+
+
+    def _open_request(self, hook: ModelRegistryHook, name: str, version: str, stage: str,
+                      same_comment: bool) -> Activity | None:
+        for activity in hook.list_transition_requests(name, version):
+            if activity.to_stage != stage:
+                continue
+            if not same_comment or (activity.comment or None) == (self.comment or None):
+                return activity
+        return None
 
 
 class ModelVersionCommentOperator(RegistryOperatorMixin, BaseOperator):
