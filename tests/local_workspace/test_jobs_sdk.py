@@ -47,6 +47,9 @@ def test_submit_wait_and_read_the_notebook_exit_value(client, workspace):
     assert output.notebook_output.truncated is False
     assert output.metadata.run_id == task.run_id and output.metadata.tasks[0].task_key == "hello"
     assert "hello SDK." in output.logs
+    # Databricks refuses the parent id of a tasks[] run even when it has a single task.
+    with pytest.raises(InvalidParameterValue, match="Retrieving the output of runs with multiple tasks"):
+        client.jobs.get_run_output(run.run_id)
 
 
 def test_parent_run_output_is_refused_like_databricks(client):
