@@ -203,11 +203,15 @@ class ModelRegistryHook(RegistryTransportMixin):
         return op.parse(await self.a_call(op.endpoint, op.params))
 
     # ---- public API: every operation sync and async -------------------------------------------------------------
-    def create_transition_request(self, name: str, version: str | int, stage: str, comment: str | None = None) -> TransitionRequest:
+    def create_transition_request(
+        self, name: str, version: str | int, stage: str, comment: str | None = None
+    ) -> TransitionRequest:
         """Create a transition request; returns TransitionRequest."""
         return self._run(self._op_create_transition_request(name, version, stage, comment))
 
-    async def a_create_transition_request(self, name: str, version: str | int, stage: str, comment: str | None = None) -> TransitionRequest:
+    async def a_create_transition_request(
+        self, name: str, version: str | int, stage: str, comment: str | None = None
+    ) -> TransitionRequest:
         return await self._a_run(self._op_create_transition_request(name, version, stage, comment))
 
     def list_transition_requests(self, name: str, version: str | int) -> list[Activity]:
@@ -217,25 +221,39 @@ class ModelRegistryHook(RegistryTransportMixin):
     async def a_list_transition_requests(self, name: str, version: str | int) -> list[Activity]:
         return await self._a_run(self._op_list_transition_requests(name, version))
 
-    def approve_transition_request(self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None) -> Activity:
+    def approve_transition_request(
+        self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None
+    ) -> Activity:
         """Approve a request (archive_existing_versions required); returns Activity."""
         return self._run(self._op_approve_transition_request(name, version, stage, archive_existing_versions, comment))
 
-    async def a_approve_transition_request(self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None) -> Activity:
-        return await self._a_run(self._op_approve_transition_request(name, version, stage, archive_existing_versions, comment))
+    async def a_approve_transition_request(
+        self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None
+    ) -> Activity:
+        return await self._a_run(self._op_approve_transition_request(
+            name, version, stage, archive_existing_versions, comment
+        ))
 
-    def reject_transition_request(self, name: str, version: str | int, stage: str, comment: str | None = None) -> Activity:
+    def reject_transition_request(
+        self, name: str, version: str | int, stage: str, comment: str | None = None
+    ) -> Activity:
         """Reject a request; returns Activity."""
         return self._run(self._op_reject_transition_request(name, version, stage, comment))
 
-    async def a_reject_transition_request(self, name: str, version: str | int, stage: str, comment: str | None = None) -> Activity:
+    async def a_reject_transition_request(
+        self, name: str, version: str | int, stage: str, comment: str | None = None
+    ) -> Activity:
         return await self._a_run(self._op_reject_transition_request(name, version, stage, comment))
 
-    def cancel_transition_request(self, name: str, version: str | int, stage: str, creator: str, comment: str | None = None) -> Activity:
+    def cancel_transition_request(
+        self, name: str, version: str | int, stage: str, creator: str, comment: str | None = None
+    ) -> Activity:
         """Cancel (delete) the request `creator` made; returns Activity."""
         return self._run(self._op_cancel_transition_request(name, version, stage, creator, comment))
 
-    async def a_cancel_transition_request(self, name: str, version: str | int, stage: str, creator: str, comment: str | None = None) -> Activity:
+    async def a_cancel_transition_request(
+        self, name: str, version: str | int, stage: str, creator: str, comment: str | None = None
+    ) -> Activity:
         return await self._a_run(self._op_cancel_transition_request(name, version, stage, creator, comment))
 
     def create_comment(self, name: str, version: str | int, comment: str) -> Comment:
@@ -266,18 +284,28 @@ class ModelRegistryHook(RegistryTransportMixin):
     async def a_get_model_version(self, name: str, version: str | int) -> ModelVersion:
         return await self._a_run(self._op_get_model_version(name, version))
 
-    def search_model_versions(self, model_name: str | None = None, filter: str | None = None, max_results: int | None = None, order_by: list[str] | None = None, page_token: str | None = None) -> ModelVersionPage:
+    def search_model_versions(
+        self, model_name: str | None = None, filter: str | None = None, max_results: int | None = None,
+        order_by: list[str] | None = None, page_token: str | None = None
+    ) -> ModelVersionPage:
         """One page of model-versions/search (model_name or filter); returns ModelVersionPage."""
         return self._run(self._op_search_model_versions(model_name, filter, max_results, order_by, page_token))
 
-    async def a_search_model_versions(self, model_name: str | None = None, filter: str | None = None, max_results: int | None = None, order_by: list[str] | None = None, page_token: str | None = None) -> ModelVersionPage:
+    async def a_search_model_versions(
+        self, model_name: str | None = None, filter: str | None = None, max_results: int | None = None,
+        order_by: list[str] | None = None, page_token: str | None = None
+    ) -> ModelVersionPage:
         return await self._a_run(self._op_search_model_versions(model_name, filter, max_results, order_by, page_token))
 
-    def transition_stage(self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None) -> ModelVersion:
+    def transition_stage(
+        self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None
+    ) -> ModelVersion:
         """Databricks transition-stage (no request); returns ModelVersion."""
         return self._run(self._op_transition_stage(name, version, stage, archive_existing_versions, comment))
 
-    async def a_transition_stage(self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None) -> ModelVersion:
+    async def a_transition_stage(
+        self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None
+    ) -> ModelVersion:
         return await self._a_run(self._op_transition_stage(name, version, stage, archive_existing_versions, comment))
 
     def get_registered_model(self, name: str) -> RegisteredModel:
@@ -301,9 +329,13 @@ class ModelRegistryHook(RegistryTransportMixin):
     async def a_create_registered_model(self, name: str, description: str | None = None) -> None:
         return await self._a_run(self._op_create_registered_model(name, description))
 
-    def create_model_version(self, name: str, source: str, run_id: str | None = None, description: str | None = None) -> ModelVersion:
+    def create_model_version(
+        self, name: str, source: str, run_id: str | None = None, description: str | None = None
+    ) -> ModelVersion:
         """Register a model version from a source URI; returns ModelVersion."""
         return self._run(self._op_create_model_version(name, source, run_id, description))
 
-    async def a_create_model_version(self, name: str, source: str, run_id: str | None = None, description: str | None = None) -> ModelVersion:
+    async def a_create_model_version(
+        self, name: str, source: str, run_id: str | None = None, description: str | None = None
+    ) -> ModelVersion:
         return await self._a_run(self._op_create_model_version(name, source, run_id, description))
