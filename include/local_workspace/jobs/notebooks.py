@@ -16,7 +16,15 @@ def resolve_workspace_notebook(workspace_dir: Path, notebook_path: str) -> Path:
     relative = notebook_path.lstrip("/")
     if relative == "Workspace" or relative.startswith("Workspace/"):
         relative = relative[len("Workspace"):].lstrip("/")
-    return _resolve_below(workspace_dir, relative, notebook_path, "the workspace directory")
+    try:
+        return _resolve_below(workspace_dir, relative, notebook_path, "the workspace directory")
+    except NotebookNotFound:
+        # Also accept the file's own absolute path, as long as it lies inside the workspace directory.
+        own = Path(notebook_path)
+        if own.is_absolute() and workspace_dir.resolve() in own.resolve().parents:
+            return _resolve_below(workspace_dir, str(own.resolve().relative_to(workspace_dir.resolve())),
+                                  notebook_path, "the workspace directory")
+        raise
 
 
 def resolve_git_notebook(checkout: Path, notebook_path: str) -> Path:
