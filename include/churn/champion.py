@@ -39,7 +39,7 @@ def evaluate_f1(model, data: pd.DataFrame, label: str, target_col: str = TARGET_
             data,
             targets=target_col,
             model_type="classifier",
-            evaluators=["default"],
+            evaluators="default",
             evaluator_config=_EVALUATOR_CONFIG,
         )
 
