@@ -185,3 +185,14 @@ def test_independent_tasks_run_side_by_side_and_dependents_wait(client):
     a, b, c = run.tasks
     assert b.start_time < a.end_time and a.start_time < b.end_time  # a and b overlapped
     assert c.start_time >= max(a.end_time, b.end_time)
+
+
+def test_notebook_uses_mlflow_with_databricks_uris_unchanged(client):
+    run = client.jobs.submit(run_name="mlflow", tasks=[notebook_task("mlflow", "mlflow_roundtrip")]).result(WAIT)
+    output = client.jobs.get_run_output(run.tasks[0].run_id)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS, output.error_trace
+    answer = json.loads(output.notebook_output.result)
+    assert answer["f1"] == 0.61
+    # The MLflow run really is in the workspace's tracking server.
+    logged = client.api_client.do("GET", "/api/2.0/mlflow/runs/get", query={"run_id": answer["run_id"]})
+    assert logged["run"]["data"]["metrics"][0]["value"] == 0.61

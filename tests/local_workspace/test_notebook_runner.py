@@ -55,19 +55,19 @@ def test_unsupported_magic_is_a_clear_failure(tmp_path):
 
 
 def test_secret_values_never_reach_the_logs(tmp_path):
-    result, completed = run_notebook(tmp_path, "secrets", secrets={"churn": {"api-key": "s3cr3t-value"}})
+    result, completed = run_notebook(tmp_path, "read_secret", secrets={"churn": {"api-key": "s3cr3t-value"}})
     assert result == {"status": "SUCCESS", "result": "length=12", "truncated": False}
     assert "s3cr3t-value" not in completed.stdout + completed.stderr
     assert "the secret is [REDACTED]" in completed.stdout
 
 
 def test_secret_from_environment(tmp_path):
-    result, _ = run_notebook(tmp_path, "secrets", env={"LOCAL_WORKSPACE_SECRET_CHURN_API_KEY": "abcd"})
+    result, _ = run_notebook(tmp_path, "read_secret", env={"LOCAL_WORKSPACE_SECRET_CHURN_API_KEY": "abcd"})
     assert result["result"] == "length=4"
 
 
 def test_missing_secret_fails_clearly(tmp_path):
-    result, _ = run_notebook(tmp_path, "secrets", secrets={})
+    result, _ = run_notebook(tmp_path, "read_secret", secrets={})
     assert result["status"] == "FAILED"
     assert result["error"].startswith("SecretNotFound: Secret does not exist with scope: churn and key: api-key")
 
