@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -103,6 +104,10 @@ def _start_dispatcher(config):
     return dispatcher
 
 
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(args: argparse.Namespace) -> int:
     _validate(args)
     token = args.token or os.environ.get(TOKEN_ENV)
@@ -128,6 +133,9 @@ def serve(args: argparse.Namespace) -> int:
     init_state(config)
 
     dispatcher = _start_dispatcher(config)
+    # uvicorn re-raises SIGTERM after its own shutdown; make that an exception so the `finally` below still
+    # stops the dispatcher (kills notebook processes, ends their runs) instead of the process dying mid-way.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     stop = threading.Event()
     threading.Thread(target=_announce_when_ready, args=(url, stop), daemon=True).start()
     try:
