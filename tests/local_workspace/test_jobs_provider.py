@@ -110,3 +110,16 @@ async def test_operator_deferrable_failure_carries_task_errors(databricks_env):
     assert event.payload["errors"][0]["error"] == "ValueError: bad value 42"
     with pytest.raises(Exception, match="ValueError: bad value 42"):
         operator.execute_complete({"ti": FakeTaskInstance()}, event.payload)
+
+
+def test_notebook_operator_finds_its_task_and_succeeds(databricks_env):
+    from airflow.providers.databricks.operators.databricks import DatabricksNotebookOperator
+
+    ti = FakeTaskInstance()
+    operator = DatabricksNotebookOperator(
+        task_id="notebook_op", databricks_task_key="notebook_op_key", notebook_path=f"{NOTEBOOKS}/hello",
+        source="WORKSPACE", notebook_params={"name": "nb-op"}, existing_cluster_id="local", polling_period_seconds=1,
+    )
+    operator.execute({"ti": ti})
+    output = DatabricksHook().get_run_output(ti.xcom["run_id"])
+    assert json.loads(output["notebook_output"]["result"]) == {"greeting": "hello nb-op."}
