@@ -196,3 +196,12 @@ def test_notebook_uses_mlflow_with_databricks_uris_unchanged(client):
     # The MLflow run really is in the workspace's tracking server.
     logged = client.api_client.do("GET", "/api/2.0/mlflow/runs/get", query={"run_id": answer["run_id"]})
     assert logged["run"]["data"]["metrics"][0]["value"] == 0.61
+
+
+def test_task_values_flow_to_downstream_tasks(client):
+    run = client.jobs.submit(run_name="task values", tasks=[
+        notebook_task("train", "set_task_value"), notebook_task("evaluate", "get_task_value", ["train"]),
+    ]).result(WAIT)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    seen = json.loads(client.jobs.get_run_output(run.tasks[1].run_id).notebook_output.result)
+    assert seen == {"version": 7, "metrics": {"f1": 0.6}, "missing": "fallback"}

@@ -110,3 +110,8 @@ def test_run_of_a_missing_notebook_fails_clearly(tmp_path):
                     "--result", str(result_file)], timeout=120)
     result = json.loads(result_file.read_text())
     assert result["status"] == "FAILED" and "%run ./nowhere" in result["error"] and "not found" in result["error"]
+
+
+def test_task_values_outside_a_job_answer_the_debug_value(tmp_path):
+    result, _ = run_notebook(tmp_path, "get_task_value")
+    assert json.loads(result["result"]) == {"version": 0, "metrics": {}, "missing": "debug"}

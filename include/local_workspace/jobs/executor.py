@@ -180,18 +180,19 @@ class RunExecutor:
         except NotebookNotFound as exc:
             return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", str(exc), "RESOURCE_NOT_FOUND",
                                      "CLIENT_ERROR")
-        return self._run_notebook(task_run_id, path, notebook.get("base_parameters") or {}, timeout, token,
+        return self._run_notebook(task_run_id, key, path, notebook.get("base_parameters") or {}, timeout, token,
                                   checkout_dir, run_timeout)
 
-    def _run_notebook(self, task_run_id: int, notebook: Path, parameters: dict, timeout: int, token: str | None,
-                      checkout_dir: Path | None, run_timeout: int) -> str:
+    def _run_notebook(self, task_run_id: int, key: str, notebook: Path, parameters: dict, timeout: int,
+                      token: str | None, checkout_dir: Path | None, run_timeout: int) -> str:
         directory = task_dir(self.config, self.run_id, task_run_id)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "params.json").write_text(json.dumps(parameters))
         result_file = directory / "result.json"
         command = [sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
                    "--params", str(directory / "params.json"), "--result", str(result_file),
-                   "--secrets-file", str(self.config.secrets_file), "--workspace-root", str(self._workspace_dir())]
+                   "--secrets-file", str(self.config.secrets_file), "--workspace-root", str(self._workspace_dir()),
+                   "--task-values-dir", str(run_dir(self.config, self.run_id) / "task_values"), "--task-key", key]
         if checkout_dir is not None:
             command += ["--sys-path", str(checkout_dir)]
         with session_scope(self.config.db_path) as session:

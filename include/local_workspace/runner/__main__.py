@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", required=True, type=Path, help="where to write the outcome JSON")
     parser.add_argument("--secrets-file", type=Path, help="JSON {scope: {key: value}}")
     parser.add_argument("--workspace-root", type=Path, help="directory that absolute `%%run /...` paths resolve in")
+    parser.add_argument("--task-values-dir", type=Path, help="where dbutils.jobs.taskValues of this run live")
+    parser.add_argument("--task-key", help="this task's key (for dbutils.jobs.taskValues.set)")
     parser.add_argument("--sys-path", action="append", default=[], help="extra import roots (e.g. a git checkout)")
     args = parser.parse_args(argv)
 
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = RedactingStream(sys.stdout, redactor)
     sys.stderr = RedactingStream(sys.stderr, redactor)
 
-    outcome = NotebookExecutor(parameters, args.secrets_file, redactor, args.workspace_root).run(notebook)
+    outcome = NotebookExecutor(parameters, args.secrets_file, redactor, args.workspace_root,
+                               args.task_values_dir, args.task_key).run(notebook)
     sys.stdout.flush()
     sys.stderr.flush()
     _write_result(args.result, outcome.to_dict())

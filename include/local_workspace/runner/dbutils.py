@@ -169,18 +169,67 @@ class Secrets:
         return "<dbutils.secrets: get, getBytes, list, listScopes>"
 
 
+class TaskValues:
+    """`dbutils.jobs.taskValues`: small JSON values a task hands to downstream tasks of the same run.
+
+    Stored as `<run dir>/task_values/<task_key>.json`; outside a job run `get` answers `debugValue`.
+    """
+
+    MAX_BYTES = 48 * 1024  # Databricks' limit for one value's JSON
+
+    def __init__(self, directory: Path | None, task_key: str | None):
+        self._directory = directory
+        self._task_key = task_key
+
+    def set(self, key: str, value: object) -> None:
+        encoded = json.dumps(value)
+        if len(encoded.encode()) > self.MAX_BYTES:
+            raise ValueError(f"Task value {key!r} is larger than 48 KiB once serialized to JSON")
+        if self._directory is None or self._task_key is None:
+            return  # Databricks ignores set() outside a job run
+        values = self._read(self._task_key)
+        values[key] = value
+        self._directory.mkdir(parents=True, exist_ok=True)
+        (self._directory / f"{self._task_key}.json").write_text(json.dumps(values))
+
+    def get(self, taskKey: str, key: str, default: object = None, debugValue: object = None) -> object:
+        if self._directory is None:
+            if debugValue is None:
+                raise TypeError("Must pass debugValue when calling get outside of a job context. debugValue cannot be None.")
+            return debugValue
+        values = self._read(taskKey)
+        if key in values:
+            return values[key]
+        if default is not None:
+            return default
+        raise ValueError(f"No task value found for taskKey {taskKey!r} and key {key!r}")
+
+    def _read(self, task_key: str) -> dict:
+        path = self._directory / f"{task_key}.json" if self._directory else None
+        return json.loads(path.read_text()) if path and path.is_file() else {}
+
+
+class Jobs:
+    def __init__(self, task_values: TaskValues):
+        self.taskValues = task_values
+
+
 def _env_part(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).upper()
 
 
 class DBUtils:
-    def __init__(self, parameters: dict[str, str], secrets_file: Path | None, on_reveal: Callable[[str], None]):
+    def __init__(self, parameters: dict[str, str], secrets_file: Path | None, on_reveal: Callable[[str], None],
+                 task_values_dir: Path | None = None, task_key: str | None = None):
         self.widgets = Widgets(parameters)
         self.notebook = Notebook()
         self.secrets = Secrets(secrets_file, dict(os.environ), on_reveal)
+        self.jobs = Jobs(TaskValues(task_values_dir, task_key))
 
     def __getattr__(self, name: str):
-        raise AttributeError(f"dbutils.{name} is not available in the local workspace (supported: widgets, notebook, secrets)")
+        raise AttributeError(
+            f"dbutils.{name} is not available in the local workspace (supported: widgets, notebook, secrets, jobs)"
+        )
 
     def __repr__(self) -> str:
-        return "<dbutils (local workspace): widgets, notebook, secrets>"
+        return "<dbutils (local workspace): widgets, notebook, secrets, jobs.taskValues>"

@@ -45,10 +45,11 @@ def displayHTML(html: str) -> None:
 
 class NotebookExecutor:
     def __init__(self, parameters: dict[str, str], secrets_file: Path | None, redactor: Redactor,
-                 workspace_root: Path | None = None):
+                 workspace_root: Path | None = None, task_values_dir: Path | None = None,
+                 task_key: str | None = None):
         self.redactor = redactor
         self.workspace_root = workspace_root  # where absolute `%run /Shared/x` paths live
-        self.dbutils = DBUtils(parameters, secrets_file, redactor.add)
+        self.dbutils = DBUtils(parameters, secrets_file, redactor.add, task_values_dir, task_key)
         self.namespace: dict = {
             "__name__": "__main__",
             "__builtins__": __builtins__,
