@@ -87,3 +87,30 @@ def test_missing_model_errors_have_databricks_shape(mlflow_databricks, model_nam
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
     with pytest.raises(MlflowException):
         mlflow_databricks.pyfunc.load_model(f"models:/{model_name}/1")
+
+
+def test_run_artifacts_round_trip_and_the_ui_reads_them(mlflow_databricks, workspace, tmp_path):
+    mlflow = mlflow_databricks
+    mlflow.set_experiment("/Shared/local-workspace-tests")
+    with mlflow.start_run() as run:
+        mlflow.log_text("hello ü", "notes/a.txt")
+    run_id = run.info.run_id
+    downloaded = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="notes/a.txt", dst_path=tmp_path)
+    assert open(downloaded, encoding="utf-8").read() == "hello ü"
+    assert [f.path for f in mlflow.MlflowClient().list_artifacts(run_id, "notes")] == ["notes/a.txt"]
+
+    # The web UI reads the same files through MLflow's own handlers.
+    ui = requests.get(f"{workspace.url}/get-artifact", params={"path": "notes/a.txt", "run_uuid": run_id},
+                      headers={"Authorization": f"Bearer {workspace.token}"}, timeout=30)
+    assert ui.status_code == 200 and ui.content.decode() == "hello ü"
+
+
+@pytest.mark.parametrize("path", ["etc/passwd", "WorkspaceInternal/Mlflow/Artifacts/%2e%2e/%2e%2e/escape.txt",
+                                  "WorkspaceInternal/Mlflow/Artifacts/0/Runs/%2e%2e/%2e%2e/%2e%2e/escape.txt"])
+def test_files_api_stays_inside_the_artifact_store(workspace, path):
+    auth = {"Authorization": f"Bearer {workspace.token}"}
+    response = requests.put(f"{workspace.url}/api/2.0/fs/files/{path}", data=b"x", headers=auth, timeout=30)
+    assert response.status_code in (400, 403), response.text
+    assert response.json()["error_code"] in ("PERMISSION_DENIED", "INVALID_PARAMETER_VALUE")
+    assert not (workspace.data_dir / "escape.txt").exists()
+    assert not (workspace.data_dir.parent / "escape.txt").exists()
