@@ -169,3 +169,19 @@ def test_only_the_author_edits_a_comment(team):
            403, "PERMISSION_DENIED")
     _error(reviewer.call("DELETE", "comments/delete", params={"id": comment["comment"]["id"]}), 403,
            "PERMISSION_DENIED")
+
+
+def test_requests_of_a_deleted_model_do_not_reappear_on_a_new_model_of_that_name(api, model_name):
+    version = api.new_version(model_name)
+    api.ok("POST", "transition-requests/create", json={"name": model_name, "version": version, "stage": "Staging"})
+    api.ok("DELETE", "registered-models/delete", json={"name": model_name})
+
+    version = api.new_version(model_name)
+    params = {"name": model_name, "version": version}
+    assert api.ok("GET", "transition-requests/list", params=params)["requests"] == []
+    _error(api.call("POST", "transition-requests/approve",
+                    json={**params, "stage": "Staging", "archive_existing_versions": False}),
+           404, "RESOURCE_DOES_NOT_EXIST")
+    # The same user may request the same transition for the new version.
+    api.ok("POST", "transition-requests/create", json={**params, "stage": "Staging"})
+    assert len(api.ok("GET", "transition-requests/list", params=params)["requests"]) == 1

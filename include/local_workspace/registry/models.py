@@ -130,11 +130,17 @@ def _activity(session, name, version, activity_type, user, *, from_stage=None, t
 
 def create_request(db: Path, user: str, name: str, version: str, stage: str, comment: str | None) -> dict:
     to_stage = mlflow_store.canonical_stage(stage)
-    current = mlflow_store.get_model_version(name, version).current_stage
+    model_version = mlflow_store.get_model_version(name, version)
+    current, since = model_version.current_stage, model_version.creation_timestamp
     if current == to_stage:
         raise DatabricksApiError("INVALID_PARAMETER_VALUE",
                                  f"Model version {version} of '{name}' is already in stage {to_stage}.")
     with session_scope(db) as session:
+        # Requests left open on a deleted model of the same name do not belong to this version.
+        session.execute(update(TransitionRequestRow).where(
+            TransitionRequestRow.model_name == name, TransitionRequestRow.version == version,
+            TransitionRequestRow.status == OPEN, TransitionRequestRow.creation_timestamp < since)
+            .values(status="ORPHANED"))
         duplicate = session.scalar(select(TransitionRequestRow).where(
             TransitionRequestRow.model_name == name, TransitionRequestRow.version == version,
             TransitionRequestRow.to_stage == to_stage, TransitionRequestRow.user_id == user,
@@ -159,25 +165,25 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
 
 
 def list_open_requests(db: Path, viewer: str, name: str, version: str) -> list[dict]:
-    mlflow_store.get_model_version(name, version)  # 404 for an unknown model or version
-    return [r.to_activity_dict(viewer) for r in _open_requests(db, name, version)]
+    model_version = mlflow_store.get_model_version(name, version)  # 404 for an unknown model or version
+    return [r.to_activity_dict(viewer) for r in _open_requests(db, name, version, model_version.creation_timestamp)]
 
 
-def _open_requests(db: Path, name: str, version: str, to_stage: str | None = None) -> list[TransitionRequestRow]:
+def _open_requests(db: Path, name: str, version: str, since: int) -> list[TransitionRequestRow]:
+    """Open requests of this model version (not of a deleted model that had the same name)."""
     with session_scope(db) as session:
         query = select(TransitionRequestRow).where(
             TransitionRequestRow.model_name == name, TransitionRequestRow.version == version,
-            TransitionRequestRow.status == OPEN)
-        if to_stage:
-            query = query.where(TransitionRequestRow.to_stage == to_stage)
+            TransitionRequestRow.status == OPEN, TransitionRequestRow.creation_timestamp >= since)
         return list(session.scalars(query.order_by(TransitionRequestRow.creation_timestamp)))
 
 
-def _close_open_requests(session, name: str, version: str, to_stage: str, new_status: str,
+def _close_open_requests(session, name: str, version: str, to_stage: str, new_status: str, since: int,
                          creator: str | None = None) -> int:
     """Close the matching open requests; the UPDATE takes SQLite's write lock, serializing concurrent deciders."""
     conditions = [TransitionRequestRow.model_name == name, TransitionRequestRow.version == version,
-                  TransitionRequestRow.to_stage == to_stage, TransitionRequestRow.status == OPEN]
+                  TransitionRequestRow.to_stage == to_stage, TransitionRequestRow.status == OPEN,
+                  TransitionRequestRow.creation_timestamp >= since]
     if creator is not None:
         conditions.append(TransitionRequestRow.user_id == creator)
     result = session.execute(update(TransitionRequestRow).where(*conditions)
@@ -201,10 +207,11 @@ def _require_manage(user: str, stage: str, action: str) -> None:
 def approve_request(db: Path, user: str, name: str, version: str, stage: str, archive_existing_versions: bool,
                     comment: str | None) -> dict:
     to_stage = mlflow_store.canonical_stage(stage)
-    current = mlflow_store.get_model_version(name, version).current_stage
+    model_version = mlflow_store.get_model_version(name, version)
+    current = model_version.current_stage
     _require_manage(user, to_stage, "approve")
     with session_scope(db) as session:
-        if _close_open_requests(session, name, version, to_stage, "APPROVED") == 0:
+        if _close_open_requests(session, name, version, to_stage, "APPROVED", model_version.creation_timestamp) == 0:
             raise _no_open_request(name, version, to_stage)
         archived = (mlflow_store.versions_in_stage(name, to_stage, excluding=version)
                     if archive_existing_versions and to_stage in mlflow_store.ACTIVE_STAGES else [])
@@ -224,10 +231,11 @@ def _record_archived(session, name: str, version: str, to_stage: str, archived: 
 
 def reject_request(db: Path, user: str, name: str, version: str, stage: str, comment: str | None) -> dict:
     to_stage = mlflow_store.canonical_stage(stage)
-    current = mlflow_store.get_model_version(name, version).current_stage
+    model_version = mlflow_store.get_model_version(name, version)
+    current = model_version.current_stage
     _require_manage(user, to_stage, "reject")
     with session_scope(db) as session:
-        if _close_open_requests(session, name, version, to_stage, "REJECTED") == 0:
+        if _close_open_requests(session, name, version, to_stage, "REJECTED", model_version.creation_timestamp) == 0:
             raise _no_open_request(name, version, to_stage)
         return _activity(session, name, version, "REJECTED_REQUEST", user, from_stage=current, to_stage=to_stage,
                          comment=comment).to_dict()
@@ -238,11 +246,13 @@ def cancel_request(db: Path, user: str, name: str, version: str, stage: str, cre
     to_stage = mlflow_store.canonical_stage(stage)
     if not creator:
         raise DatabricksApiError("INVALID_PARAMETER_VALUE", "Missing required field: creator")
-    current = mlflow_store.get_model_version(name, version).current_stage
+    model_version = mlflow_store.get_model_version(name, version)
+    current = model_version.current_stage
     if user != creator:
         _require_manage(user, to_stage, "cancel other users' requests for")
     with session_scope(db) as session:
-        if _close_open_requests(session, name, version, to_stage, "CANCELLED", creator=creator) == 0:
+        if _close_open_requests(session, name, version, to_stage, "CANCELLED", model_version.creation_timestamp,
+                                creator=creator) == 0:
             raise _no_open_request(name, version, to_stage, creator)
         return _activity(session, name, version, "CANCELLED_REQUEST", user, from_stage=current,
                          to_stage=to_stage, comment=comment).to_dict()
@@ -263,8 +273,9 @@ def transition_stage(db: Path, user: str, name: str, version: str, stage: str, a
         return mlflow_store.transition(name, version, to_stage, archive_existing_versions)
 
 
-def open_requests_by_version(db: Path, viewer: str, name: str, version: str) -> list[dict]:
-    return [r.to_activity_dict(viewer) for r in _open_requests(db, name, version)]
+def open_requests_by_version(db: Path, viewer: str, model_version) -> list[dict]:
+    return [r.to_activity_dict(viewer) for r in _open_requests(db, model_version.name, str(model_version.version),
+                                                               model_version.creation_timestamp)]
 
 
 # ---- comments ------------------------------------------------------------------------------------------------

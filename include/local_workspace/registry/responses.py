@@ -120,7 +120,7 @@ def delete_comment():
 
 def _model_version_databricks(model_version, user: str) -> dict:
     mv = mlflow_store.model_version_json(model_version)
-    mv["open_requests"] = models.open_requests_by_version(_db(), user, mv["name"], mv["version"])
+    mv["open_requests"] = models.open_requests_by_version(_db(), user, model_version)
     mv["permission_level"] = permission_level(user)
     return mv
 
