@@ -185,3 +185,12 @@ def test_requests_of_a_deleted_model_do_not_reappear_on_a_new_model_of_that_name
     # The same user may request the same transition for the new version.
     api.ok("POST", "transition-requests/create", json={**params, "stage": "Staging"})
     assert len(api.ok("GET", "transition-requests/list", params=params)["requests"]) == 1
+
+
+def test_get_parameters_may_come_as_a_json_body(api, model_name):
+    """The Airflow provider's async client sends GET parameters as a JSON body (without a JSON content type)."""
+    version = api.new_version(model_name)
+    api.ok("POST", "transition-requests/create", json={"name": model_name, "version": version, "stage": "Staging"})
+    body = json.dumps({"name": model_name, "version": version})
+    listed = api.ok("GET", "transition-requests/list", data=body)
+    assert [r["to_stage"] for r in listed["requests"]] == ["Staging"]

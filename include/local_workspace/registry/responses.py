@@ -19,7 +19,7 @@ def _params() -> dict:
     send GET parameters as a JSON body too)."""
     params = dict(request.args)
     if request.data:
-        body = request.get_json(silent=True)
+        body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict):
             raise DatabricksApiError("MALFORMED_REQUEST", "The request body must be a JSON object.")
         params.update(body)
