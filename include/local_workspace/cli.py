@@ -67,6 +67,8 @@ def _valid_user_entry(entry) -> bool:
 def export_environment(args: argparse.Namespace, token: str) -> str:
     """Set the LOCAL_WORKSPACE_* variables `WorkspaceConfig.from_env` reads in every worker; return the URL."""
     url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    if ":" in url_host:  # an IPv6 literal needs brackets in a URL
+        url_host = f"[{url_host}]"
     url = f"http://{url_host}:{args.port}"
     os.environ["LOCAL_WORKSPACE_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ["LOCAL_WORKSPACE_URL"] = url
