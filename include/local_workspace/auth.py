@@ -122,6 +122,7 @@ class AuthMiddleware:
         self.app = app
         self.config = config
         self.key = signing.load_key(config.data_dir)
+        self.known_users = frozenset(config.tokens.values())
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -139,6 +140,8 @@ class AuthMiddleware:
         user = user_from_authorization(self.config, _header(scope, b"authorization"))
         if user is None:
             user = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
+            if user not in self.known_users:  # a user removed from the users file loses their sessions too
+                user = None
         if user is None and path == signing.SIGNED_DOWNLOAD_PATH:
             params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             if signing.verify_download(self.key, params):
