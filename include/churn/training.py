@@ -39,7 +39,7 @@ class TrainingConfig:
     model_name: str
     target_col: str = TARGET_COL
     primary_metric: str = "f1"
-    timeout_minutes: float = 0.5
+    timeout_minutes: float = 0.25
     seed: int = 42
     estimators: tuple[str, ...] = FLAML_ESTIMATORS
     backend: str = "auto"  # auto | flaml | databricks
