@@ -219,7 +219,7 @@ def check_metadata(model, model_version, client) -> CheckResult:
         except Exception as exc:  # noqa: BLE001
             problems.append(f"source run {run_id} not readable: {_short(exc)}")
         else:
-            files = _model_files(model_version, client)
+            files = _model_files(model_version)
             measured["model_files"] = files[:20]
             if "MLmodel" not in files:
                 problems.append(f"source run {run_id} has no MLmodel artifact for this version")
@@ -227,7 +227,7 @@ def check_metadata(model, model_version, client) -> CheckResult:
     return CheckResult("metadata", not problems, measured, "signature + source run with MLmodel", detail)
 
 
-def _model_files(model_version, client) -> list[str]:
+def _model_files(model_version) -> list[str]:
     """File names at the root of the version's model artifacts (its run-relative or logged-model source)."""
     import mlflow  # noqa: PLC0415
 
