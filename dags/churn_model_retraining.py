@@ -83,10 +83,10 @@ with DAG(
     )
 
     @task(multiple_outputs=True)
-    def read_training_result(run_id, run_page_url, params=None) -> dict:
+    def read_training_result(databricks_run_id, run_page_url, params=None) -> dict:
         from churn_pipeline.steps import collect_training_result
 
-        return collect_training_result(run_id, run_page_url, params["model_name"], DATABRICKS_CONN_ID)
+        return collect_training_result(databricks_run_id, run_page_url, params["model_name"], DATABRICKS_CONN_ID)
 
     result = read_training_result(retrain.output["run_id"], retrain.output["run_page_url"])
 

@@ -1,48 +1,154 @@
-"""`make demo` (placeholder until the DAGs land): start the local workspace, run one notebook through the
-Jobs API with databricks-sdk, print its exit value, stop. Exits non-zero on any failure."""
+"""`make demo`: the whole loop on the embedded local workspace.
+
+Starts a local workspace on `.local/workspace` (kept between runs, like a real workspace), seeds the churn table if
+absent, runs `churn_model_retraining` then `churn_model_promotion` with `dag.test()` on a SQLite Airflow home in
+`.local/airflow`, prints a summary, stops the workspace. Exit code 1 if any step fails.
+Run it twice: the second run trains version 2 and tests it against version 1, the Staging champion.
+
+    python scripts/demo.py [--timings-file PATH] [--retrain-conf JSON] [--promotion-conf JSON]
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / ".local" / "workspace"
+from dag_runner import REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, load_dags, migrate_db, run_dag
+
+LOCAL = REPO_ROOT / ".local"
+DATA_DIR = LOCAL / "workspace"
+AIRFLOW_HOME = LOCAL / "airflow"
+RETRAIN_DAG = "churn_model_retraining"
+PROMOTION_DAG = "churn_model_promotion"
 
 
-def main() -> int:
+def _step(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def _seed_table() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "churn.seed", "--data-dir", str(DATA_DIR)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"seeding the churn table failed:\n{done.stdout}{done.stderr}")
+    print(f"    {done.stdout.strip()}")
+
+
+def _run(dags: dict, dag_id: str, conf: dict) -> DagRunOutcome:
+    _step(f"running DAG {dag_id} (dag.test)")
+    outcome = run_dag(adapt_for_dag_test(dags[dag_id]), conf)
+    if not outcome.succeeded:
+        raise RuntimeError(f"DAG {dag_id} ended {outcome.state}; failed tasks: {outcome.failed_tasks() or 'none'}")
+    return outcome
+
+
+def _notebook_seconds(workspace, outcomes: list[DagRunOutcome]) -> float:
+    """Wall time the Databricks runs took (start to end), as the Jobs API reports it."""
     from databricks.sdk import WorkspaceClient
-    from databricks.sdk.service import jobs
+
+    client = WorkspaceClient(host=workspace.url, token=workspace.token)
+    total = 0.0
+    for outcome in outcomes:
+        for task in outcome.tasks:
+            run_id = task.xcom.get("run_id")
+            if run_id:
+                run = client.jobs.get_run(int(run_id))
+                if run.start_time and run.end_time:
+                    total += (run.end_time - run.start_time) / 1000
+    return total
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else str(value)
+
+
+def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome) -> None:
+    trained = retrain.value("read_training_result", "version")
+    model = retrain.value("read_training_result", "model_name")
+    metrics = retrain.value("read_training_result", "metrics") or {}
+    print()
+    print(f"Model {model!r}: trained version {trained} "
+          f"({retrain.value('read_training_result', 'automl_backend')}), "
+          + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items())[:6]))
+    decisions = promotion.task("candidate.decide")
+    if not decisions:
+        print("No pending transition request was found: nothing decided.")
+    for decide in decisions:
+        decision = decide.xcom.get("return_value") or {}
+        result = promotion.value("candidate.read_test_result", map_index=decide.map_index) or {}
+        print()
+        print(f"Version {decision.get('version', '?')} -> {decision.get('to_stage', '?')}: "
+              f"{str(decision.get('decision', decide.state)).upper()}"
+              + (f" ({decision['reason']})" if decision.get("reason") else ""))
+        if result.get("champion_version"):
+            print(f"  compared with champion version {result['champion_version']}")
+        for check in result.get("checks", []):
+            mark = "pass" if check.get("passed") else "FAIL"
+            print(f"  [{mark}] {check['name']:<20} measured {_fmt(check.get('measured')):<12} "
+                  f"threshold {_fmt(check.get('threshold'))}")
+        comment = decision.get("comment") or ""
+        if comment:
+            first_lines = "\n".join("    " + line for line in comment.strip().splitlines()[:4])
+            print(f"  registry comment:\n{first_lines}")
+    print()
+    print(f"MLflow UI + registry: run `make workspace`, open http://127.0.0.1:8799/login and paste the token it "
+          f"prints (this demo's workspace at {workspace.url} is stopped now).")
+    print(f"Artifacts: {DATA_DIR / 'artifacts'}   notebook run logs: {DATA_DIR / 'runs'}   "
+          f"Airflow home: {AIRFLOW_HOME}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--timings-file", type=Path, default=LOCAL / "demo-timings.json")
+    parser.add_argument("--retrain-conf", type=json.loads, default={}, help="params for the retraining DAG")
+    parser.add_argument("--promotion-conf", type=json.loads, default={}, help="params for the promotion DAG")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+
+    configure_airflow(AIRFLOW_HOME, quiet=True)
     from local_workspace.launcher import start_workspace
 
-    ws = start_workspace(data_dir=DATA_DIR, workspace_dir=REPO_ROOT)
-    print(f"local workspace at {ws.url}")
+    _step(f"starting the local workspace on {DATA_DIR}")
+    workspace = start_workspace(data_dir=DATA_DIR, workspace_dir=REPO_ROOT)
     try:
-        client = WorkspaceClient(host=ws.url, token=ws.token)
-        notebook = _first_notebook()
-        run = client.jobs.submit(
-            run_name="demo-smoke",
-            tasks=[
-                jobs.SubmitTask(
-                    task_key="smoke",
-                    notebook_task=jobs.NotebookTask(notebook_path=notebook, base_parameters={}),
-                )
-            ],
-        ).result()
-        task_run_id = run.tasks[0].run_id
-        output = client.jobs.get_run_output(task_run_id)
-        print(f"notebook {notebook}: {run.state.result_state.value}")
-        print(f"exit value: {output.notebook_output.result if output.notebook_output else None}")
-        return 0 if run.state.result_state == jobs.RunResultState.SUCCESS else 1
+        os.environ.update(workspace.client_env())
+        os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = workspace.airflow_connection_json()
+        _step("seeding bank_churn_analysis.raw_data if absent")
+        _seed_table()
+        _step(f"preparing Airflow (SQLite in {AIRFLOW_HOME})")
+        migrate_db()
+        dags = load_dags()
+        airflow_ready = time.monotonic()
+        retrain = _run(dags, RETRAIN_DAG, args.retrain_conf)
+        promotion = _run(dags, PROMOTION_DAG, args.promotion_conf)
+        finished = time.monotonic()
+        _summary(workspace, retrain, promotion)
+        notebook = _notebook_seconds(workspace, [retrain, promotion])
+        timings = {
+            "total_seconds": round(finished - started, 2),
+            "setup_seconds": round(airflow_ready - started, 2),
+            "dags_seconds": round(finished - airflow_ready, 2),
+            "notebook_compute_seconds": round(notebook, 2),
+            "orchestration_overhead_seconds": round(finished - started - notebook, 2),
+        }
+        args.timings_file.parent.mkdir(parents=True, exist_ok=True)
+        args.timings_file.write_text(json.dumps(timings, indent=2))
+        print(f"\nDone in {timings['total_seconds']:.0f} s "
+              f"(notebooks {timings['notebook_compute_seconds']:.0f} s).")
+        return 0
+    except Exception as exc:  # one clear line for the user; the task logs above have the details
+        print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
+        return 1
     finally:
-        ws.stop()
-
-
-def _first_notebook() -> str:
-    notebooks = sorted((REPO_ROOT / "include" / "notebooks").glob("*.py"))
-    if not notebooks:
-        raise SystemExit("no notebook under include/notebooks yet")
-    return "/" + str(notebooks[0].relative_to(REPO_ROOT).with_suffix(""))
+        workspace.stop()
 
 
 if __name__ == "__main__":

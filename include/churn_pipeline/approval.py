@@ -8,18 +8,38 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOper
 
 
 class ReviewOperator(ApprovalOperator):
-    """`ApprovalOperator` whose "Reject" is an answer, not a skip.
+    """`ApprovalOperator` that only asks when the run's `required_param` is on, and whose "Reject" is an answer.
 
-    The stock operator skips its downstream tasks on "Reject"; here the downstream task is the registry decision,
-    which must still run so the request is rejected *in the registry* with a comment (otherwise it would stay
-    open and be re-tested on the next run). The answer reaches the decision operator through XCom.
+    * Not required (the default): returns None at once; the decision downstream is then automatic. Deciding
+      this inside the task, rather than with a short-circuit before it, keeps one task per candidate and works
+      the same in mapped task groups.
+    * The stock operator skips its downstream tasks on "Reject"; here the downstream task is the registry
+      decision, which must still run so the request is rejected *in the registry* with a comment (otherwise it
+      would stay open and be re-tested on every run). The answer reaches the decision operator through XCom.
     """
+
+    def __init__(self, *, required_param: str = "require_human_approval", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.required_param = required_param
+
+    def execute(self, context: Any) -> Any:
+        if not _is_on(context["params"].get(self.required_param, False)):
+            self.log.info("No human review asked for (param %s is off): the decision is automatic.",
+                          self.required_param)
+            return None
+        return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         answer = HITLOperator.execute_complete(self, context=context, event=event)
         approved = list(answer["chosen_options"]) == [self.APPROVE]
         self.hitl_summary_extra["approved"] = approved
         return review_answer(answer, approved)
+
+
+def _is_on(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
 
 
 def review_answer(answer: Any, approved: bool) -> dict[str, Any]:

@@ -33,3 +33,12 @@ def collect_test_result(run_id: Any, databricks_conn_id: str) -> dict[str, Any]:
     """Read and validate the candidate-test notebook's exit JSON (the decision operator's `test_result`)."""
     result = CandidateTestResult.parse(_notebook_result(run_id, databricks_conn_id))
     return {**result.to_dict(), "failed_checks": result.failed_checks}
+
+
+def select_requests(events: list[dict[str, Any]] | None, versions: str = "") -> list[dict[str, Any]]:
+    """The pending requests this run tests: all of them, or only the versions named by the `version` param
+    ("3" or "3,4"). The sensor *also* watches named versions older than its look-back window; this keeps the
+    run to exactly those."""
+    wanted = {part.strip() for part in str(versions or "").split(",") if part.strip()}
+    chosen = [event for event in events or [] if not wanted or str(event.get("version")) in wanted]
+    return chosen

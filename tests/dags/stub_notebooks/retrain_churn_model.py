@@ -1,0 +1,26 @@
+# Databricks notebook source
+# Stub of the retraining notebook for fast DAG wiring tests: registers a version (no training) and exits with
+# the real notebook's contract. Widget `description` "bad" makes the stub test notebook fail that version.
+
+# COMMAND ----------
+# MAGIC %run ./_rest
+
+# COMMAND ----------
+import json
+
+for name in ("model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri"):
+    dbutils.widgets.text(name, "")
+model_name = dbutils.widgets.get("model_name")
+if dbutils.widgets.get("source_table") == "missing.table":
+    raise ValueError("Table or view not found: missing.table")
+try:
+    call("POST", "registered-models/create", {"name": model_name})
+except urllib.error.HTTPError:
+    pass  # already registered
+version = call("POST", "model-versions/create", {"name": model_name, "source": "s3://stub/model",
+                                                 "description": "stub"})["model_version"]["version"]
+dbutils.notebook.exit(json.dumps({
+    "model_name": model_name, "version": version, "run_id": "stub-run", "metrics": {"f1": 0.61, "roc_auc": 0.85},
+    "n_rows": 10000, "automl_backend": "stub",
+    "widgets": {name: dbutils.widgets.get(name) for name in ("source_table", "primary_metric", "timeout_minutes")},
+}))
