@@ -256,6 +256,10 @@ class ModelRegistryHook(RegistryTransportMixin):
     ) -> Activity:
         return await self._a_run(self._op_cancel_transition_request(name, version, stage, creator, comment))
 
+    # databricks-sdk and the REST path call cancelling "delete".
+    delete_transition_request = cancel_transition_request
+    a_delete_transition_request = a_cancel_transition_request
+
     def create_comment(self, name: str, version: str | int, comment: str) -> Comment:
         """Comment on a model version; returns Comment."""
         return self._run(self._op_create_comment(name, version, comment))
