@@ -10,6 +10,7 @@ import logging
 import os
 
 from local_workspace.artifact_store import ARTIFACT_ROOT_URI, install_server_artifact_repository
+from local_workspace.compat import DeleteQueryAsJsonBody
 from local_workspace.config import WorkspaceConfig
 from local_workspace.errors import DatabricksApiError
 
@@ -61,6 +62,7 @@ def _register_blueprints(flask_app) -> None:
         flask_app.register_blueprint(jobs_blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
+    flask_app.wsgi_app = DeleteQueryAsJsonBody(flask_app.wsgi_app)
 
 
 def init_state(config: WorkspaceConfig) -> None:

@@ -172,3 +172,23 @@ def test_awkward_model_names(w, model_name, suffix):
     assert [r.to_stage for r in w.model_registry.list_transition_requests(name, v1)] == ["Staging"]
     w.model_registry.approve_transition_request(name, v1, "Staging", archive_existing_versions=True)
     assert w.model_registry.get_model(name).registered_model_databricks.latest_versions[0].current_stage == "Staging"
+
+
+def test_delete_calls_send_query_parameters_like_databricks(w, model_name):
+    """databricks-sdk sends DELETE parameters in the query string; MLflow's own delete endpoints must accept them."""
+    (v1,) = _versions(w, model_name)
+    w.model_registry.set_model_version_tag(model_name, v1, "checks", "passed")
+    w.model_registry.delete_model_version_tag(model_name, v1, "checks")
+    assert not w.model_registry.get_model_version(model_name, v1).model_version.tags
+    w.model_registry.delete_model_version(model_name, v1)
+    w.model_registry.delete_model(model_name)
+    with pytest.raises(NotFound):
+        w.model_registry.get_model(model_name)
+
+
+def test_list_models_pages_through_all_models(w, model_name):
+    names = {f"{model_name} #{i}" for i in range(3)}
+    for name in names:
+        w.model_registry.create_model(name)
+    listed = {m.name for m in w.model_registry.list_models(max_results=2)}
+    assert names <= listed

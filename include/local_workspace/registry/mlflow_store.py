@@ -101,3 +101,14 @@ def registered_model_json(registered_model) -> dict:
     from mlflow.utils.proto_json_utils import message_to_json
 
     return json.loads(message_to_json(registered_model.to_proto()))
+
+
+def list_registered_models(max_results: int, page_token: str | None) -> tuple[list[dict], str | None]:
+    """Databricks' `registered-models/list` (removed from open-source MLflow), served from the same store."""
+    try:
+        page = _store().search_registered_models(filter_string=None, max_results=max_results, order_by=None,
+                                                 page_token=page_token)
+    except Exception as exc:  # noqa: BLE001
+        raise as_api_error(exc) from exc
+    token = page.token.decode() if isinstance(page.token, bytes) else page.token
+    return [registered_model_json(m) for m in page], token

@@ -144,6 +144,22 @@ def get_registered_model_databricks():
     return jsonify({"registered_model_databricks": registered})
 
 
+def list_registered_models():
+    p = _params()
+    raw = p.get("max_results", 100)
+    try:
+        max_results = int(raw)
+    except (TypeError, ValueError):
+        raise invalid_parameter(f"Invalid value {raw!r} for field max_results: must be an integer.") from None
+    if not 1 <= max_results <= 1000:
+        raise invalid_parameter("max_results must be between 1 and 1000.")
+    models_page, token = mlflow_store.list_registered_models(max_results, p.get("page_token") or None)
+    answer = {"registered_models": models_page}
+    if token:
+        answer["next_page_token"] = token
+    return jsonify(answer)
+
+
 def list_artifacts():
     p = _params()
     name, version = _name_version(p)

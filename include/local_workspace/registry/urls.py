@@ -22,6 +22,7 @@ ROUTES = [
     ("comments/delete", responses.delete_comment, ["DELETE"]),
     ("databricks/model-versions/transition-stage", responses.transition_stage, ["POST"]),
     ("databricks/registered-models/get", responses.get_registered_model_databricks, ["GET"]),
+    ("registered-models/list", responses.list_registered_models, ["GET"]),
     ("model-versions/list-artifacts", responses.list_artifacts, ["GET"]),
     ("model-versions/get-signed-download-uri", responses.get_signed_download_uri, ["GET"]),
 ]
