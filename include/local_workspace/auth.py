@@ -130,8 +130,9 @@ class AuthMiddleware:
         if scope["type"] not in ("http", "websocket"):
             return None
         path = scope.get("path", "")
-        # Never trust a client-sent identity header.
-        headers = [(k, v) for k, v in scope.get("headers", []) if k != USER_HEADER]
+        # Never trust a client-sent identity header, also not spelled with underscores (WSGI maps both to the
+        # same environ key and would join the values).
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.replace(b"_", b"-") != USER_HEADER]
         scope = dict(scope, headers=headers)
 
         if scope["type"] == "http" and path in ("/login", "/logout"):

@@ -97,9 +97,10 @@ def test_open_endpoints(workspace):
     assert requests.get(workspace.url + "/login", timeout=30).status_code == 200
 
 
-def test_client_sent_user_header_is_ignored(workspace, model_name):
+@pytest.mark.parametrize("spoofed_header", ["X-Local-Workspace-User", "X_Local_Workspace_User"])
+def test_client_sent_user_header_is_ignored(workspace, model_name, spoofed_header):
     """An authenticated caller cannot act as another user by sending the internal identity header."""
-    headers = {"Authorization": f"Bearer {workspace.token}", "X-Local-Workspace-User": "mallory"}
+    headers = {"Authorization": f"Bearer {workspace.token}", spoofed_header: "mallory"}
     base = workspace.url + "/api/2.0/mlflow"
     requests.post(f"{base}/registered-models/create", json={"name": model_name}, headers=headers, timeout=30)
     requests.post(f"{base}/model-versions/create", json={"name": model_name, "source": "dbfs:/x"},
