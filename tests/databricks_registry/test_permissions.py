@@ -6,6 +6,7 @@ import json
 import secrets
 
 import pytest
+from airflow.providers.common.compat.sdk import AirflowSkipException
 
 from databricks_registry.errors import RegistryPermissionDenied
 from databricks_registry.hooks import ModelRegistryHook
@@ -67,3 +68,7 @@ def test_decision_without_permission_fails_clearly_and_leaves_the_request_open(a
         operator.execute(make_context())
     assert admin.get_model_version(model_name, version).current_stage == "None"
     assert len(admin.list_transition_requests(model_name, version)) == 1
+    # A person cancels meanwhile; the retry must report the conflict, not claim the failed approval happened.
+    admin.cancel_transition_request(model_name, version, "Staging", event["requester"])
+    with pytest.raises(AirflowSkipException, match="no longer open"):
+        operator.execute(make_context())

@@ -9,7 +9,7 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipExc
 from airflow.sdk import BaseOperator
 
 from databricks_registry.entities import Activity, TransitionRequestEvent
-from databricks_registry.errors import RegistryError
+from databricks_registry.errors import RegistryError, RegistryUnavailable
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import RUN_PAGE_URL_KEY, DatabricksRunPageLink, ModelVersionLink
 from databricks_registry.operators.base import RegistryOperatorMixin
@@ -19,6 +19,7 @@ from databricks_registry.operators.decision_policy import (
     PHASE_ACTED,
     PHASE_ACTING,
     PHASE_COMMENTED,
+    PHASE_FAILED,
     REJECTED,
     SKIPPED,
     DecisionMarker,
@@ -101,7 +102,15 @@ class TransitionRequestDecisionOperator(RegistryOperatorMixin, BaseOperator):
                 self.log.warning("A previous try decided %s; now %s.", mine.decision, decision)
             self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
                                                              PHASE_ACTING, outcome.reason))
-            self._act(hook, request, outcome.approve, comment)
+            try:
+                self._act(hook, request, outcome.approve, comment)
+            except RegistryUnavailable:
+                raise  # maybe applied, maybe not: the "acting" mark lets a retry find out
+            except RegistryError:
+                # Refused (permission, invalid...): certainly not applied, so a retry must not assume it was.
+                self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
+                                                                 PHASE_FAILED, outcome.reason))
+                raise
             self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
                                                              PHASE_ACTED, outcome.reason))
         else:  # a previous try acted, then died before its comment: only the comment is missing

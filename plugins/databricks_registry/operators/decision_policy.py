@@ -17,7 +17,7 @@ from databricks_registry.entities import TransitionRequestEvent
 
 APPROVED, REJECTED, SKIPPED = "approved", "rejected", "skipped"
 MARKER_TAG_PREFIX = "airflow.decision."
-PHASE_ACTING, PHASE_ACTED, PHASE_COMMENTED = "acting", "acted", "commented"
+PHASE_ACTING, PHASE_ACTED, PHASE_COMMENTED, PHASE_FAILED = "acting", "acted", "commented", "failed"
 
 
 @dataclass(frozen=True)
