@@ -113,6 +113,9 @@ class TransitionRequestDecisionOperator(RegistryOperatorMixin, BaseOperator):
                 raise
             self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
                                                              PHASE_ACTED, outcome.reason))
+        elif mine.phase == PHASE_ACTING and mine.decision == APPROVED and version.current_stage != request.to_stage:
+            # The earlier approve never landed (the version is not in the stage) and the request is gone since.
+            return self._conflict(request, version.current_stage)
         else:  # a previous try acted, then died before its comment: only the comment is missing
             decision, outcome = mine.decision, Outcome(mine.decision == APPROVED, mine.reason)
             comment = comment_text(outcome, request, self.test_result, run_label)
