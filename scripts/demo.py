@@ -25,6 +25,7 @@ DATA_DIR = LOCAL / "workspace"
 AIRFLOW_HOME = LOCAL / "airflow"
 RETRAIN_DAG = "churn_model_retraining"
 PROMOTION_DAG = "churn_model_promotion"
+DATABRICKS_TASKS = ("retrain_model", "candidate.run_tests")
 
 
 def _step(message: str) -> None:
@@ -56,7 +57,7 @@ def _notebook_seconds(workspace, outcomes: list[DagRunOutcome]) -> float:
     total = 0.0
     for outcome in outcomes:
         for task in outcome.tasks:
-            run_id = task.xcom.get("run_id")
+            run_id = task.xcom.get("run_id") if task.task_id in DATABRICKS_TASKS else None
             if run_id:
                 run = client.jobs.get_run(int(run_id))
                 if run.start_time and run.end_time:
@@ -65,19 +66,31 @@ def _notebook_seconds(workspace, outcomes: list[DagRunOutcome]) -> float:
 
 
 def _fmt(value) -> str:
+    """One short cell: numbers rounded, dicts as their first few numeric entries, lists by length."""
+    if isinstance(value, bool) or value is None:
+        return "-" if value is None else str(value).lower()
     if isinstance(value, float):
         return f"{value:.4g}"
-    return "-" if value is None else str(value)
+    if isinstance(value, dict):
+        numeric = [(k, v) for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if numeric:
+            return ", ".join(f"{k} {_fmt(v)}" for k, v in numeric[:3])
+        return f"{len(value)} fields"
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)} items"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome) -> None:
     trained = retrain.value("read_training_result", "version")
     model = retrain.value("read_training_result", "model_name")
-    metrics = retrain.value("read_training_result", "metrics") or {}
+    metrics = {k: v for k, v in (retrain.value("read_training_result", "metrics") or {}).items()
+               if k.startswith("holdout_")}
     print()
     print(f"Model {model!r}: trained version {trained} "
           f"({retrain.value('read_training_result', 'automl_backend')}), "
-          + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items())[:6]))
+          + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items())))
     decisions = promotion.task("candidate.decide")
     if not decisions:
         print("No pending transition request was found: nothing decided.")
@@ -92,8 +105,8 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome) -> Non
             print(f"  compared with champion version {result['champion_version']}")
         for check in result.get("checks", []):
             mark = "pass" if check.get("passed") else "FAIL"
-            print(f"  [{mark}] {check['name']:<20} measured {_fmt(check.get('measured')):<12} "
-                  f"threshold {_fmt(check.get('threshold'))}")
+            print(f"  [{mark}] {check['name']:<20} measured: {_fmt(check.get('measured'))}; "
+                  f"threshold: {_fmt(check.get('threshold'))}")
         comment = decision.get("comment") or ""
         if comment:
             first_lines = "\n".join("    " + line for line in comment.strip().splitlines()[:4])

@@ -76,7 +76,7 @@ class TrainingResult:
 
     def request_comment(self, run_page_url: str | None = None) -> str:
         """The comment posted with the Staging request: what was trained, how well, and where to look."""
-        shown = ", ".join(f"{name} {value:.4f}" for name, value in sorted(self.metrics.items())[:8])
+        shown = ", ".join(f"{name} {value:.4f}" for name, value in self.headline_metrics())
         lines = [
             f"Best model of the most recent AutoML run ({self.automl_backend}, {self.n_rows} rows). Ready for testing.",
             f"Metrics: {shown or 'none reported'}.",
@@ -85,6 +85,16 @@ class TrainingResult:
         if run_page_url:
             lines.append(f"Databricks run: {run_page_url}")
         return "\n".join(lines)
+
+    def headline_metrics(self, limit: int = 8) -> list[tuple[str, float]]:
+        """Holdout metrics first, then validation, then AutoML's gain over the baseline, then the rest."""
+        order = ("holdout_", "val_", "automl_gain")
+
+        def rank(item: tuple[str, float]) -> tuple[int, str]:
+            name = item[0]
+            return next((i for i, prefix in enumerate(order) if name.startswith(prefix)), len(order)), name
+
+        return sorted(self.metrics.items(), key=rank)[:limit]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
