@@ -174,6 +174,16 @@ def test_two_workers_share_state(tmp_path):
         with ThreadPoolExecutor(4) as pool:
             assert set(pool.map(listed, range(12))) == {1}
 
+        def approve(_):
+            return requests.post(f"{api}/transition-requests/approve",
+                                 json={"name": "shared", "version": "1", "stage": "Staging",
+                                       "archive_existing_versions": True},
+                                 headers={"Authorization": f"Bearer {ws.token}"}, timeout=60).status_code
+
+        # Concurrent decisions on one request: exactly one wins, the rest find no open request.
+        with ThreadPoolExecutor(4) as pool:
+            assert sorted(pool.map(approve, range(4))) == [200, 404, 404, 404]
+
 
 def test_airflow_databricks_hook_uses_the_launcher_connection(databricks_env, model_name):
     """`airflow_connection_json()` is a connection the provider's hook accepts as is (http scheme, port, token)."""
