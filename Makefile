@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install -q "uv==$(UV_VERSION)"
 	$(UV) pip install -q --python $(PY) -r requirements.lock -e '.[dev]'
+	@# The build leaves *.egg-info in the repo root; with the root on sys.path Airflow would then see our
+	@# plugin entry point twice ("already registered"). The installed metadata lives in the venv.
+	@rm -rf ./*.egg-info
 	@touch $(STAMP)
 
 test: install
