@@ -143,7 +143,7 @@ def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingR
         model_name=config.model_name,
         version=version,
         run_id=run.info.run_id,
-        metrics={k: round(v, 6) for k, v in metrics.items()},
+        metrics={k: round(v, 6) for k, v in metrics.items() if not math.isnan(v)},  # exit JSON has no NaN
         n_rows=len(table),
         automl_backend=backend,
         trials=trials,
