@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dag_runner import REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, load_dags, migrate_db, run_dag
@@ -32,13 +33,17 @@ def _step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def _seed_table() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "churn.seed", "--data-dir", str(DATA_DIR)], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"seeding the churn table failed:\n{done.stdout}{done.stderr}")
-    print(f"    {done.stdout.strip()}")
+def _start_seeding() -> subprocess.Popen:
+    """`python -m churn.seed` (a no-op when the table exists) in the background: it needs no server."""
+    return subprocess.Popen([sys.executable, "-m", "churn.seed", "--data-dir", str(DATA_DIR)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _finish_seeding(seeding: subprocess.Popen) -> None:
+    output, _ = seeding.communicate()
+    if seeding.returncode != 0:
+        raise RuntimeError(f"seeding the churn table failed:\n{output}")
+    print(f"    {output.strip().splitlines()[-1] if output.strip() else 'seeded'}")
 
 
 def _run(dags: dict, dag_id: str, conf: dict) -> DagRunOutcome:
@@ -129,16 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     configure_airflow(AIRFLOW_HOME, quiet=True)
     from local_workspace.launcher import start_workspace
 
-    _step(f"starting the local workspace on {DATA_DIR}")
-    workspace = start_workspace(data_dir=DATA_DIR, workspace_dir=REPO_ROOT)
+    # The three setup steps are independent: run them side by side (the workspace and seeding are processes).
+    _step(f"starting the local workspace on {DATA_DIR}, seeding bank_churn_analysis.raw_data if absent, "
+          f"preparing Airflow (SQLite in {AIRFLOW_HOME})")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    seeding = _start_seeding()
+    pool = ThreadPoolExecutor(max_workers=1)
+    starting = pool.submit(start_workspace, data_dir=DATA_DIR, workspace_dir=REPO_ROOT)
+    workspace = None
     try:
-        os.environ.update(workspace.client_env())
-        os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = workspace.airflow_connection_json()
-        _step("seeding bank_churn_analysis.raw_data if absent")
-        _seed_table()
-        _step(f"preparing Airflow (SQLite in {AIRFLOW_HOME})")
         migrate_db()
         dags = load_dags()
+        _finish_seeding(seeding)
+        workspace = starting.result()
+        os.environ.update(workspace.client_env())
+        os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = workspace.airflow_connection_json()
         airflow_ready = time.monotonic()
         retrain = _run(dags, RETRAIN_DAG, args.retrain_conf)
         promotion = _run(dags, PROMOTION_DAG, args.promotion_conf)
@@ -161,7 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
         return 1
     finally:
-        workspace.stop()
+        if seeding.poll() is None:
+            seeding.kill()
+        pool.shutdown(wait=True)
+        if workspace is None and starting.done() and not starting.exception():
+            workspace = starting.result()
+        if workspace is not None:
+            workspace.stop()
 
 
 if __name__ == "__main__":
