@@ -40,6 +40,18 @@ def _databricks_error_response(error: DatabricksApiError):
     return response
 
 
+def _http_error_response(error):
+    """Unknown API routes and wrong methods answer in Databricks' JSON shape; UI routes keep Flask's page."""
+    from flask import jsonify, request
+
+    if not request.path.startswith(("/api/", "/ajax-api/")):
+        return error
+    code = "ENDPOINT_NOT_FOUND" if error.code == 404 else "BAD_REQUEST"
+    response = jsonify({"error_code": code, "message": f"No API found for '{request.method} {request.path}'"})
+    response.status_code = error.code
+    return response
+
+
 def _well_known_config():
     from flask import jsonify, request
 
@@ -62,6 +74,8 @@ def _register_blueprints(flask_app) -> None:
         flask_app.register_blueprint(jobs_blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
+    flask_app.register_error_handler(404, _http_error_response)
+    flask_app.register_error_handler(405, _http_error_response)
     flask_app.wsgi_app = DeleteQueryAsJsonBody(flask_app.wsgi_app)
 
 

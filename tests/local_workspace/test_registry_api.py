@@ -194,3 +194,11 @@ def test_get_parameters_may_come_as_a_json_body(api, model_name):
     body = json.dumps({"name": model_name, "version": version})
     listed = api.ok("GET", "transition-requests/list", data=body)
     assert [r["to_stage"] for r in listed["requests"]] == ["Staging"]
+
+
+@pytest.mark.parametrize("method,path,status,code", [
+    ("GET", "transition-requests/create", 405, "BAD_REQUEST"),
+    ("POST", "transition-requests/no-such-call", 404, "ENDPOINT_NOT_FOUND"),
+])
+def test_unknown_endpoints_and_wrong_methods_answer_json(api, method, path, status, code):
+    _error(api.call(method, path, json={}), status, code)
