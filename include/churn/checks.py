@@ -7,6 +7,7 @@ when it has `predict_proba` (see `predict_scores`).
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -47,8 +48,14 @@ def _json_safe(value):
     return value
 
 
+_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]+")
+_BEARER = re.compile(r"(?i)(bearer\s+|token[=:]\s*)[^\s'\",]+")
+
+
 def _short(exc: BaseException, limit: int = 300) -> str:
+    """One line for a report: URL query strings (signed download links) and tokens are redacted."""
     text = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+    text = _BEARER.sub(r"\1<redacted>", _URL_QUERY.sub(r"\1?<redacted>", text))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -128,3 +128,13 @@ def test_metadata_passes_a_logged_model_and_fails_one_without_signature(local_ml
     assert good.passed, good.detail
     bare = check_metadata(mlflow.pyfunc.load_model(f"models:/{model_name}/2"), client.get_model_version(model_name, "2"), client)
     assert not bare.passed and "no signature" in bare.detail
+
+
+def test_failure_details_never_carry_signed_urls_or_tokens(holdout):
+    class Leaky:
+        def predict(self, frame):
+            raise RuntimeError("GET http://127.0.0.1:9/artifacts/model.pkl?sig=s3cr3t&exp=1 with Bearer dapiSECRET")
+
+    result = check_prediction_contract(Leaky(), holdout[list(FEATURE_COLUMNS)])
+    assert not result.passed and "http://127.0.0.1:9/artifacts/model.pkl" in result.detail
+    assert "s3cr3t" not in result.detail and "dapiSECRET" not in result.detail
