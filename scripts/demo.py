@@ -5,7 +5,7 @@ absent, runs `churn_model_retraining` then `churn_model_promotion` with `dag.tes
 `.local/airflow`, prints a summary, stops the workspace. Exit code 1 if any step fails.
 Run it twice: the second run trains version 2 and tests it against version 1, the Staging champion.
 
-    python scripts/demo.py [--timings-file PATH] [--retrain-conf JSON] [--promotion-conf JSON]
+    python scripts/demo.py [--local-dir DIR] [--timings-file PATH] [--retrain-conf JSON] [--promotion-conf JSON]
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from pathlib import Path
 from dag_runner import REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, load_dags, migrate_db, run_dag
 
 LOCAL = REPO_ROOT / ".local"
-DATA_DIR = LOCAL / "workspace"
-AIRFLOW_HOME = LOCAL / "airflow"
 RETRAIN_DAG = "churn_model_retraining"
 PROMOTION_DAG = "churn_model_promotion"
 DATABRICKS_TASKS = ("retrain_model", "candidate.run_tests")
@@ -33,9 +31,9 @@ def _step(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def _start_seeding() -> subprocess.Popen:
+def _start_seeding(data_dir: Path) -> subprocess.Popen:
     """`python -m churn.seed` (a no-op when the table exists) in the background: it needs no server."""
-    return subprocess.Popen([sys.executable, "-m", "churn.seed", "--data-dir", str(DATA_DIR)],
+    return subprocess.Popen([sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -87,7 +85,7 @@ def _fmt(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome) -> None:
+def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local: Path) -> None:
     trained = retrain.value("read_training_result", "version")
     model = retrain.value("read_training_result", "model_name")
     metrics = {k: v for k, v in (retrain.value("read_training_result", "metrics") or {}).items()
@@ -119,28 +117,33 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome) -> Non
     print()
     print(f"MLflow UI + registry: run `make workspace`, open http://127.0.0.1:8799/login and paste the token it "
           f"prints (this demo's workspace at {workspace.url} is stopped now).")
-    print(f"Artifacts: {DATA_DIR / 'artifacts'}   notebook run logs: {DATA_DIR / 'runs'}   "
-          f"Airflow home: {AIRFLOW_HOME}")
+    print(f"Artifacts: {local / 'workspace' / 'artifacts'}   notebook run logs: {local / 'workspace' / 'runs'}   "
+          f"Airflow home: {local / 'airflow'}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--timings-file", type=Path, default=LOCAL / "demo-timings.json")
+    parser.add_argument("--local-dir", type=Path, default=LOCAL,
+                        help="state kept between runs: <dir>/workspace (the workspace), <dir>/airflow (SQLite)")
+    parser.add_argument("--timings-file", type=Path, default=None, help="default: <local-dir>/demo-timings.json")
     parser.add_argument("--retrain-conf", type=json.loads, default={}, help="params for the retraining DAG")
     parser.add_argument("--promotion-conf", type=json.loads, default={}, help="params for the promotion DAG")
     args = parser.parse_args(argv)
     started = time.monotonic()
+    local = args.local_dir.resolve()
+    data_dir, airflow_home = local / "workspace", local / "airflow"
+    timings_file = args.timings_file or local / "demo-timings.json"
 
-    configure_airflow(AIRFLOW_HOME, quiet=True)
+    configure_airflow(airflow_home, quiet=True)
     from local_workspace.launcher import start_workspace
 
     # The three setup steps are independent: run them side by side (the workspace and seeding are processes).
-    _step(f"starting the local workspace on {DATA_DIR}, seeding bank_churn_analysis.raw_data if absent, "
-          f"preparing Airflow (SQLite in {AIRFLOW_HOME})")
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    seeding = _start_seeding()
+    _step(f"starting the local workspace on {data_dir}, seeding bank_churn_analysis.raw_data if absent, "
+          f"preparing Airflow (SQLite in {airflow_home})")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    seeding = _start_seeding(data_dir)
     pool = ThreadPoolExecutor(max_workers=1)
-    starting = pool.submit(start_workspace, data_dir=DATA_DIR, workspace_dir=REPO_ROOT)
+    starting = pool.submit(start_workspace, data_dir=data_dir, workspace_dir=REPO_ROOT)
     workspace = None
     try:
         migrate_db()
@@ -153,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         retrain = _run(dags, RETRAIN_DAG, args.retrain_conf)
         promotion = _run(dags, PROMOTION_DAG, args.promotion_conf)
         finished = time.monotonic()
-        _summary(workspace, retrain, promotion)
+        _summary(workspace, retrain, promotion, local)
         notebook = _notebook_seconds(workspace, [retrain, promotion])
         timings = {
             "total_seconds": round(finished - started, 2),
@@ -162,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             "notebook_compute_seconds": round(notebook, 2),
             "orchestration_overhead_seconds": round(finished - started - notebook, 2),
         }
-        args.timings_file.parent.mkdir(parents=True, exist_ok=True)
-        args.timings_file.write_text(json.dumps(timings, indent=2))
+        timings_file.parent.mkdir(parents=True, exist_ok=True)
+        timings_file.write_text(json.dumps(timings, indent=2))
         print(f"\nDone in {timings['total_seconds']:.0f} s "
               f"(notebooks {timings['notebook_compute_seconds']:.0f} s).")
         return 0
