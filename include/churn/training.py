@@ -197,9 +197,9 @@ def _log_trials(log_path: str) -> int:
 
 
 def _train_flaml(split: Split, config: TrainingConfig):
-    from churn.flaml_import import import_automl  # noqa: PLC0415 - heavy import, FLAML path only
-
-    AutoML = import_automl()
+    # Heavy import, FLAML path only. flaml imports xgboost at module level: the project installs the small
+    # CPU-only `xgboost-cpu` wheel for that (flaml[automl] would pull xgboost's CUDA libraries).
+    from flaml import AutoML  # noqa: PLC0415
 
     features = list(FEATURE_COLUMNS)
     prep = make_preprocessor().fit(split.train[features])
