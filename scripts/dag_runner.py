@@ -119,3 +119,36 @@ def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunOutcome:
         ]
         state = str(dag_run.state)
     return DagRunOutcome(dag_id=dag.dag_id, run_id=dag_run.run_id, state=state, tasks=tasks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python scripts/dag_runner.py DAG_ID [--conf JSON]`: run one DAG against the workspace that
+    AIRFLOW_CONN_DATABRICKS_DEFAULT points at (e.g. `make workspace`), on a SQLite home in .local/airflow."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("dag_id")
+    parser.add_argument("--conf", type=json.loads, default={}, help="DAG params as JSON")
+    parser.add_argument("--airflow-home", type=Path, default=REPO_ROOT / ".local" / "airflow")
+    parser.add_argument("--sensor-timeout", type=float, default=60,
+                        help="seconds the promotion DAG waits for a pending request before skipping")
+    args = parser.parse_args(argv)
+    if not os.environ.get("AIRFLOW_CONN_DATABRICKS_DEFAULT"):
+        parser.error("set AIRFLOW_CONN_DATABRICKS_DEFAULT to the workspace connection first (see README)")
+    configure_airflow(args.airflow_home.resolve())
+    migrate_db()
+    dags = load_dags()
+    if args.dag_id not in dags:
+        parser.error(f"unknown DAG {args.dag_id!r}; DAGs: {sorted(dags)}")
+    outcome = run_dag(adapt_for_dag_test(dags[args.dag_id], sensor_timeout=args.sensor_timeout), args.conf)
+    for task in sorted(outcome.tasks, key=lambda t: (t.task_id, t.map_index)):
+        index = f"[{task.map_index}]" if task.map_index >= 0 else ""
+        print(f"{task.task_id}{index}: {task.state}")
+    print(f"{outcome.dag_id} {outcome.run_id}: {outcome.state}")
+    return 0 if outcome.succeeded else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

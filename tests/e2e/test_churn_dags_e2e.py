@@ -1,0 +1,131 @@
+"""End to end: the real DAGs submit the real notebooks to a started local workspace (dag.test(), SQLite Airflow).
+
+One model's life, in order: retrain -> promotion approves v1 -> a person registers two versions by hand and asks
+for Staging (a good one and one missing the Age column) -> one promotion run decides both: the good one is
+approved and v1 archived, the bad one rejected with a comment naming the failed check -> a re-run changes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import dag_runner
+from dagtest_support import RegistryClient, point_clients_at
+
+MODEL = "Churn E2E Bank"
+# 1,548 holdout rows; the AutoML budget is kept small so the whole module runs in a few minutes.
+RETRAIN_CONF = {"model_name": MODEL, "timeout_minutes": 0.1}
+PROMOTION_CONF = {"model_name": MODEL, "max_slice_gap": 0.5}
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory, airflow_db):
+    from churn.seed import seed_table
+    from local_workspace.launcher import start_workspace
+
+    mp = pytest.MonkeyPatch()
+    data_dir = tmp_path_factory.mktemp("e2e") / "workspace"
+    seed_table(data_dir)
+    workspace = start_workspace(data_dir=data_dir, workspace_dir=dag_runner.REPO_ROOT)
+    try:
+        point_clients_at(workspace, mp)
+        yield workspace, dag_runner.load_dags(), RegistryClient(workspace)
+    finally:
+        workspace.stop()
+        mp.undo()
+
+
+def _run(dags, dag_id, conf, **adapt):
+    return dag_runner.run_dag(dag_runner.adapt_for_dag_test(dags[dag_id], **adapt), conf)
+
+
+def _decisions(outcome) -> dict[str, dict]:
+    return {d.xcom["return_value"]["version"]: d.xcom["return_value"] for d in outcome.task("candidate.decide")}
+
+
+def test_retrain_then_promote_approves_the_first_version(e2e):
+    _, dags, registry = e2e
+    retrained = _run(dags, "churn_model_retraining", RETRAIN_CONF)
+    assert retrained.succeeded, retrained.failed_tasks()
+    trained = retrained.value("read_training_result")
+    assert trained["version"] == "1" and trained["automl_backend"] == "flaml"
+    assert trained["metrics"]["holdout_f1"] > 0.4
+
+    promoted = _run(dags, "churn_model_promotion", PROMOTION_CONF)
+    assert promoted.succeeded, promoted.failed_tasks()
+    checks = {c["name"] for c in promoted.value("candidate.read_test_result", map_index=0)["checks"]}
+    assert {"input_schema", "prediction_contract", "holdout_quality", "champion_comparison"} <= checks
+    assert _decisions(promoted)["1"]["decision"] == "approved"
+    assert registry.stage(MODEL, "1") == "Staging"
+    assert registry.open_requests(MODEL, "1") == []
+    comments = registry.comments(MODEL, "1")
+    assert any("APPROVED" in c and "holdout_quality" in c for c in comments)
+
+
+def test_one_run_decides_a_good_and_a_bad_hand_made_request(e2e):
+    _, dags, registry = e2e
+    good = _register_copy_of(registry, MODEL, "1")
+    bad = _register_model_without_age(MODEL)
+    registry.request(MODEL, good, comment="same artifacts as v1, re-registered by hand")
+    registry.request(MODEL, bad, comment="my quick model, please promote")
+
+    promoted = _run(dags, "churn_model_promotion", PROMOTION_CONF)
+    assert promoted.succeeded, promoted.failed_tasks()
+    decisions = _decisions(promoted)
+    assert set(decisions) == {good, bad}
+    assert decisions[good]["decision"] == "approved"
+    assert decisions[bad]["decision"] == "rejected" and "input_schema" in decisions[bad]["reason"]
+    # Approving the good one archived v1 (the previous Staging version); the bad one never reached Staging.
+    assert registry.stage(MODEL, good) == "Staging"
+    assert registry.stage(MODEL, "1") == "Archived"
+    assert registry.stage(MODEL, bad) == "None"
+    assert registry.open_requests(MODEL, good) == [] and registry.open_requests(MODEL, bad) == []
+    assert any("REJECTED" in c and "input_schema" in c for c in registry.comments(MODEL, bad))
+
+
+def test_rerunning_promotion_with_nothing_pending_changes_nothing(e2e):
+    _, dags, registry = e2e
+    before = registry.snapshot(MODEL)
+    rerun = _run(dags, "churn_model_promotion", PROMOTION_CONF, sensor_timeout=5)
+    assert rerun.succeeded
+    assert rerun.task("wait_for_transition_requests")[0].state == "skipped"
+    assert registry.snapshot(MODEL) == before
+
+
+def _register_copy_of(registry: RegistryClient, name: str, version: str) -> str:
+    """A person re-registers an existing version's artifacts (e.g. to re-run its review)."""
+    original = registry.sdk.model_registry.get_model_version(name, version).model_version
+    created = registry.sdk.model_registry.create_model_version(
+        name, original.source, run_id=original.run_id, description="copy of v1"
+    )
+    return created.model_version.version
+
+
+def _register_model_without_age(name: str) -> str:
+    """A model someone trained by hand on 9 of the 10 inputs (no Age) and registered with a signature."""
+    import mlflow
+    from lightgbm import LGBMClassifier
+    from mlflow.models import infer_signature
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from churn.data import generate_churn_data
+    from churn.schema import FEATURE_COLUMNS
+
+    table = generate_churn_data(2000, seed=5)
+    columns = [c for c in FEATURE_COLUMNS if c != "Age"]
+    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["Geography", "Gender"])],
+                             remainder="passthrough")
+    model = Pipeline([("prep", prep), ("model", LGBMClassifier(n_estimators=30, verbose=-1, n_jobs=1))])
+    model.fit(table[columns], table["Exited"])
+    mlflow.set_tracking_uri("databricks")
+    mlflow.set_registry_uri("databricks")
+    mlflow.set_experiment("/Shared/churn_e2e_by_hand")
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(
+            model, name="model", signature=infer_signature(table[columns], model.predict(table[columns])),
+            registered_model_name=name, pip_requirements=["scikit-learn", "lightgbm"],
+            serialization_format="cloudpickle",
+        )
+    return str(info.registered_model_version)
