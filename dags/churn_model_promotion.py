@@ -7,7 +7,7 @@ Runs when the retraining DAG publishes a transition request (Asset `churn_model_
 (to catch requests people make in the Databricks UI), and on manual trigger with params.
 
 1. `wait_for_transition_requests` (deferrable) lists the open requests to `target_stage` of the model.
-   Nothing pending within the hour → the run is skipped, nothing changes.
+   Nothing pending within 2 minutes → the run is skipped, nothing changes (the next hourly run looks again).
 2. For **each** request (dynamic task mapping, group `candidate`):
    `run_tests` submits `include/notebooks/test_candidate_model` with the webhook-shaped `event_message` and the
    thresholds; `read_test_result` validates its exit JSON (`passed, checks, report_markdown, ...`);
@@ -30,10 +30,11 @@ from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, reque
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
 from churn_pipeline.notifications import failure_notifier
+from churn_pipeline.sensors import PendingRequestsSensor
 from databricks_registry.operators import TransitionRequestDecisionOperator
-from databricks_registry.sensors import TransitionRequestSensor
 
 DATABRICKS_CONN_ID = "databricks_default"
+WAIT_FOR_REQUESTS_SECONDS = 120
 JOBS = load_config()
 
 with DAG(
@@ -83,7 +84,7 @@ with DAG(
     tags=["churn", "databricks", "mlflow", "promotion"],
     doc_md=__doc__,
 ) as dag:
-    pending = TransitionRequestSensor(
+    pending = PendingRequestsSensor(
         task_id="wait_for_transition_requests",
         model_name="{{ requested_model_name(params, triggering_asset_events) }}",
         to_stage="{{ params.target_stage }}",
@@ -91,7 +92,8 @@ with DAG(
         databricks_conn_id=DATABRICKS_CONN_ID,
         deferrable=True,
         poke_interval=JOBS.profile().polling_period_seconds,
-        timeout=50 * 60,
+        # A short look: requests filed before the run are found at once; later ones by the next hourly run.
+        timeout=WAIT_FOR_REQUESTS_SECONDS,
         soft_fail=True,
     )
 

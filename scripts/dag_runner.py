@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,14 @@ def configure_airflow(airflow_home: Path | None, *, quiet: bool = False) -> None
         os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{airflow_home / 'airflow.db'}"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    if "airflow.settings" in sys.modules:
+        # Airflow was imported already (e.g. by another test): its config and the dags-folder bundle path were
+        # read then. dag.test() syncs the DAG from that bundle first, so point them at our DAGs too.
+        from airflow import settings
+        from airflow.configuration import conf
+
+        conf.set("core", "dags_folder", str(DAGS_FOLDER))
+        settings.DAGS_FOLDER = str(DAGS_FOLDER)
     os.environ.setdefault("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "120")
     if quiet:
         os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"

@@ -135,3 +135,23 @@ def test_invalid_params_are_refused_before_any_databricks_run(stub_env):
     with pytest.raises(ParamValidationError, match="source_table"):
         _run(dags, "churn_model_retraining", {"model_name": MODEL, "source_table": "not a table; DROP"})
     assert registry.snapshot(MODEL) == before
+
+
+def test_plain_dag_test_of_a_rerun_ends_instead_of_waiting_forever(stub_env):
+    """No harness adjustments: the deferrable sensor notices dag.test() and polls in-process, so its timeout
+    applies (an inline trigger run would never time out)."""
+    registry = stub_env[2]
+    dag = dag_runner.load_dags()["churn_model_promotion"]  # fresh: other tests adapted the shared DAG objects
+    sensor = dag.get_task("wait_for_transition_requests")
+    assert sensor.deferrable is True
+    quiet_model = MODEL + " quiet"  # nothing pending for this one (MODEL still has an open request)
+    registry.register(quiet_model)
+    before = registry.snapshot(quiet_model)
+    original_timeout, sensor.timeout = sensor.timeout, 4
+    try:
+        outcome = dag_runner.run_dag(dag, {"model_name": quiet_model})
+    finally:
+        sensor.timeout = original_timeout
+    assert outcome.succeeded
+    assert outcome.task("wait_for_transition_requests")[0].state == "skipped"
+    assert registry.snapshot(quiet_model) == before
