@@ -15,6 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Airflow reads its home at import time: give the test session its own, never the user's ~/airflow.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# The repository's DAGs from the first Airflow import on: Airflow caches its dags-folder bundle, so a test that
+# parsed DAGs before another one pointed the folder here would leave dag.test() unable to serialize them.
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
 
 
 @pytest.fixture(scope="session")
