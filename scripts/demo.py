@@ -78,6 +78,9 @@ def _fmt(value) -> str:
         numeric = [(k, v) for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if numeric:
             return ", ".join(f"{k} {_fmt(v)}" for k, v in numeric[:3])
+        short = [(k, v) for k, v in value.items() if isinstance(v, str) and len(v) <= 20]
+        if short and len(value) <= 3:
+            return ", ".join(f"{k} {v}" for k, v in short)
         return f"{len(value)} fields"
     if isinstance(value, (list, tuple)):
         return f"{len(value)} items"
@@ -110,6 +113,8 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
             mark = "pass" if check.get("passed") else "FAIL"
             print(f"  [{mark}] {check['name']:<20} measured: {_fmt(check.get('measured'))}; "
                   f"threshold: {_fmt(check.get('threshold'))}")
+            if check.get("detail"):
+                print(f"         {'':<20} {check['detail']}")
         comment = decision.get("comment") or ""
         if comment:
             first_lines = "\n".join("    " + line for line in comment.strip().splitlines()[:4])
