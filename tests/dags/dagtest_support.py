@@ -73,3 +73,51 @@ def write_job_config(path: Path, notebook_root: str) -> Path:
     raw["notebook_sources"]["workspace"]["root"] = notebook_root
     path.write_text(yaml.safe_dump(raw))
     return path
+
+
+def answer_review_when_asked(dag_id: str, task_id: str, option: str, user: str = "reviewer@example.com",
+                             timeout: float = 300):
+    """Start a thread that answers a human-in-the-loop task once it waits for input, as the Required Actions UI
+    does (the same steps as Airflow's `PATCH .../hitlDetails` handler), on the shared metadata DB."""
+    import threading
+    import time
+
+    from airflow._shared.timezones import timezone
+    from airflow.models.hitl import HITLDetail, HITLUser
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import handle_event_submit
+    from airflow.triggers.base import TriggerEvent
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    answered: list[str] = []
+
+    def answer() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not answered:
+            try:
+                _answer_waiting()
+            except Exception as exc:  # surfaced to the test through `answered`
+                answered.append(f"error: {exc!r}")
+            time.sleep(0.5)
+
+    def _answer_waiting() -> None:
+        with create_session() as session:
+            waiting = session.scalars(select(TaskInstance).where(
+                TaskInstance.dag_id == dag_id, TaskInstance.task_id == task_id,
+                TaskInstance.state == TaskInstanceState.AWAITING_INPUT)).all()
+            for ti in waiting:
+                detail = session.scalar(select(HITLDetail).where(HITLDetail.ti_id == ti.id))
+                detail.responded_by = HITLUser(id=user, name=user)
+                detail.responded_at = timezone.utcnow()
+                detail.chosen_options = [option]
+                detail.params_input = {}
+                session.add(detail)
+                handle_event_submit(TriggerEvent(detail.as_resume_event_payload()), task_instance=ti,
+                                    session=session)
+                answered.append(f"{ti.run_id}[{ti.map_index}]")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread, answered

@@ -155,3 +155,24 @@ def test_plain_dag_test_of_a_rerun_ends_instead_of_waiting_forever(stub_env):
     assert outcome.succeeded
     assert outcome.task("wait_for_transition_requests")[0].state == "skipped"
     assert registry.snapshot(quiet_model) == before
+
+
+def test_a_person_rejecting_in_airflow_rejects_the_request_in_the_registry(stub_env):
+    """require_human_approval: the review waits in Airflow's Required Actions; a Reject there (tests passed)
+    becomes a registry rejection with a comment, not a silently skipped decision."""
+    from dagtest_support import answer_review_when_asked
+
+    _, dags, registry = stub_env
+    version = registry.register(MODEL, description="fine, but a person says no")
+    registry.request(MODEL, version)
+    thread, answered = answer_review_when_asked("churn_model_promotion", "candidate.human_review", "Reject")
+    outcome = _run(dags, "churn_model_promotion",
+                   {"model_name": MODEL, "version": version, "require_human_approval": True})
+    thread.join(timeout=5)
+    assert outcome.succeeded, outcome.failed_tasks()
+    assert len(answered) == 1 and not answered[0].startswith("error"), answered
+    decision = outcome.task("candidate.decide")[0].xcom["return_value"]
+    assert decision["decision"] == "rejected" and "reviewer@example.com" in decision["reason"]
+    assert registry.stage(MODEL, version) == "None"
+    assert registry.open_requests(MODEL, version) == []
+    assert any("REJECTED" in c and "reviewer@example.com" in c for c in registry.comments(MODEL, version))
