@@ -14,7 +14,8 @@ Runs when the retraining DAG publishes a transition request (Asset `churn_model_
    `human_review` asks a person in the Airflow UI (Required Actions), showing the report, only when
    `require_human_approval` is on (otherwise it returns at once);
    `decide` approves (archiving the version previously in the stage) or rejects, posting the report as the
-   registry comment. It never approves a candidate whose tests did not pass.
+   registry comment. It never approves a candidate whose tests did not pass. Decisions run one at a time in
+   request order, so when several candidates pass, the most recent request ends in the stage.
 
 Failures are reported by the failure notifier (log by default; `CHURN_FAILURE_NOTIFIER` for Slack/e-mail).
 """
@@ -144,6 +145,9 @@ with DAG(
             archive_existing_versions=True,
             on_conflict="skip",
             databricks_conn_id=DATABRICKS_CONN_ID,
+            # Approving archives the version in the stage: one decision at a time, in request order (map index),
+            # so with several passing candidates the latest request ends in the stage, never a race's winner.
+            max_active_tis_per_dagrun=1,
         )
         result >> review >> decide
 
