@@ -31,8 +31,8 @@ from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, reque
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
 from churn_pipeline.notifications import failure_notifier
-from churn_pipeline.sensors import PendingRequestsSensor
 from databricks_registry.operators import TransitionRequestDecisionOperator
+from databricks_registry.sensors import TransitionRequestSensor
 
 DATABRICKS_CONN_ID = "databricks_default"
 WAIT_FOR_REQUESTS_SECONDS = 120
@@ -85,7 +85,7 @@ with DAG(
     tags=["churn", "databricks", "mlflow", "promotion"],
     doc_md=__doc__,
 ) as dag:
-    pending = PendingRequestsSensor(
+    pending = TransitionRequestSensor(
         task_id="wait_for_transition_requests",
         model_name="{{ requested_model_name(params, triggering_asset_events) }}",
         to_stage="{{ params.target_stage }}",

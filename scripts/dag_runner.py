@@ -58,18 +58,15 @@ def adapt_for_dag_test(dag: Any, *, sensor_timeout: float | None = None) -> Any:
     """What `dag.test()` needs that a scheduler does not.
 
     - No retries: `dag.test()` waits out each `retry_delay` in the foreground; a failure should show at once.
-    - Sensors poke in-process: `dag.test()` runs a deferred trigger inline *without* its timeout, so a deferrable
-      sensor with nothing to find would wait forever. Poke mode honours `timeout` (and `soft_fail`).
+    - Optionally a shorter sensor timeout. Deferrable sensors stay deferrable: `dag.test()` runs their trigger
+      inline, and our trigger enforces the sensor's timeout itself.
     """
     from airflow.sdk import BaseSensorOperator
 
     for task in dag.tasks:
         task.retries = 0
-        if isinstance(task, BaseSensorOperator):
-            task.deferrable = False
-            task.mode = "poke"
-            if sensor_timeout is not None:
-                task.timeout = sensor_timeout
+        if isinstance(task, BaseSensorOperator) and sensor_timeout is not None:
+            task.timeout = sensor_timeout
     return dag
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from airflow.providers.common.compat.sdk import AirflowException, conf
+from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorTimeout, AirflowSkipException, conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from databricks_registry.entities import normalize_model_name, normalize_stage
@@ -137,12 +137,17 @@ class TransitionRequestSensor(BaseSensorOperator):
                 poke_interval=self.poke_interval, watch=self._ensure_watch().to_dict(),
                 max_consecutive_errors=self.max_consecutive_errors, retry_limit=self.retry_limit,
                 retry_delay=self.retry_delay,
+                end_time=time.time() + float(self.timeout) if self.timeout else None,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) if self.timeout else None,
         )
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        if event and event.get("status") == "timeout":
+            if self.soft_fail:
+                raise AirflowSkipException(event["message"])
+            raise AirflowSensorTimeout(event["message"])
         if not event or event.get("status") != "success":
             message = (event or {}).get("message", "the trigger ended without an event")
             raise AirflowException(message)

@@ -23,6 +23,9 @@ class TransitionRequestTrigger(BaseTrigger):
     in a row (each call already retried by the hook), or at once for errors retrying cannot fix (auth, permission).
 
     :param watch: `VersionWatch.to_dict()` state, so a sensor that already looked back continues from its watermark.
+    :param end_time: epoch seconds after which the trigger fires `{"status": "timeout", ...}`. The sensor's
+        timeout is enforced here too, not only by the scheduler: `dag.test()` runs triggers inline and would
+        otherwise wait forever on a model with nothing pending.
     """
 
     def __init__(
@@ -35,6 +38,7 @@ class TransitionRequestTrigger(BaseTrigger):
         max_consecutive_errors: int = 3,
         retry_limit: int = 3,
         retry_delay: float = 1.0,
+        end_time: float | None = None,
     ) -> None:
         super().__init__()
         self.model_name = normalize_model_name(model_name)
@@ -47,6 +51,7 @@ class TransitionRequestTrigger(BaseTrigger):
         self.max_consecutive_errors = max_consecutive_errors
         self.retry_limit = retry_limit
         self.retry_delay = retry_delay
+        self.end_time = end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -60,6 +65,7 @@ class TransitionRequestTrigger(BaseTrigger):
                 "max_consecutive_errors": self.max_consecutive_errors,
                 "retry_limit": self.retry_limit,
                 "retry_delay": self.retry_delay,
+                "end_time": self.end_time,
             },
         )
 
@@ -94,6 +100,13 @@ class TransitionRequestTrigger(BaseTrigger):
                 if not result.model_exists:
                     self.log.info("Registered model %r does not exist (yet); waiting.", self.model_name)
                 self.log.debug("No open request to %s; listed versions %s", self.to_stage, result.listed_versions)
+                if self.end_time is not None and time.time() + self.poke_interval > self.end_time:
+                    await asyncio.sleep(max(0.0, self.end_time - time.time()))
+                    yield TriggerEvent({"status": "timeout", "model_name": self.model_name,
+                                        "to_stage": self.to_stage,
+                                        "message": f"No open request to {self.to_stage} for "
+                                                   f"{self.model_name!r} before the sensor's timeout"})
+                    return
                 await asyncio.sleep(self.poke_interval)
 
     def _error(self, error: RegistryError, why: str) -> TriggerEvent:

@@ -138,8 +138,8 @@ def test_invalid_params_are_refused_before_any_databricks_run(stub_env):
 
 
 def test_plain_dag_test_of_a_rerun_ends_instead_of_waiting_forever(stub_env):
-    """No harness adjustments: the deferrable sensor notices dag.test() and polls in-process, so its timeout
-    applies (an inline trigger run would never time out)."""
+    """No harness adjustments: the deferred sensor's trigger enforces the timeout itself (dag.test() runs the
+    trigger inline, without the scheduler's deadline)."""
     registry = stub_env[2]
     dag = dag_runner.load_dags()["churn_model_promotion"]  # fresh: other tests adapted the shared DAG objects
     sensor = dag.get_task("wait_for_transition_requests")

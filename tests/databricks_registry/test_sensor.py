@@ -175,6 +175,27 @@ def test_late_request_on_an_already_seen_version_is_found_by_the_periodic_rescan
     assert [e["version"] for e in result.xcom_value] == [v1]
 
 
+async def test_deferred_sensor_times_out_in_the_trigger_and_soft_fails(registered, model_name):
+    """The timeout holds even where only the trigger runs (dag.test() runs triggers inline, with no deadline)."""
+    from airflow.providers.common.compat.sdk import AirflowSensorTimeout, AirflowSkipException
+
+    registered(1)
+    context = make_context()
+    task = sensor(model_name, deferrable=True, poke_interval=0.2, timeout=1.5, soft_fail=True)
+    with pytest.raises(TaskDeferred) as deferred:
+        await asyncio.to_thread(task.execute, context)
+    _, kwargs = deferred.value.trigger.serialize()
+    assert kwargs["end_time"] == pytest.approx(time.time() + 1.5, abs=1.5)
+    started = time.monotonic()
+    event = await asyncio.wait_for(TransitionRequestTrigger(**kwargs).run().__anext__(), timeout=30)
+    assert event.payload["status"] == "timeout" and time.monotonic() - started < 10
+    with pytest.raises(AirflowSkipException, match="No open request to Staging"):
+        task.execute_complete(context, event.payload)
+    hard = sensor(model_name, deferrable=True, timeout=1.5)
+    with pytest.raises(AirflowSensorTimeout):
+        hard.execute_complete(context, event.payload)
+
+
 def test_missing_model_keeps_waiting(model_name, databricks_env):
     assert not sensor(f"never registered {model_name}").poke(make_context()).is_done
 
