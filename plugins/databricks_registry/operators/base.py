@@ -1,17 +1,29 @@
-"""Shared plumbing of the registry operators: the hook and the model-version link."""
+"""Shared plumbing of the registry operators: connection and retry settings, the hook, the model-version link."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import BaseOperator
+
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import MODEL_VERSION_URL_KEY, model_version_url
 
 
-class RegistryOperatorMixin:
-    databricks_conn_id: str
-    retry_limit: int
-    retry_delay: float
+class RegistryOperator(BaseOperator):
+    """Base of the registry operators.
+
+    :param databricks_conn_id: the Databricks connection (PAT, OAuth service principal, ... as the provider supports).
+    :param retry_limit: attempts per REST call on 429 / 5xx / connection errors (the provider's retry policy).
+    :param retry_delay: base delay between those attempts, in seconds.
+    """
+
+    def __init__(self, *, databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
+                 retry_delay: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.databricks_conn_id = databricks_conn_id
+        self.retry_limit = retry_limit
+        self.retry_delay = retry_delay
 
     @property
     def hook(self) -> ModelRegistryHook:

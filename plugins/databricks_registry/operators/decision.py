@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
-from airflow.sdk import BaseOperator
 
 from databricks_registry.entities import Activity, TransitionRequestEvent
 from databricks_registry.errors import RegistryError, RegistryUnavailable
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import RUN_PAGE_URL_KEY, DatabricksRunPageLink, ModelVersionLink
-from databricks_registry.operators.base import RegistryOperatorMixin
+from databricks_registry.operators.base import RegistryOperator
 from databricks_registry.operators.decision_policy import (
     APPROVED,
     MARKER_TAG_PREFIX,
@@ -32,7 +31,7 @@ from databricks_registry.operators.decision_policy import (
 ON_CONFLICT = ("skip", "fail")
 
 
-class TransitionRequestDecisionOperator(RegistryOperatorMixin, BaseOperator):
+class TransitionRequestDecisionOperator(RegistryOperator):
     """Approve (archiving the versions in the target stage by default) or reject a request, always with a comment.
 
     :param request: the sensor's event dict for the request (templated / XComArg).
@@ -53,8 +52,7 @@ class TransitionRequestDecisionOperator(RegistryOperatorMixin, BaseOperator):
 
     def __init__(self, *, request: Any, test_result: Any, archive_existing_versions: bool = True,
                  on_conflict: str = "skip", approval: Any = None, test_run_page_url: str | None = None,
-                 databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
-                 retry_delay: float = 1.0, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if on_conflict not in ON_CONFLICT:
             raise ValueError(f"on_conflict must be one of {ON_CONFLICT}, got {on_conflict!r}")
@@ -66,9 +64,6 @@ class TransitionRequestDecisionOperator(RegistryOperatorMixin, BaseOperator):
         self.on_conflict = on_conflict
         self.approval = approval
         self.test_run_page_url = test_run_page_url
-        self.databricks_conn_id = databricks_conn_id
-        self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = TransitionRequestEvent.from_dict(self.request)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator
-
 from databricks_registry.entities import (
     Activity,
     TransitionRequestEvent,
@@ -18,10 +16,10 @@ from databricks_registry.entities import (
 from databricks_registry.errors import RegistryResourceConflict
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import ModelVersionLink
-from databricks_registry.operators.base import RegistryOperatorMixin
+from databricks_registry.operators.base import RegistryOperator
 
 
-class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
+class CreateTransitionRequestOperator(RegistryOperator):
     """Request a stage transition for a model version; XCom the request as a sensor-shaped event dict.
 
     Retry-safe: if the version already has an open request to `stage` with the same comment (a previous try of this
@@ -33,16 +31,12 @@ class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
     operator_extra_links = (ModelVersionLink(),)
 
     def __init__(self, *, model_name: str, version: str | int, stage: str = "Staging", comment: str | None = None,
-                 databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
-                 retry_delay: float = 1.0, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.model_name = model_name
         self.version = version
         self.stage = stage
         self.comment = comment
-        self.databricks_conn_id = databricks_conn_id
-        self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
 
     def execute(self, context: Any) -> dict[str, Any]:
         name, version = normalize_model_name(self.model_name), normalize_version(self.version)
@@ -84,23 +78,18 @@ class CreateTransitionRequestOperator(RegistryOperatorMixin, BaseOperator):
         return None
 
 
-class ModelVersionCommentOperator(RegistryOperatorMixin, BaseOperator):
+class ModelVersionCommentOperator(RegistryOperator):
     """Post a comment on a model version; XCom the created comment (id, comment, creation_timestamp, user_id)."""
 
     template_fields: Sequence[str] = ("model_name", "version", "comment")
     template_fields_renderers = {"comment": "md"}
     operator_extra_links = (ModelVersionLink(),)
 
-    def __init__(self, *, model_name: str, version: str | int, comment: str,
-                 databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
-                 retry_delay: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, *, model_name: str, version: str | int, comment: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.model_name = model_name
         self.version = version
         self.comment = comment
-        self.databricks_conn_id = databricks_conn_id
-        self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
 
     def execute(self, context: Any) -> dict[str, Any]:
         name, version = normalize_model_name(self.model_name), normalize_version(self.version)
