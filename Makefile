@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test demo lock clean bench workspace
+.PHONY: install test demo airflow lock clean bench workspace
 
 install: $(STAMP)
 
@@ -27,6 +27,11 @@ test: install
 
 demo: install
 	$(PY) scripts/demo.py
+
+# The local workspace + a full Airflow (UI, scheduler, DAG processor, triggerer) until Ctrl-C; state in .local.
+# Ports: LOCAL_AIRFLOW_PORT (8080), LOCAL_WORKSPACE_PORT (8799).
+airflow: install
+	$(PY) scripts/local_airflow.py
 
 bench: install
 	for b in bench/bench_*.py; do $(PY) "$$b" || exit 1; done

@@ -22,29 +22,26 @@ Failures are reported by the failure notifier (log by default; `CHURN_FAILURE_NO
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import DAG, AssetOrTimeSchedule, CronTriggerTimetable, Param, task, task_group
+from airflow.sdk import DAG, Param, task, task_group
 from churn_pipeline.approval import ReviewOperator
 from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, requested_model_name
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
 from churn_pipeline.notifications import failure_notifier
+from churn_pipeline.schedules import promotion_schedule, sensor_wait_seconds
 from databricks_registry.operators import TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
 DATABRICKS_CONN_ID = "databricks_default"
-WAIT_FOR_REQUESTS_SECONDS = 120
+WAIT_FOR_REQUESTS_SECONDS = sensor_wait_seconds(120)
 JOBS = load_config()
 
 with DAG(
     dag_id="churn_model_promotion",
     description="Test pending churn model versions on Databricks and approve or reject their transition requests",
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(os.environ.get("CHURN_PROMOTION_CRON", "0 * * * *"), timezone="UTC"),
-        assets=TRANSITION_REQUESTS,
-    ),
+    schedule=promotion_schedule(TRANSITION_REQUESTS),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -57,28 +54,47 @@ with DAG(
         "on_failure_callback": [failure_notifier()],
     },
     params={
-        "model_name": Param(DEFAULT_MODEL_NAME, type="string", minLength=1, description="Registered model name"),
+        "model_name": Param(
+            DEFAULT_MODEL_NAME, type="string", minLength=1,
+            description="Registered model to look at (an Asset-triggered run uses the event's model)",
+        ),
+        # Optional: null (not "") so the trigger form does not treat the empty field as a missing value.
         "version": Param(
-            "", type="string", pattern=r"^(\d+(,\d+)*)?$",
-            description="Only these versions (e.g. `3` or `3,4`); empty = every version with an open request",
+            None, type=["null", "string"], pattern=r"^(\d+(,\d+)*)?$",
+            description="Only these versions, e.g. 3 or 3,4. Leave empty for every version with an open request",
         ),
         "target_stage": Param("Staging", enum=["Staging", "Production"], description="Stage the requests ask for"),
-        "min_f1": Param(0.5, type="number", minimum=0, maximum=1, description="holdout_quality: minimum F1"),
-        "min_roc_auc": Param(0.75, type="number", minimum=0, maximum=1, description="holdout_quality: min ROC-AUC"),
+        "min_f1": Param(
+            0.5, type="number", minimum=0, maximum=1,
+            description="holdout_quality check: minimum F1 on the holdout set",
+        ),
+        "min_roc_auc": Param(
+            0.75, type="number", minimum=0, maximum=1,
+            description="holdout_quality check: minimum ROC-AUC",
+        ),
         "max_f1_drop": Param(
             0.05, type="number", minimum=0, maximum=1,
-            description="champion_comparison: largest relative F1 drop vs the version in the stage",
+            description="champion_comparison check: largest relative F1 drop vs the version in the stage",
         ),
-        "max_slice_gap": Param(0.35, type="number", minimum=0, maximum=1, description="slice_gaps: max F1/recall gap"),
+        "max_slice_gap": Param(
+            0.35, type="number", minimum=0, maximum=1,
+            description="slice_gaps check: largest F1 or recall gap across Geography and Gender",
+        ),
         "max_p95_latency_ms": Param(
-            500, type="number", exclusiveMinimum=0, description="batch_latency: p95 ms to score 1,000 rows"
+            500, type="number", exclusiveMinimum=0,
+            description="batch_latency check: p95 milliseconds to score 1,000 rows",
         ),
-        "mode": Param("enforce", enum=["enforce", "dry_run"], description="dry_run reports failures but passes"),
+        "mode": Param(
+            "enforce", enum=["enforce", "dry_run"],
+            description="enforce rejects a failing candidate; dry_run reports the failures but passes",
+        ),
         "require_human_approval": Param(
-            False, type="boolean", description="Ask a person (Airflow Required Actions) before approving"
+            False, type="boolean",
+            description="Ask a person in Airflow's Required Actions before approving a candidate that passed",
         ),
         "cluster_profile": Param(
-            JOBS.default_profile, enum=sorted(JOBS.profiles), description="Compute profile (include/config)"
+            JOBS.default_profile, enum=sorted(JOBS.profiles),
+            description="Compute profile from include/config/databricks_jobs.yaml",
         ),
     },
     user_defined_macros={"requested_model_name": requested_model_name},

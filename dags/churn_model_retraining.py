@@ -17,7 +17,6 @@ mid-run reconnects to the running one (the provider's durable mode).
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Param, task
@@ -25,6 +24,7 @@ from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
 from churn_pipeline.notifications import failure_notifier
+from churn_pipeline.schedules import retraining_schedule
 from databricks_registry.operators import CreateTransitionRequestOperator
 
 DATABRICKS_CONN_ID = "databricks_default"
@@ -33,7 +33,7 @@ JOBS = load_config()
 with DAG(
     dag_id="churn_model_retraining",
     description="Retrain the churn model on Databricks and request its transition to Staging",
-    schedule=os.environ.get("CHURN_RETRAIN_SCHEDULE", "@monthly"),
+    schedule=retraining_schedule(),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -46,22 +46,29 @@ with DAG(
         "on_failure_callback": [failure_notifier()],
     },
     params={
-        "model_name": Param(DEFAULT_MODEL_NAME, type="string", minLength=1, description="Registered model name"),
+        "model_name": Param(
+            DEFAULT_MODEL_NAME, type="string", minLength=1,
+            description="Registered model to train a new version of",
+        ),
         "source_table": Param(
             "bank_churn_analysis.raw_data", type="string", pattern=r"^[\w]+(\.[\w]+){1,2}$",
-            description="Training table, `schema.table` or `catalog.schema.table`",
+            description="Training table: schema.table or catalog.schema.table",
         ),
-        "target_col": Param("Exited", type="string", minLength=1, description="Label column"),
+        "target_col": Param("Exited", type="string", minLength=1, description="Label column (1 = the customer left)"),
         "primary_metric": Param(
-            "f1", enum=["f1", "roc_auc", "precision", "accuracy", "log_loss"], description="AutoML metric"
+            "f1", enum=["f1", "roc_auc", "precision", "accuracy", "log_loss"], description="Metric AutoML optimises"
         ),
         "timeout_minutes": Param(
             JOBS.profile().automl_timeout_minutes, type="number", exclusiveMinimum=0,
             description="AutoML time budget in minutes (Databricks AutoML needs at least 5)",
         ),
-        "target_stage": Param("Staging", enum=["Staging", "Production"], description="Stage to request"),
+        "target_stage": Param(
+            "Staging", enum=["Staging", "Production"],
+            description="Stage the new version is put up for",
+        ),
         "cluster_profile": Param(
-            JOBS.default_profile, enum=sorted(JOBS.profiles), description="Compute profile (include/config)"
+            JOBS.default_profile, enum=sorted(JOBS.profiles),
+            description="Compute profile from include/config/databricks_jobs.yaml",
         ),
     },
     tags=["churn", "databricks", "mlflow", "retraining"],

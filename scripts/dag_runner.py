@@ -17,6 +17,9 @@ DAGS_FOLDER = REPO_ROOT / "dags"
 
 def configure_airflow(airflow_home: Path | None, *, quiet: bool = False) -> None:
     """Point Airflow at `airflow_home` (SQLite) and this repository's DAGs; no example DAGs."""
+    from churn_pipeline.quiet import silence_unactionable_warnings
+
+    silence_unactionable_warnings()  # before Airflow starts: it warns while importing too
     if airflow_home is not None:
         airflow_home.mkdir(parents=True, exist_ok=True)
         os.environ["AIRFLOW_HOME"] = str(airflow_home)
@@ -106,6 +109,26 @@ class DagRunOutcome:
         ]
 
 
+DECIDE_TASK = "candidate.decide"
+
+
+def describe_decision(decision: dict[str, Any], state: str | None = None) -> str:
+    """`Version 3 -> Staging: APPROVED (all tests passed)` from the decision task's return value."""
+    verdict = str(decision.get("decision") or state or "?").upper()
+    reason = f" ({decision['reason']})" if decision.get("reason") else ""
+    return f"Version {decision.get('version', '?')} -> {decision.get('to_stage', '?')}: {verdict}{reason}"
+
+
+def decision_lines(outcome: "DagRunOutcome") -> list[str]:
+    """One line per decided request of a promotion run; why nothing was decided otherwise."""
+    decisions = outcome.task(DECIDE_TASK)
+    if decisions:
+        return [describe_decision(t.xcom.get("return_value") or {}, t.state) for t in decisions]
+    if any(t.task_id == DECIDE_TASK or t.task_id == "wait_for_transition_requests" for t in outcome.tasks):
+        return ["No pending transition request was found: nothing decided."]
+    return []
+
+
 def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunOutcome:
     """`dag.test(run_conf=conf)`, then every task's state and XComs from the metadata DB."""
     from airflow.models.xcom import XComModel
@@ -153,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         index = f"[{task.map_index}]" if task.map_index >= 0 else ""
         print(f"{task.task_id}{index}: {task.state}")
     print(f"{outcome.dag_id} {outcome.run_id}: {outcome.state}")
+    if outcome.value("read_training_result", "version") is not None:
+        print(f"Trained version {outcome.value('read_training_result', 'version')} of "
+              f"{outcome.value('read_training_result', 'model_name')!r}; transition request: "
+              f"{outcome.task('request_transition')[0].state if outcome.task('request_transition') else '-'}")
+    for line in decision_lines(outcome):
+        print(line)
     return 0 if outcome.succeeded else 1
 
 

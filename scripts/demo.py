@@ -19,7 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dag_runner import REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, load_dags, migrate_db, run_dag
+from dag_runner import (DECIDE_TASK, REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, decision_lines,
+                        describe_decision, load_dags, migrate_db, run_dag)
 
 LOCAL = REPO_ROOT / ".local"
 RETRAIN_DAG = "churn_model_retraining"
@@ -97,16 +98,14 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
     print(f"Model {model!r}: trained version {trained} "
           f"({retrain.value('read_training_result', 'automl_backend')}), "
           + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items())))
-    decisions = promotion.task("candidate.decide")
+    decisions = promotion.task(DECIDE_TASK)
     if not decisions:
-        print("No pending transition request was found: nothing decided.")
+        print("\n".join(decision_lines(promotion)))
     for decide in decisions:
         decision = decide.xcom.get("return_value") or {}
         result = promotion.value("candidate.read_test_result", map_index=decide.map_index) or {}
         print()
-        print(f"Version {decision.get('version', '?')} -> {decision.get('to_stage', '?')}: "
-              f"{str(decision.get('decision', decide.state)).upper()}"
-              + (f" ({decision['reason']})" if decision.get("reason") else ""))
+        print(describe_decision(decision, decide.state))
         if result.get("champion_version"):
             print(f"  compared with champion version {result['champion_version']}")
         for check in result.get("checks", []):

@@ -6,11 +6,15 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOperator
 
+# The answer when no review was asked for: the decision operator reads None as "no approval step ran".
+NOT_REQUIRED = None
+
 
 class ReviewOperator(ApprovalOperator):
     """`ApprovalOperator` that only asks when the run's `required_param` is on, and whose "Reject" is an answer.
 
-    * Not required (the default): returns None at once; the decision downstream is then automatic. Deciding
+    * Not required (the default): stores an explicit null answer at once (no XCom would leave the decision
+      task's pull logging "XCom not found"); the decision downstream is then automatic. Deciding
       this inside the task, rather than with a short-circuit before it, keeps one task per candidate and works
       the same in mapped task groups.
     * The stock operator skips its downstream tasks on "Reject"; here the downstream task is the registry
@@ -26,6 +30,7 @@ class ReviewOperator(ApprovalOperator):
         if not _is_on(context["params"].get(self.required_param, False)):
             self.log.info("No human review asked for (param %s is off): the decision is automatic.",
                           self.required_param)
+            context["ti"].xcom_push(key="return_value", value=NOT_REQUIRED)
             return None
         return super().execute(context)
 

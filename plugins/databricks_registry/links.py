@@ -20,6 +20,11 @@ def model_version_url(workspace_url: str, model_name: str, version: str | int) -
     return f"{workspace_url.rstrip('/')}/#mlflow/models/{quote(model_name, safe='')}/versions/{quote(str(version))}"
 
 
+def model_url(workspace_url: str, model_name: str) -> str:
+    """`{host}/#mlflow/models/{name}`: the registered model's page (before a version is known)."""
+    return f"{workspace_url.rstrip('/')}/#mlflow/models/{quote(model_name, safe='')}"
+
+
 def run_page_url(workspace_url: str, run_id: int | str) -> str:
     """The Databricks job-run page (used when a run's own `run_page_url` is not at hand)."""
     return f"{workspace_url.rstrip('/')}/#job/runs/{quote(str(run_id))}"

@@ -13,7 +13,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from databricks_registry.entities import normalize_model_name, normalize_stage
 from databricks_registry.hooks import ModelRegistryHook
-from databricks_registry.links import MODEL_VERSION_URL_KEY, ModelVersionLink, model_version_url
+from databricks_registry.links import MODEL_VERSION_URL_KEY, ModelVersionLink, model_url, model_version_url
 from databricks_registry.triggers import TransitionRequestTrigger
 from databricks_registry.watch import (
     DEFAULT_LOOKBACK_VERSIONS,
@@ -126,6 +126,10 @@ class TransitionRequestSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=False)
 
     def execute(self, context: Any) -> Any:
+        # The link shows the model until a request is found: Airflow reads every extra link's XCom when the
+        # task defers or ends, and a missing one logs an error-level "XCom not found".
+        self._ensure_watch()
+        context["ti"].xcom_push(key=MODEL_VERSION_URL_KEY, value=model_url(self.hook.workspace_url(), self.model_name))
         if not self.deferrable:
             return super().execute(context)
         first = self.poke(context)
