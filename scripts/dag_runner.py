@@ -119,9 +119,14 @@ def describe_decision(decision: dict[str, Any], state: str | None = None) -> str
     return f"Version {decision.get('version', '?')} -> {decision.get('to_stage', '?')}: {verdict}{reason}"
 
 
+def decided(outcome: "DagRunOutcome") -> list["TaskOutcome"]:
+    """The decision tasks that ran, one per request (a run with nothing pending leaves only the unexpanded one)."""
+    return [t for t in outcome.task(DECIDE_TASK) if t.map_index >= 0]
+
+
 def decision_lines(outcome: "DagRunOutcome") -> list[str]:
     """One line per decided request of a promotion run; why nothing was decided otherwise."""
-    decisions = outcome.task(DECIDE_TASK)
+    decisions = decided(outcome)
     if decisions:
         return [describe_decision(t.xcom.get("return_value") or {}, t.state) for t in decisions]
     if any(t.task_id == DECIDE_TASK or t.task_id == "wait_for_transition_requests" for t in outcome.tasks):

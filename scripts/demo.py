@@ -19,8 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dag_runner import (DECIDE_TASK, REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, decision_lines,
-                        describe_decision, load_dags, migrate_db, run_dag)
+from dag_runner import (REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, decided,
+                        decision_lines, describe_decision, load_dags, migrate_db, run_dag)
 
 LOCAL = REPO_ROOT / ".local"
 RETRAIN_DAG = "churn_model_retraining"
@@ -98,7 +98,7 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
     print(f"Model {model!r}: trained version {trained} "
           f"({retrain.value('read_training_result', 'automl_backend')}), "
           + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items())))
-    decisions = promotion.task(DECIDE_TASK)
+    decisions = decided(promotion)
     if not decisions:
         print("\n".join(decision_lines(promotion)))
     for decide in decisions:
