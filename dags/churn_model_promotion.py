@@ -30,12 +30,12 @@ from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, reque
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
 from churn_pipeline.notifications import failure_notifier
-from churn_pipeline.schedules import promotion_schedule, sensor_wait_seconds
+from churn_pipeline.schedules import promotion_schedule
 from databricks_registry.operators import TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
 DATABRICKS_CONN_ID = "databricks_default"
-WAIT_FOR_REQUESTS_SECONDS = sensor_wait_seconds(120)
+WAIT_FOR_REQUESTS_SECONDS = 120
 JOBS = load_config()
 
 with DAG(

@@ -31,12 +31,3 @@ def promotion_schedule(assets: Any) -> Any:
         return assets
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"), assets=assets)
 
-
-def sensor_wait_seconds(default: int = 120) -> int:
-    """How long a promotion run waits for a pending request (`CHURN_PROMOTION_WAIT_SECONDS`)."""
-    value = os.environ.get("CHURN_PROMOTION_WAIT_SECONDS", "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) <= 0:
-        raise ValueError(f"CHURN_PROMOTION_WAIT_SECONDS must be a positive number of seconds, got {value!r}")
-    return int(value)

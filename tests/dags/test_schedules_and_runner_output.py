@@ -1,11 +1,9 @@
-"""The schedules `make airflow` turns off, the sensor wait setting, and the decisions the runner/demo print."""
+"""The schedules `make airflow` turns off and the decisions the runner/demo print."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
@@ -23,17 +21,6 @@ def test_time_schedules_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("CHURN_PROMOTION_CRON", "None")
     assert retraining_schedule() is None
     assert promotion_schedule(asset) is asset  # the Asset alone still triggers the promotion
-
-
-def test_sensor_wait_setting_refuses_nonsense(monkeypatch):
-    from churn_pipeline.schedules import sensor_wait_seconds
-
-    assert sensor_wait_seconds(120) == 120
-    monkeypatch.setenv("CHURN_PROMOTION_WAIT_SECONDS", "30")
-    assert sensor_wait_seconds(120) == 30
-    monkeypatch.setenv("CHURN_PROMOTION_WAIT_SECONDS", "-5")
-    with pytest.raises(ValueError, match="CHURN_PROMOTION_WAIT_SECONDS"):
-        sensor_wait_seconds(120)
 
 
 def test_runner_states_each_decision_with_version_verdict_and_reason():
