@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -69,6 +70,9 @@ def airflow_env(home: Path, api_url: str, workspace, keys: dict[str, str]) -> di
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
         "AIRFLOW__API__BASE_URL": api_url,
+        "AIRFLOW__API__HOST": urllib.parse.urlparse(api_url).hostname,
+        "AIRFLOW__API__PORT": str(urllib.parse.urlparse(api_url).port),
+        "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__API__SECRET_KEY": keys["api_secret_key"],
         "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
         "AIRFLOW_CONN_DATABRICKS_DEFAULT": workspace.airflow_connection_json(),
@@ -149,9 +153,7 @@ class AirflowStack:
         if migrate.wait() != 0:
             raise StackError(f"`airflow db migrate` failed: see {self.log_dir / 'db-migrate.log'}")
         for name in COMPONENTS:
-            argv = ["airflow", name] + (["--host", self.host, "--port", str(self.airflow_port), "--workers", "1"]
-                                        if name == "api-server" else [])
-            self.processes[name] = _start(name, argv, env, self.log_dir)
+            self.processes[name] = _start(name, ["airflow", name], env, self.log_dir)
         if seed.wait() != 0:
             raise StackError(f"seeding the churn table failed: see {self.log_dir / 'seed.log'}")
         self._wait_ready(time.monotonic() + timeout)

@@ -18,6 +18,8 @@ RETRAIN, PROMOTION = "churn_model_retraining", "churn_model_promotion"
 SENSOR, REVIEW, DECIDE = "wait_for_transition_requests", "candidate.human_review", "candidate.decide"
 MODEL = "Churn Prediction Bank"
 RUN_TIMEOUT = 2400
+# The notebooks and a stack start on a loaded 2-core machine: far above the suite's default per-test limit.
+pytestmark = pytest.mark.timeout(3600)
 
 
 def _trigger_from_form(page, stack, dag_id: str, name: str, fill=None) -> dict:
