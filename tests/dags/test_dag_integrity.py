@@ -120,6 +120,25 @@ def test_params_reject_bad_input(dags):
         promo.validate()
 
 
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_trigger_form_accepts_its_defaults_and_describes_every_param(dags, dag_id):
+    """Airflow's trigger form: an empty value (None or "") is "missing" unless the schema allows null (the Trigger
+    button would stay disabled); a `description` is shown as plain text, so no Markdown in it."""
+    from airflow.sdk.definitions.param import ParamsDict
+
+    params = ParamsDict(dags[dag_id].params)
+    params.validate()
+    for name in params.keys():
+        param = params.get_param(name)
+        schema_type = param.schema.get("type")
+        if param.value in (None, ""):
+            assert isinstance(schema_type, list) and "null" in schema_type, f"{name}: empty default, not nullable"
+        assert param.description and not set(param.description) & set("`*[]"), f"{name}: {param.description!r}"
+    if dag_id == "churn_model_promotion":
+        params.update({"version": None})
+        params.validate()  # "every pending version"
+
+
 def test_importing_dag_files_loads_no_heavy_library():
     """What the dag processor pays per parse: mlflow/pandas/sklearn must never come in through dags/."""
     code = (
