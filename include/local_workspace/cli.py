@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from local_workspace.config import DEFAULT_DATA_DIR, DEFAULT_PORT
 
@@ -19,6 +20,7 @@ from local_workspace.config import DEFAULT_DATA_DIR, DEFAULT_PORT
 LEVELS = ("CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE")
 
 TOKEN_ENV = "LOCAL_WORKSPACE_TOKEN"
+PUBLIC_URL_ENV = "LOCAL_WORKSPACE_PUBLIC_URL"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--users-file", default=None,
                        help='JSON {"<token>": "<user name>" | {"user": ..., "permission": "CAN_EDIT"}}')
     serve.add_argument("--user", default=None, help="user name of --token (default: local-user@example.com)")
+    serve.add_argument("--public-url", default=os.environ.get(PUBLIC_URL_ENV) or None,
+                       help="base URL a browser uses to reach this server when it differs from --host/--port "
+                            f"(e.g. a published container port); used in run_page_url (default: ${PUBLIC_URL_ENV})")
     serve.add_argument("--log-level", default="info")
     return parser
 
@@ -55,6 +60,19 @@ def _validate(args: argparse.Namespace) -> None:
             raise SystemExit('--users-file must hold a JSON object {"<token>": "<user name>", ...} or '
                              '{"<token>": {"user": "<user name>", "permission": "CAN_EDIT"}, ...}; '
                              f"permission levels: {', '.join(LEVELS)}")
+    if args.public_url:
+        args.public_url = _validate_public_url(args.public_url)
+
+
+def _validate_public_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SystemExit(f"--public-url must be an http(s) URL with a host and no query or fragment, got {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise SystemExit(f"--public-url {url!r}: {exc}") from exc
+    return url.rstrip("/")
 
 
 def _valid_user_entry(entry) -> bool:
@@ -79,6 +97,10 @@ def export_environment(args: argparse.Namespace, token: str) -> str:
         os.environ["LOCAL_WORKSPACE_USERS_FILE"] = str(Path(args.users_file).resolve())
     if args.user:
         os.environ["LOCAL_WORKSPACE_USER"] = args.user
+    if args.public_url:
+        os.environ[PUBLIC_URL_ENV] = args.public_url
+    else:
+        os.environ.pop(PUBLIC_URL_ENV, None)
     return url
 
 
