@@ -7,7 +7,10 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -151,6 +154,8 @@ def test_workspace_image_has_openmp_and_seeds_the_churn_table_before_serving():
     seed, serve = command[-1].split("&&")
     assert "python -m churn.seed --data-dir /data" in seed and "exec python -m local_workspace serve" in serve
     assert workspace_serve_args()["--data-dir"] == "/data" and workspace_serve_args()["--host"] == "0.0.0.0"
+    for name in (COMPOSE, ASTRO_OVERRIDE):
+        assert services(compose(name))[WORKSPACE]["init"] is True  # reaps orphaned notebook processes
 
 
 @pytest.mark.parametrize("name", [COMPOSE, ASTRO_OVERRIDE])
@@ -178,6 +183,21 @@ def test_airflow_containers_mount_the_dags_plugin_and_helpers_on_the_path():
         path = environment(svc[name])["PYTHONPATH"].split(":")
         assert "/opt/airflow/include" in path and "/opt/airflow/plugins" in path
         assert svc[name]["build"] == {"context": ".", "dockerfile": "docker/airflow.Dockerfile"}
+
+
+def test_airflow_finds_the_plugin_in_its_plugins_folder(tmp_path):
+    # The images do not pip-install this project (no `airflow.plugins` entry point there): Airflow imports every
+    # file of its plugins folder, as in the containers (PYTHONPATH as set there). A fresh interpreter, because
+    # that import registers each file under its bare name (`plugin`, `hooks`, ...).
+    script = ("import json; from airflow._shared.plugins_manager.plugins_manager import "
+              "_load_plugins_from_plugin_directory as load; plugins, errors = load(%r); "
+              "print(json.dumps([[p.name for p in plugins], errors]))" % str(REPO_ROOT / "plugins"))
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join(str(REPO_ROOT / d) for d in ("include", "plugins"))}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names, errors = json.loads(done.stdout.strip().splitlines()[-1])
+    assert names == ["databricks_registry"] and errors == {}
 
 
 def test_astro_override_adds_the_workspace_to_the_astro_network():
