@@ -69,8 +69,11 @@ def test_compose_refuses_to_start_without_a_workspace_token():
 
 def test_every_long_running_service_has_a_health_check():
     svc = services(compose(COMPOSE))
-    for name in ("postgres", WORKSPACE, *AIRFLOW_SERVICES):
+    long_running = {name for name, service in svc.items() if name != "airflow-init" and not service.get("profiles")}
+    assert long_running == {"postgres", WORKSPACE, *AIRFLOW_SERVICES}
+    for name in long_running:
         assert healthcheck_command(svc[name]), f"{name} has no health check"
+        assert svc[name]["restart"] == "always"
     assert "airflow jobs check --job-type DagProcessorJob" in healthcheck_command(svc["airflow-dag-processor"])
     assert "airflow jobs check --job-type TriggererJob" in healthcheck_command(svc["airflow-triggerer"])
     scheduler_env = environment(svc["airflow-scheduler"])
