@@ -46,6 +46,7 @@ UI_BRIDGE_JS = r"""// Served at /workspace-pages/static/ui-bridge.js and loaded 
     return;
   }
 
+  // Before MLflow's app boots: rewrite the URL in place (the router reads it when it starts).
   var target = translate(window.location.hash);
   if (target && target.path) {
     window.location.replace(target.path);
@@ -54,6 +55,14 @@ UI_BRIDGE_JS = r"""// Served at /workspace-pages/static/ui-bridge.js and loaded 
   if (target) {
     window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + target.hash);
   }
+  // A Databricks link opened in a tab already showing MLflow's UI only changes the hash: navigate so the router
+  // sees it (a fragment navigation fires popstate).
+  window.addEventListener("hashchange", function () {
+    var later = translate(window.location.hash);
+    if (later) {
+      window.location.replace(later.path || window.location.pathname + window.location.search + later.hash);
+    }
+  });
 
   var LINK_ID = "local-workspace-registry-activity";
   function updateLink() {
@@ -68,7 +77,7 @@ UI_BRIDGE_JS = r"""// Served at /workspace-pages/static/ui-bridge.js and loaded 
       link = document.createElement("a");
       link.id = LINK_ID;
       var s = link.style;
-      s.position = "fixed"; s.right = "16px"; s.bottom = "16px"; s.zIndex = "10000";
+      s.position = "fixed"; s.left = "50%"; s.bottom = "16px"; s.transform = "translateX(-50%)"; s.zIndex = "10000";
       s.padding = "8px 14px"; s.borderRadius = "16px"; s.background = "#2272b4"; s.color = "#fff";
       s.font = "600 13px/1.4 sans-serif"; s.textDecoration = "none"; s.boxShadow = "0 2px 6px rgba(0,0,0,.25)";
       document.body.appendChild(link);
@@ -110,6 +119,7 @@ table.facts th { text-align: left; padding: 3px 16px 3px 0; color: #59636e; font
 table.list { width: 100%; }
 table.list th, table.list td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
 table.list th { background: #f6f8fa; }
+table.list td:first-child { white-space: nowrap; }
 pre { margin: 0; padding: 8px; background: #f6f8fa; border-radius: 4px; white-space: pre-wrap; word-break: break-word;
       max-height: 480px; overflow: auto; font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, monospace; }
 td pre { padding: 4px 6px; }

@@ -12,9 +12,9 @@ ROUTES = (
     ("/jobs/runs", "runs", responses.runs_page),
     ("/jobs/runs/<int:run_id>", "run", responses.run_page),
     ("/registry/models", "models", responses.models_page),
-    # Model names may contain "/" (sent as %2F, decoded before routing): `path` keeps them whole.
-    ("/registry/models/<path:name>/versions/<int:version>", "model_version", responses.model_version_page),
-    ("/registry/models/<path:name>", "model", responses.model_page),
+    # The name is one URL-encoded segment (MLflow model names cannot contain "/").
+    ("/registry/models/<name>/versions/<int:version>", "model_version", responses.model_version_page),
+    ("/registry/models/<name>", "model", responses.model_page),
     (f"{bridge.STATIC_PREFIX}/<filename>", "static_asset", bridge.static_asset),
 )
 
