@@ -62,10 +62,12 @@ def _well_known_config():
 
 def _register_blueprints(flask_app) -> None:
     from local_workspace.files.urls import blueprint as files_blueprint
+    from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
 
     flask_app.register_blueprint(registry_blueprint)
     flask_app.register_blueprint(files_blueprint)
+    flask_app.register_blueprint(pages_blueprint)
     try:
         from local_workspace.jobs.urls import blueprint as jobs_blueprint
     except ImportError as exc:
