@@ -241,8 +241,9 @@ def test_access_log_has_paths_but_no_query_strings(workspace):
                  headers={"Authorization": f"Bearer {workspace.token}"}, timeout=30)
     requests.get(f"{workspace.url}/health?probe={marker}", timeout=30)
     log = lambda: workspace.log_path.read_text(errors="replace")  # noqa: E731
-    wait_for(lambda: f'"GET /health HTTP/1.1" 200' in log() and f"GET {path} HTTP" in log(), what="access log lines")
+    wait_for(lambda: "GET /health" in log() and f"GET {path}" in log(), what="access log lines")
     assert marker not in log()
+    assert '"GET /health HTTP/1.1" 200' in log() and f'"GET {path} HTTP/1.1" 200' in log()
 
 
 # --- Files API path ------------------------------------------------------------------------------------------
