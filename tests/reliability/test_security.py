@@ -257,3 +257,16 @@ def test_empty_path_segment_is_a_json_400_not_a_redirect(workspace, path):
                                     timeout=30)
         assert response.status_code == 400, (method, path, response.status_code, response.text[:200])
         assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_redacting_pipe_catches_a_secret_written_one_byte_at_a_time(tmp_path):
+    from local_workspace.runner.redact import RedactingPipe, Redactor
+
+    secret = "s3cr3t-" + os.urandom(8).hex()
+    log = tmp_path / "stdout.log"
+    with open(log, "wb") as target:
+        pipe = RedactingPipe(target.fileno(), Redactor([secret]))
+        for byte in f"before {secret} after {secret[:5]}".encode():
+            os.write(target.fileno(), bytes([byte]))
+        pipe.close()
+    assert log.read_text() == f"before [REDACTED] after {secret[:5]}"

@@ -80,10 +80,15 @@ class RedactingPipe:
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
-        while view:
-            view = view[os.write(self._target, view):]
+        try:
+            while view:
+                view = view[os.write(self._target, view):]
+        except OSError:
+            # The log file is gone (disk full, closed): keep draining the pipe, or the notebook would block on a
+            # full pipe forever; its output is lost, never written unredacted.
+            pass
 
-    def close(self, timeout: float = 30.0) -> None:
+    def close(self, timeout: float = 10.0) -> None:
         """Point `fd` back at its file and wait until every writer (also children) has closed the pipe.
 
         A child still running in the background keeps the pipe open: after `timeout` its later output is lost
@@ -91,6 +96,8 @@ class RedactingPipe:
         """
         os.dup2(self._target, self._fd)
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            os.close(self._target)
 
 
 def redact_output_fds(redactor: Redactor) -> list[RedactingPipe]:
