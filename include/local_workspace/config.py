@@ -79,8 +79,11 @@ class WorkspaceConfig:
                         permissions[entry["user"]] = entry["permission"]
                 else:
                     tokens[token] = entry
-        if env.get("LOCAL_WORKSPACE_TOKEN"):
-            tokens[env["LOCAL_WORKSPACE_TOKEN"]] = env.get("LOCAL_WORKSPACE_USER", DEFAULT_USER)
+        token = env.get("LOCAL_WORKSPACE_TOKEN")
+        if not token and env.get("LOCAL_WORKSPACE_TOKEN_FILE"):
+            token = Path(env["LOCAL_WORKSPACE_TOKEN_FILE"]).read_text().strip()
+        if token:
+            tokens[token] = env.get("LOCAL_WORKSPACE_USER", DEFAULT_USER)
         workspace_dir = env.get("LOCAL_WORKSPACE_WORKSPACE_DIR")
         return cls(
             data_dir=data_dir,
