@@ -1,0 +1,38 @@
+"""Fault injection for `test_registry_crash.py`, loaded by the server's interpreter via PYTHONPATH (never by users).
+
+When REGISTRY_FAULT_POINT is set, MLflow's SQL registry store stops inside the stage change of one model version
+(REGISTRY_FAULT_MODEL / REGISTRY_FAULT_VERSION): `before_mlflow_commit` stops before MLflow's transaction,
+`after_mlflow_commit` right after it committed. It then writes REGISTRY_FAULT_MARKER and blocks for good, so the
+test can SIGKILL the server at exactly that point. The server code has no test hook: this patches MLflow itself.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+
+def _stop_here() -> None:
+    Path(os.environ["REGISTRY_FAULT_MARKER"]).write_text(f"{os.getpid()}\n")
+    threading.Event().wait()  # until SIGKILL
+
+
+def _install(point: str) -> None:
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
+
+    original = SqlAlchemyStore.transition_model_version_stage
+    target = (os.environ["REGISTRY_FAULT_MODEL"], os.environ["REGISTRY_FAULT_VERSION"])
+
+    def transition_model_version_stage(self, name, version, stage, archive_existing_versions):
+        hit = (name, str(version)) == target
+        if hit and point == "before_mlflow_commit":
+            _stop_here()
+        result = original(self, name, version, stage, archive_existing_versions)
+        if hit and point == "after_mlflow_commit":
+            _stop_here()
+        return result
+
+    SqlAlchemyStore.transition_model_version_stage = transition_model_version_stage
+
+
+if os.environ.get("REGISTRY_FAULT_POINT"):
+    _install(os.environ["REGISTRY_FAULT_POINT"])
