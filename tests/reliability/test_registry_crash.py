@@ -61,7 +61,7 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
     fault_env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
                  "REGISTRY_FAULT_POINT": point, "REGISTRY_FAULT_MODEL": name, "REGISTRY_FAULT_VERSION": "2",
                  "REGISTRY_FAULT_MARKER": str(marker)}
-    server = start_workspace(data_dir, workers=workers, extra_env=fault_env)
+    server = start_workspace(data_dir, workers=workers, extra_env=fault_env, timeout=300)
     try:
         api = Api(server.url, server.token)
         api.new_model(name, 3)
@@ -74,7 +74,7 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
     finally:
         server.stop()
 
-    server = start_workspace(data_dir, token=server.token, workers=workers)
+    server = start_workspace(data_dir, token=server.token, workers=workers, timeout=300)
     try:
         api = Api(server.url, server.token)
         stages = api.stages(name, ["1", "2", "3"])

@@ -27,7 +27,7 @@ MIXES = {
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
 def server(request, tmp_path_factory):
-    ws = start_workspace(tmp_path_factory.mktemp(f"races-{request.param}"), workers=request.param)
+    ws = start_workspace(tmp_path_factory.mktemp(f"races-{request.param}"), workers=request.param, timeout=300)
     try:
         yield ws, Api(ws.url, ws.token)
     finally:

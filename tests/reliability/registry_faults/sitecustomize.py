@@ -6,7 +6,10 @@ When REGISTRY_FAULT_POINT is set, MLflow's SQL registry store stops inside the s
 test can SIGKILL the server at exactly that point. The server code has no test hook: this patches MLflow itself.
 """
 
+import importlib.abc
+import importlib.util
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -16,10 +19,8 @@ def _stop_here() -> None:
     threading.Event().wait()  # until SIGKILL
 
 
-def _install(point: str) -> None:
-    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
-
-    original = SqlAlchemyStore.transition_model_version_stage
+def _patch(store_class, point: str) -> None:
+    original = store_class.transition_model_version_stage
     target = (os.environ["REGISTRY_FAULT_MODEL"], os.environ["REGISTRY_FAULT_VERSION"])
 
     def transition_model_version_stage(self, name, version, stage, archive_existing_versions):
@@ -31,8 +32,32 @@ def _install(point: str) -> None:
             _stop_here()
         return result
 
-    SqlAlchemyStore.transition_model_version_stage = transition_model_version_stage
+    store_class.transition_model_version_stage = transition_model_version_stage
+
+
+class _PatchWhenImported(importlib.abc.MetaPathFinder):
+    """Patch MLflow's store when the server imports it: importing mlflow here, at interpreter start, would delay
+    uvicorn's worker health-check answer past its 5 s limit on a loaded machine."""
+
+    MODULE = "mlflow.store.model_registry.sqlalchemy_store"
+
+    def __init__(self, point: str):
+        self.point = point
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.MODULE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        run_module = spec.loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            _patch(module.SqlAlchemyStore, self.point)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 if os.environ.get("REGISTRY_FAULT_POINT"):
-    _install(os.environ["REGISTRY_FAULT_POINT"])
+    sys.meta_path.insert(0, _PatchWhenImported(os.environ["REGISTRY_FAULT_POINT"]))
