@@ -54,9 +54,10 @@ def _approve_in_background(api: Api, name: str, version: str) -> threading.Threa
     return thread
 
 
-@pytest.mark.parametrize("point,workers", [("after_mlflow_commit", 1), ("after_mlflow_commit", 2),
-                                           ("before_mlflow_commit", 1)])
-def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, workers):
+def _server_stopped_mid_approval(tmp_path: Path, point: str, workers: int):
+    """v1 in Production, an open request for v2; the approval of v2 (with archiving) is stopped at `point`.
+
+    Returns (server, api, model name, pid of the process that stopped)."""
     data_dir, marker, name = tmp_path / "ws", tmp_path / "fault-reached", unique_model("crash")
     fault_env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
                  "REGISTRY_FAULT_POINT": point, "REGISTRY_FAULT_MODEL": name, "REGISTRY_FAULT_VERSION": "2",
@@ -67,10 +68,33 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
         api.new_model(name, 3)
         assert api.change_stage(DATABRICKS_TRANSITION, name, "1", "Production", True).status_code == 200
         api.request_transition(name, "2", "Production")
-        client = _approve_in_background(api, name, "2")
+        _approve_in_background(api, name, "2")
         _wait_for(marker, server)
+    except BaseException:
+        server.stop()
+        raise
+    return server, api, name, int(marker.read_text())
+
+
+def _assert_fully_approved(api: Api, data_dir: Path, name: str) -> None:
+    assert api.stages(name, ["1", "2"]) == {"1": "Archived", "2": "Production"}
+    assert _decisions(data_dir, name) == [("APPROVED_REQUEST", "2"), ("SYSTEM_TRANSITION", "1")]
+    assert request_statuses(data_dir, name) == {("2", "APPROVED"): 1}
+    assert api.open_requests(name, "2") == []
+
+
+def _decisions(data_dir: Path, name: str) -> list[tuple[str, str]]:
+    return sorted((a["activity_type"], a["version"]) for a in activities(data_dir, name)
+                  if a["activity_type"] in ("APPROVED_REQUEST", "SYSTEM_TRANSITION"))
+
+
+@pytest.mark.parametrize("point,workers", [("after_mlflow_commit", 1), ("after_mlflow_commit", 2),
+                                           ("before_mlflow_commit", 1)])
+def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, workers):
+    server, _, name, _ = _server_stopped_mid_approval(tmp_path, point, workers)
+    data_dir = server.data_dir
+    try:
         _kill_group(server)
-        client.join(60)
     finally:
         server.stop()
 
@@ -78,19 +102,13 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
     try:
         api = Api(server.url, server.token)
         stages = api.stages(name, ["1", "2", "3"])
-        acts = sorted((a["activity_type"], a["version"]) for a in activities(data_dir, name)
-                if a["activity_type"] in ("APPROVED_REQUEST", "SYSTEM_TRANSITION"))
-        requests_by_status = request_statuses(data_dir, name)
         if point == "after_mlflow_commit" or stages["2"] == "Production":
             # MLflow committed the stage: the request and its activities must be there too.
-            assert stages == {"1": "Archived", "2": "Production", "3": "None"}
-            assert acts == [("APPROVED_REQUEST", "2"), ("SYSTEM_TRANSITION", "1")]
-            assert requests_by_status == {("2", "APPROVED"): 1}
-            assert api.open_requests(name, "2") == []
+            _assert_fully_approved(api, data_dir, name)
         else:
             assert stages == {"1": "Production", "2": "None", "3": "None"}
-            assert acts == []
-            assert requests_by_status == {("2", "OPEN"): 1}
+            assert _decisions(data_dir, name) == []
+            assert request_statuses(data_dir, name) == {("2", "OPEN"): 1}
 
         # Nothing stays locked by the killed writer: the next approval goes through and archives the holder.
         holder = "2" if stages["2"] == "Production" else "1"
@@ -103,3 +121,20 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
         server.stop()
     assert integrity_check(data_dir / "mlflow.db") == "ok"
     assert integrity_check(data_dir / "workspace.db") == "ok"
+
+
+def test_approval_left_by_a_killed_worker_is_finished_by_the_next_stage_write(tmp_path):
+    """Only the worker serving the approval dies (the server keeps running): the next stage write, on whichever
+    worker, first finishes the approval the dead one left half-way."""
+    server, api, name, stopped_pid = _server_stopped_mid_approval(tmp_path, "after_mlflow_commit", workers=2)
+    try:
+        assert stopped_pid != server.process.pid  # a worker, not uvicorn's supervisor
+        os.kill(stopped_pid, signal.SIGKILL)
+        api.ok("POST", DATABRICKS_TRANSITION, json={"name": name, "version": "3", "stage": "Staging",
+                                                    "archive_existing_versions": True})
+        _assert_fully_approved(api, server.data_dir, name)
+        assert api.stage(name, "3") == "Staging"
+    finally:
+        server.stop()
+    assert integrity_check(server.data_dir / "mlflow.db") == "ok"
+    assert integrity_check(server.data_dir / "workspace.db") == "ok"
