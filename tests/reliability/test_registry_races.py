@@ -115,3 +115,18 @@ def test_one_request_is_decided_once(server):
     assert len(decisions) == 1
     expected_stage = "Production" if decisions[0]["activity_type"] == "APPROVED_REQUEST" else "None"
     assert api.stage(name, version) == expected_stage
+
+
+def test_mlflow_transition_keeps_its_own_validation(server):
+    """MLflow's endpoint, now serialized and journaled, still refuses what MLflow refuses, and records nothing."""
+    ws, api = server
+    name = unique_model("mlflow-validation")
+    (version,) = api.new_model(name, 1)
+    bad_stage = api.change_stage(MLFLOW_TRANSITION, name, version, "Bogus", False)
+    assert bad_stage.status_code == 400 and bad_stage.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    archive_to_inactive = api.change_stage(MLFLOW_TRANSITION, name, version, "Archived", True)
+    assert archive_to_inactive.status_code >= 400 and "not an Active stage" in archive_to_inactive.json()["message"]
+    missing = api.change_stage(MLFLOW_TRANSITION, name, "99", "Staging", False)
+    assert missing.status_code == 404 and missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    assert api.stage(name, version) == "None"
+    assert activities(ws.data_dir, name) == []

@@ -153,10 +153,12 @@ def recover_locked(db: Path) -> int:
         try:
             if not _already_in_mlflow(row):
                 _transition(row)
-        except Exception as exc:  # noqa: BLE001 - e.g. the version was deleted since: it cannot be applied
+        except Exception as exc:  # noqa: BLE001
             from mlflow.exceptions import MlflowException
 
-            if not isinstance(exc, MlflowException) or exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            # A busy database is worth retrying (by the next lock holder); anything else MLflow refuses (e.g. the
+            # version was deleted since) never will be applied, and must not block every later stage write.
+            if not isinstance(exc, MlflowException) or exc.error_code == "TEMPORARILY_UNAVAILABLE":
                 raise
             log.warning("Stage change %s of %s v%s cannot be applied (%s); marked failed.", row.id,
                         row.model_name, row.version, exc.message)
