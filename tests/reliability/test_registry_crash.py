@@ -124,8 +124,9 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
 
 
 def test_approval_left_by_a_killed_worker_is_finished_by_the_next_stage_write(tmp_path):
-    """Only the worker serving the approval dies (the server keeps running): the next stage write, on whichever
-    worker, first finishes the approval the dead one left half-way."""
+    """Only the worker serving the approval dies (the server keeps running): by the time the next stage write
+    answers, the approval is finished — by uvicorn's replacement worker at its start-up, or by that write itself
+    (whichever takes the stage lock first)."""
     server, api, name, stopped_pid = _server_stopped_mid_approval(tmp_path, "after_mlflow_commit", workers=2)
     try:
         assert stopped_pid != server.process.pid  # a worker, not uvicorn's supervisor
