@@ -230,7 +230,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         uvicorn.run("local_workspace.app:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=10,
-                    log_config=access_log_config())
+                    # A worker imports MLflow's server before it can answer the supervisor's health ping: on a
+                    # loaded machine that takes far more than uvicorn's 5 s, and the worker would be killed and
+                    # restarted in a loop.
+                    timeout_worker_healthcheck=60, log_config=access_log_config())
     finally:
         stop.set()
         if dispatcher is not None:
