@@ -82,8 +82,9 @@ def should_retry(error: BaseException, idempotent: bool) -> bool:
 
 
 def _raise_for_retry_decision(status: int, text: str) -> None:
-    if status >= 500 or status == 429 or status == 400 and "COULD_NOT_ACQUIRE_LOCK" in text:
-        raise _ErrorAnswer(status, text)  # should_retry decides; other answers are parsed (typed errors)
+    answer = _ErrorAnswer(status, text)
+    if status >= 500 or answer.refused:
+        raise answer  # should_retry decides; other answers are parsed into typed errors
 
 
 class RegistryTransportMixin(BaseDatabricksHook):
@@ -97,7 +98,8 @@ class RegistryTransportMixin(BaseDatabricksHook):
 
     def _retrying(self, endpoint: Endpoint, is_async: bool = False) -> Retrying | AsyncRetrying:
         # The provider's stop/wait/logging (or the caller's retry_args), with a retry rule that knows the endpoint.
-        args = {**self.retry_args, "retry": retry_if_exception(partial(should_retry, idempotent=is_idempotent(endpoint)))}
+        rule = partial(should_retry, idempotent=is_idempotent(endpoint))
+        args = {**self.retry_args, "retry": retry_if_exception(rule)}
         return AsyncRetrying(**args) if is_async else Retrying(**args)
 
     def _failure(self, endpoint: Endpoint, error: BaseException, attempts: int = 1) -> RegistryError:
