@@ -184,16 +184,19 @@ UNKNOWN_AND_NOT_SENT = {("comments/create", "503"), ("comments/create", "reset")
 
 
 def run_case(name: str, test_result: dict, path: str, fault: str, proxy, monkeypatch) -> dict:
-    crash_armed: list[bool] = []
+    crash_armed: list[list[bool]] = []
+    injected: list[int] = []
 
     def arm() -> None:
-        crash_armed.extend(inject(proxy, monkeypatch, fault, path))
+        crash_armed.append(inject(proxy, monkeypatch, fault, path))
+        injected.append(proxy.pending_faults())
 
     if path == "transition-requests/create":
         result = file_request_and_decide(name, test_result, arm_request=arm)
     else:
         result = file_request_and_decide(name, test_result, arm=arm)
-    assert proxy.pending_faults() == 0 and crash_armed == [False], "the fault happened"
+    # The fault happened (a comments/create fault injected twice fires once: that call is never re-sent).
+    assert crash_armed == [[False]] and (injected == [0] or proxy.pending_faults() < injected[0])
     return result
 
 
