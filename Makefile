@@ -36,9 +36,9 @@ airflow: install
 bench: install
 	for b in bench/bench_*.py; do $(PY) "$$b" || exit 1; done
 
-# Serve the local workspace in the foreground (data kept in .local/workspace).
+# Serve the local workspace in the foreground (data kept in .local/workspace; the token in .local/workspace/token).
 workspace: install
-	$(VENV)/bin/local-workspace serve --data-dir .local/workspace
+	$(VENV)/bin/local-workspace serve --data-dir .local/workspace --token-file .local/workspace/token
 
 # Re-resolve the pinned dependency set after editing pyproject.toml.
 lock: install

@@ -157,6 +157,7 @@ with DAG(
             request=request,
             test_result=result,
             approval=review.output,
+            mode="{{ params.mode }}",
             test_run_page_url=tests.output["run_page_url"],
             archive_existing_versions=True,
             on_conflict="skip",

@@ -62,10 +62,12 @@ def _well_known_config():
 
 def _register_blueprints(flask_app) -> None:
     from local_workspace.files.urls import blueprint as files_blueprint
+    from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
 
     flask_app.register_blueprint(registry_blueprint)
     flask_app.register_blueprint(files_blueprint)
+    flask_app.register_blueprint(pages_blueprint)
     try:
         from local_workspace.jobs.urls import blueprint as jobs_blueprint
     except ImportError as exc:
@@ -83,6 +85,7 @@ def init_state(config: WorkspaceConfig) -> None:
     """Create the workspace tables (idempotent)."""
     from local_workspace import db
     from local_workspace.registry import models as _registry_models  # noqa: F401 - declares tables
+    from local_workspace.registry import stage_changes as _stage_changes  # noqa: F401 - the stage journal
 
     try:
         from local_workspace.jobs import models as _jobs_models  # noqa: F401
@@ -105,4 +108,8 @@ def create_app(config: WorkspaceConfig | None = None):
         _register_blueprints(flask_app)
         flask_app._local_workspace_ready = True
     init_state(config)
+    from local_workspace.registry import stage_changes
+
+    # Every stage write (MLflow's own endpoint too) serialized and journaled; finishes what a crash left.
+    stage_changes.install(config.db_path)
     return AuthMiddleware(create_fastapi_app(flask_app), config)

@@ -3,9 +3,13 @@
 MLflow's FastAPI routers (artifacts, jobs, gateway, ...) are served before its Flask app, so a Flask
 `before_request` hook would miss them: the check has to wrap everything. Accepted credentials:
 `Authorization: Bearer <token>` (what Databricks clients send), HTTP Basic with the token as password (what
-MLflow's http clients send with MLFLOW_TRACKING_USERNAME/PASSWORD), or the signed session cookie set by `/login`
-(for the MLflow web UI in a browser). The user name reaches Flask handlers in the `X-Local-Workspace-User` header,
-which the middleware always strips from the client's request first.
+MLflow's http clients send with MLFLOW_TRACKING_USERNAME/PASSWORD), or the session cookie set by `/login`
+(for the workspace's pages in a browser). The user name reaches Flask handlers in the `X-Local-Workspace-User`
+header, which the middleware always strips from the client's request first.
+
+A session cookie is accepted only while (1) its signature and age are valid, (2) it was issued for a token the
+workspace still accepts (rotating the token ends every session), and (3) its session id is still recorded in
+workspace.db (`/logout` deletes it, for every worker at once).
 """
 
 from __future__ import annotations
@@ -14,27 +18,41 @@ import base64
 import hmac
 import html
 import json
+import unicodedata
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from local_workspace import signing
+from local_workspace import browser_sessions, signing
 from local_workspace.config import WorkspaceConfig
 
 USER_HEADER = b"x-local-workspace-user"
 SESSION_COOKIE = "lw_session"
+LOGIN_PATH = "/login"
+LOGOUT_PATH = "/logout"
 # Answer without credentials: health checks, the login page and the databricks-sdk discovery probe.
-OPEN_PATHS = frozenset({"/health", "/version", "/login", "/logout", "/.well-known/databricks-config"})
+OPEN_PATHS = frozenset({"/health", "/version", LOGIN_PATH, LOGOUT_PATH, "/.well-known/databricks-config"})
 API_PREFIXES = ("/api/", "/ajax-api/", "/gateway/", "/v1/", "/mcp")
 
 
-def current_user() -> str | None:
-    """The authenticated user of the current Flask request (None outside a request or when unauthenticated)."""
-    from flask import has_request_context, request
+def current_user(request=None) -> str | None:
+    """The authenticated user of `request` (a Flask or Starlette request; default: the current Flask request).
 
-    if not has_request_context():
-        return None
+    None when unauthenticated or outside a request. Pages call this to show who is signed in.
+    """
+    if request is None:
+        from flask import has_request_context
+        from flask import request as flask_request
+
+        if not has_request_context():
+            return None
+        request = flask_request
     value = request.headers.get(USER_HEADER.decode())
     return unquote(value) if value else None
+
+
+def login_url(next_path: str) -> str:
+    """Where to send a browser to sign in and come back to `next_path` (a path with an optional query)."""
+    return f"{LOGIN_PATH}?{urlencode({'next': next_path})}"
 
 
 def _token_user(config: WorkspaceConfig, token: str) -> str | None:
@@ -62,6 +80,33 @@ def user_from_authorization(config: WorkspaceConfig, header: str | None) -> str 
     return None
 
 
+def safe_next(value: str | None) -> str:
+    """`value` if it is a same-origin relative path, else "/"; the result is safe for a Location header.
+
+    Browsers drop tabs and newlines inside URLs and treat `\\` like `/`, so `/%09/evil.example` or `/\\evil`
+    would become `//evil.example` (another site). Checked on the fully percent-decoded value: one path starting
+    with a single `/`, no `//` and no `\\` in the path, no control or whitespace characters except plain spaces
+    (model names have them; they are re-encoded as %20).
+    """
+    if not value:
+        return "/"
+    decoded = value
+    for _ in range(5):  # decode until stable, so double-encoding (%2509) cannot hide a tab
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    else:
+        return "/"
+    path = decoded.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") or "//" in path or "\\" in decoded:
+        return "/"
+    if any(ch != " " and (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")) for ch in decoded):
+        return "/"
+    # Re-encode anything outside a URL's safe characters (spaces, non-ASCII): a Location header is ASCII.
+    return quote(value, safe="/?#&=%:@!$'()*+,;~-._")
+
+
 def _header(scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -80,6 +125,10 @@ def _cookie(scope, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+def _query(scope) -> dict[str, str]:
+    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
 
 
 async def _send(send, status: int, body: bytes, content_type: str, extra_headers=()) -> None:
@@ -102,19 +151,21 @@ async def _read_body(receive, limit: int = 64 * 1024) -> bytes:
     return b"".join(chunks)
 
 
+# The fragment (`#/models/x`, MLflow's UI routes) never reaches the server: the script adds it to `next`, so the
+# browser lands on the page it asked for.
 LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Local workspace: sign in</title></head>
 <body style="font-family:sans-serif;max-width:28em;margin:4em auto">
-<h1>Local workspace</h1><p>Paste the workspace token (printed by <code>local-workspace serve</code>).</p>
-{error}<form method="post" action="/login"><input type="hidden" name="next" value="{next}">
+<h1>Local workspace</h1><p>Paste the workspace token (printed by <code>local-workspace serve</code>, or in its
+<code>--token-file</code>).</p>
+{error}<form id="login" method="post" action="/login"><input type="hidden" name="next" value="{next}">
 <input type="password" name="token" autofocus style="width:100%" autocomplete="current-password">
-<p><button type="submit">Sign in</button></p></form></body></html>"""
+<p><button type="submit">Sign in</button></p></form>
+<script>var n=document.getElementById("login").elements.next;
+if(location.hash&&n.value.indexOf("#")<0){{n.value+=location.hash;}}</script></body></html>"""
 
 
-def _safe_next(value: str | None) -> str:
-    # Only same-site relative paths: an open redirect would let another site bounce a user through here.
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    return value
+def _login_page(next_path: str, error: str = "") -> bytes:
+    return LOGIN_PAGE.format(error=error, next=html.escape(next_path)).encode()
 
 
 class AuthMiddleware:
@@ -122,7 +173,9 @@ class AuthMiddleware:
         self.app = app
         self.config = config
         self.key = signing.load_key(config.data_dir)
-        self.known_users = frozenset(config.tokens.values())
+        # fingerprint of each accepted token -> its user: a cookie issued for any other token is refused.
+        self.fingerprints = {signing.token_fingerprint(self.key, token): user for token, user in config.tokens.items()}
+        browser_sessions.ensure_table(config.db_path)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -135,17 +188,14 @@ class AuthMiddleware:
         headers = [(k, v) for k, v in scope.get("headers", []) if k.replace(b"_", b"-") != USER_HEADER]
         scope = dict(scope, headers=headers)
 
-        if scope["type"] == "http" and path in ("/login", "/logout"):
-            return await self._login(scope, receive, send, path)
+        if scope["type"] == "http" and path in (LOGIN_PATH, LOGOUT_PATH):
+            return await (self._logout(scope, send) if path == LOGOUT_PATH else self._login(scope, receive, send))
 
         user = user_from_authorization(self.config, _header(scope, b"authorization"))
         if user is None:
-            user = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
-            if user not in self.known_users:  # a user removed from the users file loses their sessions too
-                user = None
+            user = self._session_user(scope)
         if user is None and path == signing.SIGNED_DOWNLOAD_PATH:
-            params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-            if signing.verify_download(self.key, params):
+            if signing.verify_download(self.key, _query(scope)):
                 user = "signed-url"
         if user is not None:
             scope["headers"] = headers + [(USER_HEADER, quote(user).encode("latin-1"))]
@@ -157,35 +207,56 @@ class AuthMiddleware:
             return None
         return await self._reject(scope, send, path)
 
+    def _session(self, scope) -> signing.SessionClaims | None:
+        claims = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
+        # Issued for a token the workspace no longer accepts (rotated, or its user removed): refused.
+        if claims is None or self.fingerprints.get(claims.token_fingerprint) != claims.user:
+            return None
+        return claims
+
+    def _session_user(self, scope) -> str | None:
+        claims = self._session(scope)
+        if claims is None or not browser_sessions.is_active(self.config.db_path, claims.session_id, claims.user):
+            return None
+        return claims.user
+
     async def _reject(self, scope, send, path: str) -> None:
         wants_html = "text/html" in (_header(scope, b"accept") or "")
         if scope.get("method") == "GET" and wants_html and not path.startswith(API_PREFIXES):
-            target = quote(path + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else ""))
-            await _send(send, 302, b"", "text/plain", [(b"location", f"/login?next={target}".encode())])
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = login_url(path + ("?" + query if query else ""))
+            await _send(send, 302, b"", "text/plain", [(b"location", location.encode("latin-1"))])
             return
         body = json.dumps({"error_code": "UNAUTHENTICATED",
                            "message": "Credential was not sent or was of an unsupported type for this API. "
                                       "Send 'Authorization: Bearer <token>'."}).encode()
         await _send(send, 401, body, "application/json", [(b"www-authenticate", b'Bearer realm="local-workspace"')])
 
-    async def _login(self, scope, receive, send, path: str) -> None:
-        if path == "/logout":
-            expired = f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict".encode()
-            await _send(send, 303, b"", "text/plain", [(b"location", b"/login"), (b"set-cookie", expired)])
-            return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    async def _logout(self, scope, send) -> None:
+        claims = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
+        if claims is not None and claims.session_id:
+            browser_sessions.revoke(self.config.db_path, claims.session_id)
+        expired = f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".encode()
+        await _send(send, 303, b"", "text/plain", [(b"location", LOGIN_PATH.encode()), (b"set-cookie", expired)])
+
+    async def _login(self, scope, receive, send) -> None:
         if scope.get("method") != "POST":
-            page = LOGIN_PAGE.format(error="", next=html.escape(_safe_next(query.get("next"))))
-            await _send(send, 200, page.encode(), "text/html; charset=utf-8")
+            next_path = safe_next(_query(scope).get("next"))
+            if self._session_user(scope) is not None:  # already signed in: go straight to the page asked for
+                await _send(send, 303, b"", "text/plain", [(b"location", next_path.encode())])
+                return
+            await _send(send, 200, _login_page(next_path), "text/html; charset=utf-8")
             return
         form = dict(parse_qsl((await _read_body(receive)).decode("utf-8", "replace")))
-        user = _token_user(self.config, form.get("token", "")) if form.get("token") else None
-        next_path = _safe_next(form.get("next"))
+        token = form.get("token", "")
+        user = _token_user(self.config, token) if token else None
+        next_path = safe_next(form.get("next"))
         if user is None:
-            page = LOGIN_PAGE.format(error='<p style="color:#b00">That token is not valid.</p>',
-                                     next=html.escape(next_path))
-            await _send(send, 401, page.encode(), "text/html; charset=utf-8")
+            error = '<p style="color:#b00">That token is not valid.</p>'
+            await _send(send, 401, _login_page(next_path, error), "text/html; charset=utf-8")
             return
-        cookie = signing.make_session_cookie(self.key, user)
-        set_cookie = f"{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age={12 * 3600}"
+        ttl = signing.SESSION_TTL_SECONDS
+        session_id = browser_sessions.create(self.config.db_path, user, ttl)
+        cookie = signing.make_session_cookie(self.key, user, session_id, signing.token_fingerprint(self.key, token))
+        set_cookie = f"{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}"
         await _send(send, 303, b"", "text/plain", [(b"location", next_path.encode()), (b"set-cookie", set_cookie.encode())])

@@ -19,6 +19,7 @@ DEFAULT_DATA_DIR = ".local/workspace"
 @dataclass(frozen=True)
 class WorkspaceConfig:
     data_dir: Path
+    # Where this process is reached from this machine (notebook runs call back here).
     base_url: str
     # token -> user name; the user name becomes `user_id` / `creator_user_name` in API answers.
     tokens: dict[str, str] = field(default_factory=dict)
@@ -27,6 +28,13 @@ class WorkspaceConfig:
     max_concurrent_runs: int = 2
     # user name -> registry permission level (CAN_READ ... CAN_MANAGE); users not listed have CAN_MANAGE.
     permissions: dict[str, str] = field(default_factory=dict)
+    # Where a person's browser reaches the workspace when that differs from base_url (a container behind a
+    # published port); used for the pages the API links to (`run_page_url`), as a real workspace links its own host.
+    public_url: str | None = None
+
+    @property
+    def page_url(self) -> str:
+        return self.public_url or self.base_url
 
     @property
     def db_path(self) -> Path:
@@ -71,8 +79,11 @@ class WorkspaceConfig:
                         permissions[entry["user"]] = entry["permission"]
                 else:
                     tokens[token] = entry
-        if env.get("LOCAL_WORKSPACE_TOKEN"):
-            tokens[env["LOCAL_WORKSPACE_TOKEN"]] = env.get("LOCAL_WORKSPACE_USER", DEFAULT_USER)
+        token = env.get("LOCAL_WORKSPACE_TOKEN")
+        if not token and env.get("LOCAL_WORKSPACE_TOKEN_FILE"):
+            token = Path(env["LOCAL_WORKSPACE_TOKEN_FILE"]).read_text().strip()
+        if token:
+            tokens[token] = env.get("LOCAL_WORKSPACE_USER", DEFAULT_USER)
         workspace_dir = env.get("LOCAL_WORKSPACE_WORKSPACE_DIR")
         return cls(
             data_dir=data_dir,
@@ -81,4 +92,5 @@ class WorkspaceConfig:
             workspace_dir=Path(workspace_dir).resolve() if workspace_dir else None,
             max_concurrent_runs=int(env.get("LOCAL_WORKSPACE_MAX_CONCURRENT_RUNS", "2")),
             permissions=permissions,
+            public_url=env.get("LOCAL_WORKSPACE_PUBLIC_URL") or None,
         )

@@ -124,6 +124,19 @@ def _launch(argv, env, url, host, port, token, user, data_dir, timeout) -> Runni
                             process=process, _argv=argv, _env=env, _timeout=timeout)
 
 
+TOKEN_FILE_NAME = "token"
+
+
+def write_token_file(path: Path, token: str) -> Path:
+    """Write `token` to `path`, readable by the owner only (mode 600 from creation on)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        f.write(token + "\n")
+    return path
+
+
 def start_workspace(data_dir, *, port: int | None = None, token: str | None = None, host: str = "127.0.0.1",
                     workspace_dir=None, workers: int = 1, max_concurrent_runs: int = 2, users_file=None,
                     extra_env: dict[str, str] | None = None, timeout: float = 120.0,
@@ -142,6 +155,9 @@ def start_workspace(data_dir, *, port: int | None = None, token: str | None = No
         argv += ["--workspace-dir", str(Path(workspace_dir).resolve())]
     if users_file is not None:
         argv += ["--users-file", str(Path(users_file).resolve())]
-    # The token travels in the environment, not argv: argv is visible to every local user in `ps`.
-    env = {**os.environ, **(extra_env or {}), "LOCAL_WORKSPACE_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+    # The token travels in a file only its owner can read, not argv: argv is visible to every local user in `ps`.
+    argv += ["--token-file", str(write_token_file(data_dir / TOKEN_FILE_NAME, token))]
+    env = {**os.environ, **(extra_env or {}), "PYTHONUNBUFFERED": "1"}
+    for name in ("LOCAL_WORKSPACE_TOKEN", "LOCAL_WORKSPACE_TOKEN_FILE"):
+        env.pop(name, None)
     return _launch(argv, env, f"http://{host}:{port}", host, port, token, user, data_dir, timeout)

@@ -1,19 +1,23 @@
-"""Short-lived HMAC signatures: self-authenticating download URLs and browser session cookies.
+"""Short-lived signatures (itsdangerous): self-authenticating download URLs and browser session cookies.
 
 The key is a random secret kept in the data dir (created once, readable only by the owner), so every worker
 process and every restart of the same workspace agrees on it, and nothing derived from it reveals a token.
+A session cookie also carries a keyed fingerprint of the token that signed in: restarting the workspace with
+another token (rotating it) invalidates every cookie issued for the old one, although the key stays the same.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 
 KEY_FILE_NAME = ".signing_key"
 
@@ -38,15 +42,15 @@ def load_key(data_dir: Path) -> bytes:
     return key
 
 
-def _mac(key: bytes, purpose: str, message: str) -> str:
-    # The purpose is part of the MAC so a download signature can never be replayed as a session cookie.
-    return hmac.new(key, f"{purpose}\n{message}".encode(), hashlib.sha256).hexdigest()
+def _signer(key: bytes, purpose: str) -> Signer:
+    # The purpose is the salt, so a download signature can never be replayed as a session cookie.
+    return Signer(key, salt=f"local-workspace:{purpose}", digest_method=hashlib.sha256)
 
 
 def sign(key: bytes, purpose: str, message: str, ttl_seconds: int, now: float | None = None) -> tuple[int, str]:
     """Return (expires_epoch_seconds, signature) for `message`."""
     expires = int((now or time.time()) + ttl_seconds)
-    return expires, _mac(key, purpose, f"{expires}\n{message}")
+    return expires, _signer(key, purpose).get_signature(f"{expires}\n{message}").decode()
 
 
 def verify(key: bytes, purpose: str, message: str, expires: str | int, signature: str,
@@ -57,30 +61,49 @@ def verify(key: bytes, purpose: str, message: str, expires: str | int, signature
         return False
     if expires_at < (now or time.time()):
         return False
-    return hmac.compare_digest(_mac(key, purpose, f"{expires_at}\n{message}"), signature or "")
+    try:
+        return _signer(key, purpose).verify_signature(f"{expires_at}\n{message}", (signature or "").encode())
+    except UnicodeEncodeError:
+        return False
 
 
-SESSION_PURPOSE = "session"
+def token_fingerprint(key: bytes, token: str) -> str:
+    """A keyed hash naming a token without revealing it (a plain hash of a short token could be brute-forced)."""
+    return hmac.new(key, b"token-fingerprint\n" + token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def make_session_cookie(key: bytes, user: str, ttl_seconds: int = 12 * 3600) -> str:
-    """An opaque cookie value naming the user; it never contains the token."""
-    user_b64 = base64.urlsafe_b64encode(user.encode()).decode().rstrip("=")
-    expires, sig = sign(key, SESSION_PURPOSE, user_b64, ttl_seconds)
-    return f"{user_b64}.{expires}.{sig}"
+SESSION_SALT = "local-workspace:session"
+SESSION_TTL_SECONDS = 12 * 3600
 
 
-def read_session_cookie(key: bytes, value: str | None) -> str | None:
-    """The user named by a valid, unexpired session cookie, else None."""
-    if not value or value.count(".") != 2:
-        return None
-    user_b64, expires, sig = value.split(".")
-    if not verify(key, SESSION_PURPOSE, user_b64, expires, sig):
+@dataclass(frozen=True)
+class SessionClaims:
+    user: str
+    session_id: str
+    token_fingerprint: str
+
+
+def _session_serializer(key: bytes) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(key, salt=SESSION_SALT, signer_kwargs={"digest_method": hashlib.sha256})
+
+
+def make_session_cookie(key: bytes, user: str, session_id: str = "", fingerprint: str = "") -> str:
+    """An opaque, signed, timestamped cookie value; it never contains the token."""
+    return _session_serializer(key).dumps({"u": user, "s": session_id, "t": fingerprint})
+
+
+def read_session_cookie(key: bytes, value: str | None,
+                        max_age: int = SESSION_TTL_SECONDS) -> SessionClaims | None:
+    """The claims of a validly signed, unexpired cookie, else None (revocation is checked by the caller)."""
+    if not value:
         return None
     try:
-        return base64.urlsafe_b64decode(user_b64 + "=" * (-len(user_b64) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
+        data = _session_serializer(key).loads(value, max_age=max_age)
+    except (BadSignature, ValueError, TypeError):
         return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("u", "s", "t")):
+        return None
+    return SessionClaims(user=data["u"], session_id=data["s"], token_fingerprint=data["t"])
 
 
 DOWNLOAD_PURPOSE = "model-version-download"

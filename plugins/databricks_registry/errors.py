@@ -56,6 +56,13 @@ class RegistryUnavailable(RegistryError):
     """429 / 5xx / connection errors that persisted through every retry."""
 
 
+class RegistryOutcomeUnknown(RegistryUnavailable):
+    """A non-idempotent write may or may not have been applied (5xx, reset or timeout after it was sent).
+
+    It is not retried blindly: the caller must look at what the registry holds before writing again.
+    """
+
+
 class RegistryResponseError(RegistryError):
     """The workspace answered 2xx with a body that is not the documented JSON."""
 

@@ -1,12 +1,21 @@
-"""A small HTTP proxy in front of the local workspace: counts requests per path and injects faults (429/503...).
+"""A small HTTP proxy in front of the local workspace: counts requests per path and injects faults.
 
-Used by the retry tests and by bench/bench_sensor_calls.py to count REST calls at the wire.
+Fault kinds (each for the next `times` requests whose path contains `path_contains`):
+* "answer": reply `status` (429, 503, ...) with a Databricks JSON error *without forwarding* (the workspace never
+  saw the request);
+* "lost": forward the request (the workspace applies it), then reply `status` instead of the real answer: the
+  "applied but response lost" case (a gateway timing out, a proxy 503 after forwarding);
+* "reset": reset the TCP connection without forwarding; "lost_reset": forward, then reset.
+
+Used by the retry tests, the fault matrix (tests/reliability) and bench/bench_sensor_calls.py to count REST calls.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +29,11 @@ class Fault:
     remaining: int
     path_contains: str = ""
     error_code: str = "TEMPORARILY_UNAVAILABLE"
+    kind: str = "answer"  # answer | lost | reset | lost_reset
+
+    @property
+    def forwards(self) -> bool:
+        return self.kind in ("lost", "lost_reset")
 
 
 class CountingProxy:
@@ -54,10 +68,24 @@ class CountingProxy:
             self.requests.clear()
             self.faults.clear()
 
-    def inject(self, status: int, times: int, path_contains: str = "", error_code: str | None = None) -> None:
+    def inject(self, status: int, times: int, path_contains: str = "", error_code: str | None = None,
+               kind: str = "answer") -> None:
+        if kind not in ("answer", "lost", "reset", "lost_reset"):
+            raise ValueError(f"unknown fault kind {kind!r}")
         code = error_code or ("REQUEST_LIMIT_EXCEEDED" if status == 429 else "TEMPORARILY_UNAVAILABLE")
         with self._lock:
-            self.faults.append(Fault(status, times, path_contains, code))
+            self.faults.append(Fault(status, times, path_contains, code, kind))
+
+    def inject_lost_response(self, times: int, path_contains: str, status: int = 503) -> None:
+        """Apply the request upstream, then answer `status`: the caller cannot tell it was applied."""
+        self.inject(status, times, path_contains, kind="lost")
+
+    def inject_reset(self, times: int, path_contains: str, after_forwarding: bool = False) -> None:
+        self.inject(0, times, path_contains, kind="lost_reset" if after_forwarding else "reset")
+
+    def pending_faults(self) -> int:
+        with self._lock:
+            return sum(fault.remaining for fault in self.faults)
 
     def total(self, path_contains: str = "") -> int:
         with self._lock:
@@ -88,10 +116,26 @@ class CountingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 fault = proxy._take_fault(path_only)
-                if fault is not None:
-                    payload = json.dumps({"error_code": fault.error_code, "message": "injected fault"}).encode()
-                    self._reply(fault.status, {"Content-Type": "application/json"}, payload)
+                if fault is not None and not fault.forwards:
+                    self._fail(fault)
                     return
+                status, out, data = self._upstream(body)
+                if fault is not None:
+                    self._fail(fault)  # applied upstream; the caller never learns it
+                    return
+                self._reply(status, out, data)
+
+            def _fail(self, fault: Fault) -> None:
+                if fault.kind in ("reset", "lost_reset"):
+                    # SO_LINGER 0: close() sends a TCP RST, the client sees "connection reset", no answer.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                payload = json.dumps({"error_code": fault.error_code, "message": "injected fault"}).encode()
+                self._reply(fault.status, {"Content-Type": "application/json"}, payload)
+
+            def _upstream(self, body: bytes | None) -> tuple[int, dict, bytes]:
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 conn.request(self.command, self.path, body=body, headers=headers)
@@ -100,7 +144,7 @@ class CountingProxy:
                 out = {k: v for k, v in resp.getheaders()
                        if k.lower() not in ("transfer-encoding", "connection", "content-length")}
                 conn.close()
-                self._reply(resp.status, out, data)
+                return resp.status, out, data
 
             def _reply(self, status: int, headers: dict, data: bytes) -> None:
                 self.send_response(status)

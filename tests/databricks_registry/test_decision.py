@@ -127,17 +127,34 @@ def test_request_rejected_by_a_person_meanwhile_is_skipped(candidate, model_name
 
 
 def test_retry_after_a_crash_between_action_and_comment_posts_the_comment_once(candidate, model_name,
-                                                                               workspace, proxied):
-    proxied.inject(503, times=1, path_contains="comments/create")
-    context = make_context(run_id="manual__crash")
-    with pytest.raises(AirflowException):
-        decide(candidate, PASSED, context, retry_limit=1)
+                                                                               workspace, proxied, monkeypatch):
+    real_set_tag = ModelRegistryHook.set_model_version_tag
+    dead = []
+
+    def worker_dies_before_commenting(self, name, version, key, value):
+        if '"phase": "commenting"' in value and not dead:
+            dead.append(True)
+            raise SystemExit("worker died")
+        return real_set_tag(self, name, version, key, value)
+
+    monkeypatch.setattr(ModelRegistryHook, "set_model_version_tag", worker_dies_before_commenting)
+    with pytest.raises(SystemExit):
+        decide(candidate, PASSED, make_context(run_id="manual__crash"), retry_limit=1)
     assert ModelRegistryHook().get_model_version(model_name, "2").current_stage == "Staging"
     assert comments(workspace, model_name, "2") == []
     result = decide(candidate, PASSED, make_context(run_id="manual__crash"), retry_limit=1)
-    assert result["decision"] == "approved"
+    assert result["decision"] == "approved" and result["comment_confirmed"] is True
     assert proxied.total("transition-requests/approve") == 1
-    assert len(comments(workspace, model_name, "2")) == 1
+    assert comments(workspace, model_name, "2") == [result["comment"]]
+
+
+def test_a_503_on_the_comment_is_never_resent(candidate, model_name, workspace, proxied):
+    proxied.inject(503, times=1, path_contains="comments/create")
+    first = decide(candidate, PASSED, make_context(run_id="manual__503"), retry_limit=3)
+    assert first["decision"] == "approved" and first["comment_confirmed"] is False
+    again = decide(candidate, PASSED, make_context(run_id="manual__503"), retry_limit=3)
+    assert again["decision"] == "approved" and "already decided" in again["reason"]
+    assert proxied.total("comments/create") == 1 and proxied.total("transition-requests/approve") == 1
 
 
 def test_odd_model_name_end_to_end(registered, model_name, workspace):

@@ -123,7 +123,7 @@ def test_browser_login_flow(workspace):
                         allow_redirects=False, timeout=30)
     assert good.status_code == 303 and good.headers["Location"] == "/#/models"
     set_cookie = good.headers["Set-Cookie"]
-    assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
+    assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
     cookie_value = browser.cookies.get("lw_session")
     assert cookie_value and workspace.token not in cookie_value
 
@@ -166,3 +166,23 @@ def test_token_never_written_to_server_log(workspace):
     requests.get(workspace.url + "/api/2.0/mlflow/experiments/search",
                  headers={"Authorization": f"Bearer {workspace.token}"}, timeout=30)
     assert workspace.token not in (workspace.data_dir / "server.log").read_text()
+
+
+def test_cookie_needs_a_recorded_session_and_the_current_token(workspace):
+    """Even with the signing key, a cookie is refused unless /login issued its session for a current token."""
+    key = signing.load_key(workspace.data_dir)
+    fingerprint = signing.token_fingerprint(key, workspace.token)
+    url = workspace.url + "/ajax-api/2.0/mlflow/experiments/search?max_results=1"
+    never_issued = signing.make_session_cookie(key, workspace.user, "never-issued", fingerprint)
+    _assert_unauthenticated(requests.get(url, cookies={"lw_session": never_issued}, timeout=30))
+
+    issued = requests.post(workspace.url + "/login", data={"token": workspace.token}, allow_redirects=False,
+                           timeout=30).cookies["lw_session"]
+    claims = signing.read_session_cookie(key, issued)
+    assert claims.user == workspace.user and claims.token_fingerprint == fingerprint
+    assert requests.get(url, cookies={"lw_session": issued}, timeout=30).ok
+    other_token = signing.make_session_cookie(key, workspace.user, claims.session_id,
+                                              signing.token_fingerprint(key, "another-token"))
+    _assert_unauthenticated(requests.get(url, cookies={"lw_session": other_token}, timeout=30))
+    other_user = signing.make_session_cookie(key, "mallory@example.com", claims.session_id, fingerprint)
+    _assert_unauthenticated(requests.get(url, cookies={"lw_session": other_user}, timeout=30))

@@ -8,10 +8,15 @@ from flask import Response, jsonify, request, send_file
 
 from local_workspace.artifact_store import local_path_for_files_api
 from local_workspace.context import current_config
+from local_workspace.errors import invalid_parameter
 from local_workspace.files import models
 
 
-def _local(path: str):
+def _local(path: str, directory: bool = False):
+    # A directory path may end with one `/`; any other empty segment (`files//x`, `a//b`) is a malformed path.
+    segments = (path[:-1] if directory and path.endswith("/") else path).split("/")
+    if "" in segments:
+        raise invalid_parameter(f"Invalid path '/{path}': a path must not contain empty segments ('//').")
     return local_path_for_files_api(current_config().artifacts_dir, path)
 
 
@@ -40,7 +45,7 @@ def delete_file(path: str):
 
 
 def directory(path: str):
-    target = _local(path)
+    target = _local(path, directory=True)
     if request.method == "PUT":
         target.mkdir(parents=True, exist_ok=True)
         return Response(status=204)

@@ -161,9 +161,9 @@ def get_run():
     with session_scope(config.db_path) as session:
         row = _load(session, run_id)
         if row.parent_run_id is None:
-            return run_to_dict(row, models.tasks_of(session, run_id), config.base_url)
+            return run_to_dict(row, models.tasks_of(session, run_id), config.page_url)
         # The provider polls task runs this way (DatabricksExecutionTrigger for workflow tasks).
-        return task_run_as_run(row, _load(session, row.parent_run_id), config.base_url)
+        return task_run_as_run(row, _load(session, row.parent_run_id), config.page_url)
 
 
 def get_run_output():
@@ -180,7 +180,7 @@ def get_run_output():
         else:
             parent, task = _load(session, row.parent_run_id), row
         logs = read_logs(Path(task.run_dir)) if task.run_dir else None
-        return output_to_dict(task, parent, config.base_url, logs)
+        return output_to_dict(task, parent, config.page_url, logs)
 
 
 def cancel_run():
@@ -231,7 +231,7 @@ def list_runs():
     with session_scope(config.db_path) as session:
         rows = list(session.scalars(query))
         has_more = len(rows) > limit
-        runs = [run_to_dict(r, models.tasks_of(session, r.run_id) if expand_tasks else [], config.base_url,
+        runs = [run_to_dict(r, models.tasks_of(session, r.run_id) if expand_tasks else [], config.page_url,
                             include_tasks=expand_tasks) for r in rows[:limit]]
     answer: dict[str, Any] = {"runs": runs, "has_more": has_more}
     if has_more:

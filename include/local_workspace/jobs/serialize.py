@@ -9,7 +9,10 @@ STATUS_STATE = {"SKIPPED": "TERMINATED", "INTERNAL_ERROR": "TERMINATED", "WAITIN
 
 
 def run_page_url(base_url: str, run_id: int) -> str:
-    return f"{base_url.rstrip('/')}/#job/runs/{run_id}"
+    """The workspace's own run page (`local_workspace.pages`). Databricks answers `<host>/?o=<workspace id>#job/
+    <job id>/run/<run id>`; clients only open the URL, and a plain path survives the login redirect, where a
+    fragment would be lost. The workspace's `/` translates Databricks' `#job/...` fragments to this page too."""
+    return f"{base_url.rstrip('/')}/jobs/runs/{run_id}"
 
 
 def state_of(row: JobRun) -> dict:

@@ -68,16 +68,6 @@ def versions_in_stage(name: str, stage: str, *, excluding: str) -> list[str]:
     return sorted(str(r[0]) for r in rows)
 
 
-def transition(name: str, version: str, stage: str, archive_existing_versions: bool):
-    """One MLflow store transaction: the archiving and the transition happen together or not at all."""
-    try:
-        return _store().transition_model_version_stage(
-            name=name, version=version, stage=stage,
-            archive_existing_versions=archive_existing_versions and stage in ACTIVE_STAGES)
-    except Exception as exc:  # noqa: BLE001
-        raise as_api_error(exc) from exc
-
-
 def version_artifact_dir(artifacts_dir: Path, name: str, version: str) -> Path:
     try:
         uri = _store().get_model_version_download_uri(name=name, version=version)

@@ -19,6 +19,7 @@ from local_workspace.db import Base, session_scope
 from local_workspace.errors import DatabricksApiError, not_found
 from local_workspace.registry import mlflow_store
 from local_workspace.registry.permissions import can_manage_stage
+from local_workspace.registry.stage_lock import stage_lock
 
 OPEN = "OPEN"
 
@@ -116,7 +117,7 @@ def _without_none(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def _activity(session, name, version, activity_type, user, *, from_stage=None, to_stage=None, comment=None,
+def add_activity(session, name, version, activity_type, user, *, from_stage=None, to_stage=None, comment=None,
               system_comment=None) -> ActivityRow:
     now = _now_ms()
     row = ActivityRow(id=_new_id(), model_name=name, version=version, activity_type=activity_type,
@@ -159,7 +160,7 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
             session.flush()
         except IntegrityError as exc:  # another worker created the same request a moment ago
             raise already_open from exc
-        _activity(session, name, version, "REQUESTED_TRANSITION", user, from_stage=current, to_stage=to_stage,
+        add_activity(session, name, version, "REQUESTED_TRANSITION", user, from_stage=current, to_stage=to_stage,
                   comment=comment)
         return row.to_request_dict(user)
 
@@ -178,7 +179,7 @@ def _open_requests(db: Path, name: str, version: str, since: int) -> list[Transi
         return list(session.scalars(query.order_by(TransitionRequestRow.creation_timestamp)))
 
 
-def _close_open_requests(session, name: str, version: str, to_stage: str, new_status: str, since: int,
+def close_open_requests(session, name: str, version: str, to_stage: str, new_status: str, since: int,
                          creator: str | None = None) -> int:
     """Close the matching open requests; the UPDATE takes SQLite's write lock, serializing concurrent deciders."""
     conditions = [TransitionRequestRow.model_name == name, TransitionRequestRow.version == version,
@@ -204,41 +205,69 @@ def _require_manage(user: str, stage: str, action: str) -> None:
                                  f"User {user} does not have permission to {action} transitions to {stage}.")
 
 
+def _stage_changes():
+    # Imported here: stage_changes builds on this module's rows (it imports models at its top).
+    from local_workspace.registry import stage_changes
+
+    return stage_changes
+
+
+def _require_open_request(db: Path, name: str, version: str, to_stage: str):
+    def check(model_version) -> None:
+        if not [r for r in _open_requests(db, name, version, model_version.creation_timestamp)
+                if r.to_stage == to_stage]:
+            raise _no_open_request(name, version, to_stage)
+
+    return check
+
+
 def approve_request(db: Path, user: str, name: str, version: str, stage: str, archive_existing_versions: bool,
                     comment: str | None) -> dict:
+    """Stage change and request closing together (see `stage_changes`): all or nothing, even across a crash."""
     to_stage = mlflow_store.canonical_stage(stage)
-    model_version = mlflow_store.get_model_version(name, version)
-    current = model_version.current_stage
+    mlflow_store.get_model_version(name, version)
     _require_manage(user, to_stage, "approve")
-    with session_scope(db) as session:
-        if _close_open_requests(session, name, version, to_stage, "APPROVED", model_version.creation_timestamp) == 0:
-            raise _no_open_request(name, version, to_stage)
-        archived = (mlflow_store.versions_in_stage(name, to_stage, excluding=version)
-                    if archive_existing_versions and to_stage in mlflow_store.ACTIVE_STAGES else [])
-        activity = _activity(session, name, version, "APPROVED_REQUEST", user, from_stage=current,
-                             to_stage=to_stage, comment=comment)
-        _record_archived(session, name, version, to_stage, archived, user)
-        # Last, inside our open transaction: if MLflow refuses, nothing of ours is committed either.
-        mlflow_store.transition(name, version, to_stage, archive_existing_versions)
-        return activity.to_dict()
+    return _apply_stage_change(db, "APPROVED_REQUEST", user, name, version, to_stage, archive_existing_versions,
+                               comment, _require_open_request(db, name, version, to_stage)).activity
 
 
-def _record_archived(session, name: str, version: str, to_stage: str, archived: list[str], user: str) -> None:
+def _apply_stage_change(db: Path, kind: str, user: str, name: str, version: str, to_stage: str,
+                        archive_existing_versions: bool, comment: str | None, precheck=None):
+    from mlflow.exceptions import MlflowException
+
+    stage_changes = _stage_changes()
+    change = stage_changes.StageChange(kind, name, version, to_stage, archive_existing_versions, user, comment)
+    try:
+        return stage_changes.apply(db, change, precheck)
+    except MlflowException as exc:
+        raise mlflow_store.as_api_error(exc) from exc
+
+
+def record_archived(session, name: str, version: str, to_stage: str, archived: list[str], user: str) -> None:
     for other in archived:
-        _activity(session, name, other, "SYSTEM_TRANSITION", user, from_stage=to_stage, to_stage="Archived",
-                  system_comment=f"Archived because version {version} was transitioned to {to_stage}.")
+        add_activity(session, name, other, "SYSTEM_TRANSITION", user, from_stage=to_stage, to_stage="Archived",
+                     system_comment=f"Archived because version {version} was transitioned to {to_stage}.")
+
+
+def _decide(db: Path, user: str, name: str, version: str, to_stage: str, new_status: str, activity_type: str,
+            comment: str | None, creator: str | None = None) -> dict:
+    """Reject or cancel, under the stage lock so it never races an approval of the same request."""
+    with stage_lock(db):
+        _stage_changes().recover_locked(db)
+        model_version = mlflow_store.get_model_version(name, version)
+        with session_scope(db) as session:
+            if close_open_requests(session, name, version, to_stage, new_status, model_version.creation_timestamp,
+                                   creator=creator) == 0:
+                raise _no_open_request(name, version, to_stage, creator)
+            return add_activity(session, name, version, activity_type, user, from_stage=model_version.current_stage,
+                                to_stage=to_stage, comment=comment).to_dict()
 
 
 def reject_request(db: Path, user: str, name: str, version: str, stage: str, comment: str | None) -> dict:
     to_stage = mlflow_store.canonical_stage(stage)
-    model_version = mlflow_store.get_model_version(name, version)
-    current = model_version.current_stage
+    mlflow_store.get_model_version(name, version)
     _require_manage(user, to_stage, "reject")
-    with session_scope(db) as session:
-        if _close_open_requests(session, name, version, to_stage, "REJECTED", model_version.creation_timestamp) == 0:
-            raise _no_open_request(name, version, to_stage)
-        return _activity(session, name, version, "REJECTED_REQUEST", user, from_stage=current, to_stage=to_stage,
-                         comment=comment).to_dict()
+    return _decide(db, user, name, version, to_stage, "REJECTED", "REJECTED_REQUEST", comment)
 
 
 def cancel_request(db: Path, user: str, name: str, version: str, stage: str, creator: str,
@@ -246,31 +275,20 @@ def cancel_request(db: Path, user: str, name: str, version: str, stage: str, cre
     to_stage = mlflow_store.canonical_stage(stage)
     if not creator:
         raise DatabricksApiError("INVALID_PARAMETER_VALUE", "Missing required field: creator")
-    model_version = mlflow_store.get_model_version(name, version)
-    current = model_version.current_stage
+    mlflow_store.get_model_version(name, version)
     if user != creator:
         _require_manage(user, to_stage, "cancel other users' requests for")
-    with session_scope(db) as session:
-        if _close_open_requests(session, name, version, to_stage, "CANCELLED", model_version.creation_timestamp,
-                                creator=creator) == 0:
-            raise _no_open_request(name, version, to_stage, creator)
-        return _activity(session, name, version, "CANCELLED_REQUEST", user, from_stage=current,
-                         to_stage=to_stage, comment=comment).to_dict()
+    return _decide(db, user, name, version, to_stage, "CANCELLED", "CANCELLED_REQUEST", comment, creator)
 
 
 def transition_stage(db: Path, user: str, name: str, version: str, stage: str, archive_existing_versions: bool,
                      comment: str | None):
     """Databricks' direct transition; returns MLflow's updated model version."""
     to_stage = mlflow_store.canonical_stage(stage)
-    current = mlflow_store.get_model_version(name, version).current_stage
+    mlflow_store.get_model_version(name, version)
     _require_manage(user, to_stage, "apply")
-    with session_scope(db) as session:
-        archived = (mlflow_store.versions_in_stage(name, to_stage, excluding=version)
-                    if archive_existing_versions and to_stage in mlflow_store.ACTIVE_STAGES else [])
-        _activity(session, name, version, "APPLIED_TRANSITION", user, from_stage=current, to_stage=to_stage,
-                  comment=comment)
-        _record_archived(session, name, version, to_stage, archived, user)
-        return mlflow_store.transition(name, version, to_stage, archive_existing_versions)
+    return _apply_stage_change(db, "APPLIED_TRANSITION", user, name, version, to_stage, archive_existing_versions,
+                               comment).model_version
 
 
 def open_requests_by_version(db: Path, viewer: str, model_version) -> list[dict]:
@@ -294,7 +312,7 @@ def create_comment(db: Path, user: str, name: str, version: str, comment) -> dic
         row = CommentRow(id=_new_id(), model_name=name, version=version, user_id=user, comment=text,
                          creation_timestamp=now, last_updated_timestamp=now)
         session.add(row)
-        _activity(session, name, version, "NEW_COMMENT", user, comment=text)
+        add_activity(session, name, version, "NEW_COMMENT", user, comment=text)
         return row.to_dict(user)
 
 

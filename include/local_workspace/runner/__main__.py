@@ -10,7 +10,7 @@ from pathlib import Path
 
 from local_workspace.runner.execute import NotebookExecutor
 from local_workspace.runner.parser import resolve_notebook_file
-from local_workspace.runner.redact import Redactor, RedactingStream
+from local_workspace.runner.redact import Redactor, redact_output_fds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,13 +37,18 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.insert(0, root)
 
     redactor = Redactor([os.environ.get("DATABRICKS_TOKEN", "")])
-    sys.stdout = RedactingStream(sys.stdout, redactor)
-    sys.stderr = RedactingStream(sys.stderr, redactor)
-
-    outcome = NotebookExecutor(parameters, args.secrets_file, redactor, args.workspace_root,
-                               args.task_values_dir, args.task_key).run(notebook)
     sys.stdout.flush()
     sys.stderr.flush()
+    pipes = redact_output_fds(redactor)
+    try:
+        outcome = NotebookExecutor(parameters, args.secrets_file, redactor, args.workspace_root,
+                                   args.task_values_dir, args.task_key).run(notebook)
+    finally:
+        # Everything buffered goes through the pipes before they close, so nothing bypasses redaction.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for pipe in pipes:
+            pipe.close()
     _write_result(args.result, outcome.to_dict())
     return 0 if outcome.status == "SUCCESS" else 1
 

@@ -2,57 +2,79 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
 
 from databricks_registry.entities import Activity, TransitionRequestEvent
-from databricks_registry.errors import RegistryError, RegistryUnavailable
+from databricks_registry.errors import (
+    RegistryError,
+    RegistryOutcomeUnknown,
+    RegistryResourceConflict,
+    RegistryResourceNotFound,
+)
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import RUN_PAGE_URL_KEY, DatabricksRunPageLink, ModelVersionLink
 from databricks_registry.operators.base import RegistryOperator
-from databricks_registry.operators.decision_policy import (
-    APPROVED,
+from databricks_registry.operators.decision_plan import (
     MARKER_TAG_PREFIX,
     PHASE_ACTED,
     PHASE_ACTING,
+    PHASE_COMMENT_UNCONFIRMED,
     PHASE_COMMENTED,
+    PHASE_COMMENTING,
     PHASE_FAILED,
-    REJECTED,
-    SKIPPED,
     DecisionMarker,
+    Plan,
+    Step,
+    own_marker,
+    plan,
+    request_key,
+)
+from databricks_registry.operators.decision_policy import (
+    APPROVED,
+    MODES,
+    SKIPPED,
     Outcome,
+    activity_text,
     comment_text,
     decide,
-    request_key,
 )
 
 ON_CONFLICT = ("skip", "fail")
 
 
 class TransitionRequestDecisionOperator(RegistryOperator):
-    """Approve (archiving the versions in the target stage by default) or reject a request, always with a comment.
+    """Approve (archiving the versions in the target stage by default) or reject a request, with one comment.
 
     :param request: the sensor's event dict for the request (templated / XComArg).
     :param test_result: the test notebook's exit JSON `{passed, checks, metrics, champion_version,
-        evaluation_run_id, report_markdown}` (templated / XComArg). Missing or not passed: never approves.
+        evaluation_run_id, report_markdown}` (templated / XComArg). Approves only if `passed` is true and every
+        check passed; missing, unreadable or self-contradictory results reject (rules: `decision_policy`).
     :param approval: optional outcome of a human approval step; approves only if it says approve.
+    :param mode: the test's mode, "enforce" (default: any failed check rejects) or "dry_run" (failed checks were not
+        enforced: a person's approval may still approve, and the comment names those checks and the approver).
     :param on_conflict: when someone cancelled or decided the request meanwhile: "skip" (AirflowSkipException)
         or "fail". Either way nothing is changed.
     :param test_run_page_url: optional Databricks page of the test run, shown as an extra link.
 
-    Returns `{decision: approved|rejected|skipped, model_name, version, to_stage, comment, reason}`.
-    Idempotent: a version already in the target stage, or a request this DAG run already decided, succeeds without
-    a second action or a duplicate comment.
+    Returns `{decision: approved|rejected|skipped, model_name, version, to_stage, comment, reason, decision_id,
+    comment_confirmed}`.
+    Exactly-once under retries and lost answers: approve/reject are never re-sent blindly (a lost answer is
+    resolved by reading the request and the version's stage), and progress is kept in the version tag
+    `airflow.decision.<stage>`, so task retries neither decide twice nor post the comment twice. The comment is
+    posted at most once: if its own answer is lost it is not re-sent, and the result says `comment_confirmed:
+    false` (the approve/reject activity still carries the verdict, reason and decision id).
     """
 
-    template_fields: Sequence[str] = ("request", "test_result", "approval", "test_run_page_url")
+    template_fields: Sequence[str] = ("request", "test_result", "approval", "mode", "test_run_page_url")
     operator_extra_links = (ModelVersionLink(), DatabricksRunPageLink())
 
     def __init__(self, *, request: Any, test_result: Any, archive_existing_versions: bool = True,
-                 on_conflict: str = "skip", approval: Any = None, test_run_page_url: str | None = None,
-                 **kwargs: Any) -> None:
+                 on_conflict: str = "skip", approval: Any = None, mode: str = "enforce",
+                 test_run_page_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if on_conflict not in ON_CONFLICT:
             raise ValueError(f"on_conflict must be one of {ON_CONFLICT}, got {on_conflict!r}")
@@ -63,64 +85,101 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         self.archive_existing_versions = archive_existing_versions
         self.on_conflict = on_conflict
         self.approval = approval
+        self.mode = mode
         self.test_run_page_url = test_run_page_url
 
     def execute(self, context: Any) -> dict[str, Any]:
         request = TransitionRequestEvent.from_dict(self.request)
-        outcome = decide(self.test_result, self.approval)
-        decision = APPROVED if outcome.approve else REJECTED
+        if self.mode not in MODES:  # checked here: the value may be templated
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        outcome = decide(self.test_result, self.approval, self.mode)
         run_label = self._run_label(context)
         hook = self.hook
         self.push_model_version_link(context, hook, request.model_name, request.version)
         if self.test_run_page_url:
             context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url)
 
-        tag_key = MARKER_TAG_PREFIX + request.to_stage
+        step, marker = self._look(hook, request, run_label)
+        if step.step is Step.ACT:
+            marker = DecisionMarker(run_label, request_key(request), outcome.decision, PHASE_ACTING, outcome.reason,
+                                    decision_id=uuid.uuid4().hex[:16])
+            step, marker = self._act(hook, request, outcome, marker)
+        if step.step is Step.DONE:
+            self.log.info("Nothing to do: %s (%s).", step.why, marker.decision)
+            if marker.phase == PHASE_COMMENTING:  # a try died while commenting: whether it landed stays unknown
+                self._mark(hook, request, marker.at(PHASE_COMMENT_UNCONFIRMED))
+            return self._result(request, marker, outcome_reason=f"already decided by this DAG run: {marker.reason}",
+                                comment=None)
+        if step.step is Step.SKIP:
+            reason = f"version {request.version} is already in {request.to_stage}; no action taken"
+            self.log.info("%s", reason)
+            return self._result(request, None, reason, None)
+        if step.step is Step.CONFLICT:
+            return self._conflict(request, step)
+        self.log.info("Commenting: %s.", step.why)
+        return self._comment(hook, request, outcome, marker, run_label)
+
+    def _look(self, hook: ModelRegistryHook, request: TransitionRequestEvent,
+              run_label: str) -> tuple[Plan, DecisionMarker | None]:
+        """Read the registry (version stage, this run's marker, open requests) and plan the next step."""
         version = hook.get_model_version(request.model_name, request.version)
-        marker = DecisionMarker.from_json(version.tags.get(tag_key))
-        mine = marker if marker and marker.run == run_label and marker.request_key == request_key(request) else None
-        if mine and mine.phase == PHASE_COMMENTED:
-            self.log.info("This DAG run already decided this request (%s); nothing to do.", mine.decision)
-            return self._result(request, mine.decision, mine.reason, comment=None, already=True)
+        marker = own_marker(version.tags.get(MARKER_TAG_PREFIX + request.to_stage), run_label, request)
+        is_open = self._find_open(hook.list_transition_requests(request.model_name, request.version),
+                                  request) is not None
+        self._stage = version.current_stage
+        return plan(marker, is_open, version.current_stage, request.to_stage), marker
 
-        comment = comment_text(outcome, request, self.test_result, run_label)
-        open_request = self._find_open(hook.list_transition_requests(request.model_name, request.version), request)
-        if open_request is None and not (mine and mine.phase in (PHASE_ACTING, PHASE_ACTED)):
-            if version.current_stage == request.to_stage:
-                reason = f"version {request.version} is already in {request.to_stage}; no action taken"
-                self.log.info("%s", reason)
-                return self._result(request, SKIPPED, reason, comment=None)
-            return self._conflict(request, version.current_stage)
+    def _act(self, hook: ModelRegistryHook, request: TransitionRequestEvent, outcome: Outcome,
+             marker: DecisionMarker) -> tuple[Plan, DecisionMarker | None]:
+        """Approve or reject once; after an ambiguous failure, look at the registry to learn whether it landed."""
+        self._mark(hook, request, marker, required=True)
+        text = activity_text(outcome, request, marker.run, marker.decision_id)
+        try:
+            if outcome.approve:
+                hook.approve_transition_request(request.model_name, request.version, request.to_stage,
+                                                self.archive_existing_versions, text)
+            else:
+                hook.reject_transition_request(request.model_name, request.version, request.to_stage, text)
+        except RegistryOutcomeUnknown as e:
+            step, seen = self._look(hook, request, marker.run)
+            self.log.warning("The %s answer was lost (%s); the registry says: %s.", outcome.decision, e, step.why)
+            if step.step is Step.ACT:
+                raise  # still open, so not applied: the task retry acts again (the marker says "acting")
+            return step, seen
+        except RegistryError as e:
+            # Refused (no open request, permission, invalid, rate limit...): certainly not applied.
+            self._mark(hook, request, marker.at(PHASE_FAILED))
+            if isinstance(e, (RegistryResourceNotFound, RegistryResourceConflict)):
+                step, seen = self._look(hook, request, marker.run)
+                if step.step in (Step.SKIP, Step.CONFLICT):
+                    return step, seen
+            raise
+        acted = marker.at(PHASE_ACTED)
+        self._mark(hook, request, acted)
+        return Plan(Step.COMMENT, f"{outcome.decision} the request"), acted
 
-        if open_request is not None:
-            if mine and mine.decision != decision:
-                self.log.warning("A previous try decided %s; now %s.", mine.decision, decision)
-            self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
-                                                             PHASE_ACTING, outcome.reason))
-            try:
-                self._act(hook, request, outcome.approve, comment)
-            except RegistryUnavailable:
-                raise  # maybe applied, maybe not: the "acting" mark lets a retry find out
-            except RegistryError:
-                # Refused (permission, invalid...): certainly not applied, so a retry must not assume it was.
-                self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
-                                                                 PHASE_FAILED, outcome.reason))
-                raise
-            self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
-                                                             PHASE_ACTED, outcome.reason))
-        elif mine.phase == PHASE_ACTING and mine.decision == APPROVED and version.current_stage != request.to_stage:
-            # The earlier approve never landed (the version is not in the stage) and the request is gone since.
-            return self._conflict(request, version.current_stage)
-        else:  # a previous try acted, then died before its comment: only the comment is missing
-            decision, outcome = mine.decision, Outcome(mine.decision == APPROVED, mine.reason)
-            comment = comment_text(outcome, request, self.test_result, run_label)
-            self.log.info("A previous try already %s the request; posting its comment.", decision)
-        created = hook.create_comment(request.model_name, request.version, comment)
-        self._mark(hook, request, tag_key, DecisionMarker(run_label, request_key(request), decision,
-                                                         PHASE_COMMENTED, outcome.reason, created.id))
-        self.log.info("%s transition of %r version %s to %s: %s", decision.capitalize(), request.model_name,
+    def _comment(self, hook: ModelRegistryHook, request: TransitionRequestEvent, outcome: Outcome,
+                 marker: DecisionMarker, run_label: str) -> dict[str, Any]:
+        if marker.decision != outcome.decision:  # an earlier try decided otherwise: explain that decision
+            outcome = Outcome(marker.decision == APPROVED, marker.reason)
+        comment = comment_text(outcome, request, self.test_result, run_label, marker.decision_id)
+        commenting = marker.at(PHASE_COMMENTING)
+        self._mark(hook, request, commenting, required=True)  # from here on the comment is sent at most once
+        try:
+            created = hook.create_comment(request.model_name, request.version, comment)
+        except RegistryOutcomeUnknown as e:
+            self._mark(hook, request, commenting.at(PHASE_COMMENT_UNCONFIRMED))
+            self.log.warning("The decision comment may or may not have been stored (%s). It is not re-sent, to "
+                             "never post it twice; the %s activity carries decision id %s.", e, marker.decision,
+                             marker.decision_id)
+            return {**self._result(request, marker, outcome.reason, comment), "comment_confirmed": False}
+        except RegistryError:
+            self._mark(hook, request, marker.at(PHASE_ACTED))  # refused, certainly not stored: a retry posts it
+            raise
+        self._mark(hook, request, commenting.at(PHASE_COMMENTED, comment_id=created.id))
+        self.log.info("%s transition of %r version %s to %s: %s", marker.decision.capitalize(), request.model_name,
                       request.version, request.to_stage, outcome.reason)
-        return self._result(request, decision, outcome.reason, comment=comment)
+        return self._result(request, marker, outcome.reason, comment)
 
     @staticmethod
     def _find_open(open_requests: list[Activity], request: TransitionRequestEvent) -> Activity | None:
@@ -134,27 +193,23 @@ class TransitionRequestDecisionOperator(RegistryOperator):
             return activity
         return None
 
-    def _act(self, hook: ModelRegistryHook, request: TransitionRequestEvent, approve: bool, comment: str) -> None:
-        # The activity carries the first line of the decision; the full report goes in a separate comment.
-        header = comment.splitlines()[0].lstrip("# ")
-        if approve:
-            hook.approve_transition_request(request.model_name, request.version, request.to_stage,
-                                            self.archive_existing_versions, header)
-        else:
-            hook.reject_transition_request(request.model_name, request.version, request.to_stage, header)
-
-    def _mark(self, hook: ModelRegistryHook, request: TransitionRequestEvent, key: str,
-              marker: DecisionMarker) -> None:
+    def _mark(self, hook: ModelRegistryHook, request: TransitionRequestEvent, marker: DecisionMarker,
+              required: bool = False) -> None:
+        """Record progress. A mark written before a non-idempotent write is required (no mark, no write); one
+        written after it is bookkeeping whose loss the next look recovers from."""
         try:
-            hook.set_model_version_tag(request.model_name, request.version, key, marker.to_json())
-        except RegistryError as e:  # the decision itself matters more than its bookkeeping
-            self.log.warning("Could not record decision progress in tag %s: %s", key, e)
+            hook.set_model_version_tag(request.model_name, request.version, MARKER_TAG_PREFIX + request.to_stage,
+                                       marker.to_json())
+        except RegistryError as e:
+            if required:
+                raise
+            self.log.warning("Could not record decision progress (%s): %s", marker.phase, e)
 
-    def _conflict(self, request: TransitionRequestEvent, stage: str | None) -> dict[str, Any]:
+    def _conflict(self, request: TransitionRequestEvent, step: Plan) -> dict[str, Any]:
         message = (
             f"The request to move {request.model_name!r} version {request.version} to {request.to_stage} "
-            f"(by {request.requester or 'unknown'}) is no longer open: someone cancelled, approved or rejected "
-            f"it meanwhile (the version is now in {stage or 'None'}). No action taken."
+            f"(by {request.requester or 'unknown'}) is no longer open ({step.why}): someone cancelled, approved or "
+            f"rejected it meanwhile (the version is now in {self._stage or 'None'}). No action taken."
         )
         if self.on_conflict == "skip":
             raise AirflowSkipException(message)
@@ -168,8 +223,9 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         return f"Airflow DAG {ti.dag_id} run {ti.run_id} task {ti.task_id}{suffix}"
 
     @staticmethod
-    def _result(request: TransitionRequestEvent, decision: str, reason: str, comment: str | None,
-                already: bool = False) -> dict[str, Any]:
-        return {"decision": decision, "model_name": request.model_name, "version": request.version,
-                "to_stage": request.to_stage, "comment": comment,
-                "reason": f"already decided by this DAG run: {reason}" if already else reason}
+    def _result(request: TransitionRequestEvent, marker: DecisionMarker | None, outcome_reason: str,
+                comment: str | None) -> dict[str, Any]:
+        return {"decision": marker.decision if marker else SKIPPED, "model_name": request.model_name,
+                "version": request.version, "to_stage": request.to_stage, "comment": comment,
+                "reason": outcome_reason, "decision_id": marker.decision_id if marker else None,
+                "comment_confirmed": bool(marker) and (comment is not None or marker.phase == PHASE_COMMENTED)}

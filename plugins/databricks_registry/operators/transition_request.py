@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +15,7 @@ from databricks_registry.entities import (
     normalize_stage,
     normalize_version,
 )
-from databricks_registry.errors import RegistryResourceConflict
+from databricks_registry.errors import RegistryError, RegistryOutcomeUnknown, RegistryResourceConflict
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import ModelVersionLink
 from databricks_registry.operators.base import RegistryOperator
@@ -23,8 +25,8 @@ class CreateTransitionRequestOperator(RegistryOperator):
     """Request a stage transition for a model version; XCom the request as a sensor-shaped event dict.
 
     Retry-safe: if the version already has an open request to `stage` with the same comment (a previous try of this
-    task filed it), or the workspace refuses a second open request by the same user (409), the open request is
-    returned instead of filing another.
+    task filed it, or this try's answer was lost), or the workspace refuses a second open request by the same user
+    (409), the open request is returned instead of filing another.
     """
 
     template_fields: Sequence[str] = ("model_name", "version", "stage", "comment")
@@ -51,6 +53,13 @@ class CreateTransitionRequestOperator(RegistryOperator):
             return TransitionRequestEvent.from_activity(name, version, existing, current.current_stage).to_dict()
         try:
             request = hook.create_transition_request(name, version, stage, self.comment)
+        except RegistryOutcomeUnknown:
+            # The answer was lost: look before filing again (a repeat would be refused or duplicate the request).
+            existing = self._open_request(hook, name, version, stage, same_comment=True)
+            if existing is None:
+                raise  # not filed: the task retry files it
+            self.log.warning("The answer to filing the request was lost, but the request is open; using it.")
+            return TransitionRequestEvent.from_activity(name, version, existing, current.current_stage).to_dict()
         except RegistryResourceConflict:
             # Databricks allows one open request per user, version and stage: ours is already there.
             existing = self._open_request(hook, name, version, stage, same_comment=False)
@@ -79,7 +88,13 @@ class CreateTransitionRequestOperator(RegistryOperator):
 
 
 class ModelVersionCommentOperator(RegistryOperator):
-    """Post a comment on a model version; XCom the created comment (id, comment, creation_timestamp, user_id)."""
+    """Post a comment on a model version; XCom the created comment (id, comment, creation_timestamp, user_id).
+
+    At most once per DAG run, also across task retries: the version tag `airflow.comment.<dag>.<task>` records that
+    this run is posting (before the call) and the created id (after it). comments/create is not idempotent and no
+    API lists comments, so a try that finds "posting" (an earlier answer was lost or the worker died) does not post
+    again; it returns `comment_confirmed: false`.
+    """
 
     template_fields: Sequence[str] = ("model_name", "version", "comment")
     template_fields_renderers = {"comment": "md"}
@@ -96,9 +111,43 @@ class ModelVersionCommentOperator(RegistryOperator):
         if not isinstance(self.comment, str) or not self.comment.strip():
             raise ValueError("comment must be a non-empty string")
         hook = self.hook
-        created = hook.create_comment(name, version, self.comment)
+        ti = context["ti"]
+        key = _TAG_UNSAFE.sub("_", f"airflow.comment.{ti.dag_id}.{ti.task_id}")[:250]
+        run = f"{ti.run_id}[{getattr(ti, 'map_index', -1)}]"
+        previous = _read_json(hook.get_model_version(name, version).tags.get(key))
         self.push_model_version_link(context, hook, name, version)
+        if previous.get("run") == run and previous.get("phase") in ("posting", "posted"):
+            confirmed = previous["phase"] == "posted"
+            self.log.info("This DAG run already %s this comment; not posting it again.",
+                          "posted" if confirmed else "tried to post")
+            return {"id": previous.get("comment_id"), "comment": self.comment, "comment_confirmed": confirmed}
+        hook.set_model_version_tag(name, version, key, json.dumps({"run": run, "phase": "posting"}))
+        try:
+            created = hook.create_comment(name, version, self.comment)
+        except RegistryOutcomeUnknown as e:
+            self.log.warning("The comment may or may not have been stored (%s); it is not re-sent.", e)
+            return {"id": None, "comment": self.comment, "comment_confirmed": False}
+        except RegistryError:
+            hook.set_model_version_tag(name, version, key, json.dumps({"run": run, "phase": "refused"}))
+            raise
+        try:
+            hook.set_model_version_tag(name, version, key, json.dumps({"run": run, "phase": "posted",
+                                                                       "comment_id": created.id}))
+        except RegistryError as e:  # the comment exists; a retry finds "posting" and does not post it again
+            self.log.warning("Could not record the posted comment's id: %s", e)
         self.log.info("Commented on %r version %s (comment id %s).", name, version, created.id)
         result = as_dict(created)
         result["available_actions"] = list(created.available_actions)
+        result["comment_confirmed"] = True
         return result
+
+
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/ ]")
+
+
+def _read_json(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
