@@ -36,10 +36,10 @@ class StackError(RuntimeError):
 
 
 def _secrets(path: Path) -> dict[str, str]:
-    """Generated once and kept (0600), so restarts keep the workspace token, sessions and JWTs valid."""
+    """Generated once and kept (0600), so restarts keep UI sessions and JWTs valid."""
     if path.exists():
         return json.loads(path.read_text())
-    values = {key: secrets.token_urlsafe(64) for key in ("workspace_token", "jwt_secret", "api_secret_key")}
+    values = {key: secrets.token_urlsafe(64) for key in ("jwt_secret", "api_secret_key")}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(values))
@@ -138,7 +138,7 @@ class AirflowStack:
         self.password = ""
 
     def start(self, timeout: float = 600.0) -> "AirflowStack":
-        from local_workspace.launcher import start_workspace
+        from local_workspace.launcher import TOKEN_FILE_NAME, start_workspace
 
         self.log_dir.mkdir(parents=True, exist_ok=True)
         keys = _secrets(self.home / "local_airflow_secrets.json")
@@ -146,8 +146,11 @@ class AirflowStack:
         data_dir.mkdir(parents=True, exist_ok=True)
         seed = _start("seed", [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)], dict(os.environ),
                       self.log_dir)
-        self.workspace = start_workspace(data_dir=data_dir, port=self.workspace_port, host=self.host,
-                                         token=keys["workspace_token"], workspace_dir=REPO_ROOT)
+        # The token `make workspace` uses too (created on the first start, mode 600), so logins survive restarts.
+        token_file = data_dir / TOKEN_FILE_NAME
+        token = token_file.read_text().strip() if token_file.exists() else None
+        self.workspace = start_workspace(data_dir=data_dir, port=self.workspace_port, host=self.host, token=token,
+                                         workspace_dir=REPO_ROOT)
         env = airflow_env(self.home, self.url, self.workspace, keys)
         migrate = _start("db-migrate", ["airflow", "db", "migrate"], env, self.log_dir)
         if migrate.wait() != 0:
@@ -204,8 +207,8 @@ class AirflowStack:
         return "\n".join([
             "",
             f"Airflow UI:      {self.url}   user: {USER}   password: {self.password}",
-            f"Local workspace: {self.workspace.url}   (MLflow UI: {self.workspace.url}/login, token in "
-            f"{self.home / 'local_airflow_secrets.json'} as workspace_token)",
+            f"Local workspace: {self.workspace.url}   (sign in at {self.workspace.url}/login with the token in "
+            f"{self.workspace.data_dir / 'token'})",
             f"Logs:            {self.log_dir} (components), {self.home / 'logs'} (tasks)",
             "Trigger churn_model_retraining from the UI; its transition request starts churn_model_promotion.",
             "Ctrl-C stops everything; `make airflow` again reuses the state (`make clean` wipes it).",

@@ -179,8 +179,7 @@ def start_stack(local_dir: Path) -> Stack:
     line = next(line for line in banner.splitlines() if line.startswith("Airflow UI:"))
     assert stack.url in line and "user: admin" in line, line
     stack.password = line.split("password:")[1].strip()
-    secrets = json.loads((local_dir / "airflow" / "local_airflow_secrets.json").read_text())
-    stack.workspace_token = secrets["workspace_token"]
+    stack.workspace_token = (local_dir / "workspace" / "token").read_text().strip()
     return stack
 
 
