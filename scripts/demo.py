@@ -119,8 +119,9 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
             first_lines = "\n".join("    " + line for line in comment.strip().splitlines()[:4])
             print(f"  registry comment:\n{first_lines}")
     print()
-    print(f"MLflow UI + registry: run `make workspace`, open http://127.0.0.1:8799/login and paste the token it "
-          f"prints (this demo's workspace at {workspace.url} is stopped now).")
+    print(f"MLflow UI + registry: run `make workspace` (or `make airflow` for the Airflow UI too), open "
+          f"http://127.0.0.1:8799/login and paste the token in {local / 'workspace' / 'token'} "
+          f"(this demo's workspace at {workspace.url} is stopped now).")
     print(f"Artifacts: {local / 'workspace' / 'artifacts'}   notebook run logs: {local / 'workspace' / 'runs'}   "
           f"Airflow home: {local / 'airflow'}")
 
