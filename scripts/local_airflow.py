@@ -133,7 +133,8 @@ class AirflowStack:
         self.log_dir = self.home / "logs" / "local-airflow"
         self.host, self.airflow_port, self.workspace_port = host, airflow_port, workspace_port
         self.url = f"http://{host}:{airflow_port}"
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.processes: dict[str, subprocess.Popen] = {}  # the long-running components
+        self.one_shots: list[subprocess.Popen] = []  # seeding, migration: stopped too if Ctrl-C comes early
         self.workspace = None
         self.password = ""
 
@@ -146,6 +147,7 @@ class AirflowStack:
         data_dir.mkdir(parents=True, exist_ok=True)
         seed = _start("seed", [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)], dict(os.environ),
                       self.log_dir)
+        self.one_shots.append(seed)
         # The token `make workspace` uses too (created on the first start, mode 600), so logins survive restarts.
         token_file = data_dir / TOKEN_FILE_NAME
         token = token_file.read_text().strip() if token_file.exists() else None
@@ -153,6 +155,7 @@ class AirflowStack:
                                          workspace_dir=REPO_ROOT)
         env = airflow_env(self.home, self.url, self.workspace, keys)
         migrate = _start("db-migrate", ["airflow", "db", "migrate"], env, self.log_dir)
+        self.one_shots.append(migrate)
         if migrate.wait() != 0:
             raise StackError(f"`airflow db migrate` failed: see {self.log_dir / 'db-migrate.log'}")
         for name in COMPONENTS:
@@ -199,7 +202,8 @@ class AirflowStack:
         raise StackError(f"Airflow was not ready in time (waiting for {waiting_for}); logs in {self.log_dir}")
 
     def stop(self) -> None:
-        stop_all(list(self.processes.values()))
+        # Finished one-shots were reaped long ago: their process-group ids are not ours any more.
+        stop_all([p for p in self.one_shots if p.poll() is None] + list(self.processes.values()))
         if self.workspace is not None:
             self.workspace.stop()
 
