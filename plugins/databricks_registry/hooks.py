@@ -83,8 +83,18 @@ class ModelRegistryHook(RegistryTransportMixin):
 
     # ---- links -------------------------------------------------------------------------------------------------
     def workspace_url(self) -> str:
-        """Base URL of the workspace (scheme, host and port as the connection says)."""
-        return self._endpoint_url("").rstrip("/")
+        """Base URL for links a person opens: the connection's `workspace_ui_url` extra when set, else the API's.
+
+        The extra is for when Airflow reaches the workspace by a name a browser cannot (a container network's
+        `local-workspace:8799`, a private endpoint); on a real workspace the API host is the UI host.
+        """
+        ui_url = self.databricks_conn.extra_dejson.get("workspace_ui_url")
+        if ui_url is None:
+            return self._endpoint_url("").rstrip("/")
+        if not isinstance(ui_url, str) or not ui_url.startswith(("http://", "https://")):
+            raise ValueError(f"connection {self.databricks_conn_id!r}: extra workspace_ui_url must be an http(s) URL, "
+                             f"got {ui_url!r}")
+        return ui_url.rstrip("/")
 
     # ---- operation builders (shared by the sync and async methods) ---------------------------------------------
     @staticmethod

@@ -129,6 +129,28 @@ async def test_odd_model_names_round_trip(mode, odd_name, registered, model_name
     assert (await call(hook, mode, "get_registered_model", name)).name == name
 
 
+@pytest.mark.parametrize(("extra", "expected"), [
+    ({}, "http://local-workspace:8799"),
+    ({"workspace_ui_url": "http://localhost:18799/"}, "http://localhost:18799"),
+])
+def test_links_use_the_connection_ui_url_when_airflow_calls_another_host(monkeypatch, extra, expected):
+    import json
+
+    conn = {"conn_type": "databricks", "host": "local-workspace", "port": 8799, "schema": "http", "password": "t",
+            "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_LINKS_TEST", json.dumps(conn))
+    assert ModelRegistryHook("links_test").workspace_url() == expected
+
+
+def test_a_ui_url_that_is_not_http_is_refused(monkeypatch):
+    import json
+
+    conn = {"conn_type": "databricks", "host": "h", "password": "t", "extra": {"workspace_ui_url": "javascript:x"}}
+    monkeypatch.setenv("AIRFLOW_CONN_LINKS_TEST", json.dumps(conn))
+    with pytest.raises(ValueError, match="workspace_ui_url"):
+        ModelRegistryHook("links_test").workspace_url()
+
+
 def test_name_filter_quoting():
     assert name_filter("plain name") == "name='plain name'"
     assert name_filter("O'Brien") == 'name="O\'Brien"'

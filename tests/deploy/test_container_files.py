@@ -122,6 +122,8 @@ def test_databricks_default_reaches_the_workspace_by_its_in_network_name(name):
     for service in airflow_services:
         # Airflow's JSON connection format, as local_workspace.launcher.RunningWorkspace.airflow_connection_json().
         conn = json.loads(environment(svc[service])["AIRFLOW_CONN_DATABRICKS_DEFAULT"])
+        ui_url = conn.pop("extra")["workspace_ui_url"]  # the Model Version link opens on the published port
+        assert ui_url == environment(svc[WORKSPACE])["LOCAL_WORKSPACE_PUBLIC_URL"], service
         assert conn == {"conn_type": "databricks", "host": WORKSPACE, "port": int(workspace_serve_args()["--port"]),
                         "schema": "http", "password": TOKEN}, service
         profile = environment(svc[service])["CHURN_CLUSTER_PROFILE"]
