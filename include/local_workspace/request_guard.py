@@ -10,6 +10,8 @@ File uploads (Files API, MLflow artifact proxy) are only size-checked: their bod
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from urllib.parse import parse_qsl
@@ -31,6 +33,7 @@ API_PREFIXES = ("/api/", "/ajax-api/", "/gateway/", "/v1/")
 LONG_TEXT_FIELDS = {"comment": MAX_COMMENT_CHARS, "description": MAX_DESCRIPTION_CHARS}
 # MLflow run ids are 32 hex digits: they may be all digits, and are not integers.
 NOT_INTEGER_ON_MLFLOW = frozenset({"run_id"})
+DRAIN_BYTES = 8 * MAX_API_BODY_BYTES
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -75,10 +78,23 @@ def check_fields(fields: dict, path: str) -> None:
     for name, value in fields.items():
         if name in LONG_TEXT_FIELDS and isinstance(value, str):
             check_length(value, name, LONG_TEXT_FIELDS[name])
+        if name == "page_token" and isinstance(value, str):
+            _check_page_token(value)
         if name not in INTEGER_FIELDS or (mlflow and name in NOT_INTEGER_ON_MLFLOW):
             continue
-        if isinstance(value, str) and value != "" and (value.isdigit() or value.lstrip("-").isdigit()):
+        if isinstance(value, str) and value != "":
             parse_int64(value, name, minimum=-INT64_MAX - 1)
+
+
+def _check_page_token(token: str) -> None:
+    """MLflow's page tokens are base64 JSON {"offset": n}; an offset beyond 64 bits reaches SQLite as is."""
+    try:
+        decoded = json.loads(base64.b64decode(token, validate=True)) if len(token) <= 4096 else None
+    except (ValueError, UnicodeDecodeError, binascii.Error, RecursionError):
+        return  # not an MLflow token: its handler judges it
+    offset = decoded.get("offset") if isinstance(decoded, dict) else None
+    if isinstance(offset, int) and not 0 <= offset <= INT64_MAX:
+        raise _error("INVALID_PARAMETER_VALUE", "Invalid page_token: its offset is out of range.")
 
 
 def check_json_body(body: bytes, path: str) -> None:
@@ -143,8 +159,8 @@ class RequestGuard:
         try:
             check_query(scope.get("query_string", b""), path)
             declared = _header(scope, b"content-length")
-            if declared is not None and (not declared.isdigit() or int(declared) > limit):
-                raise _too_large(limit) if declared.isdigit() else _error("MALFORMED_REQUEST", "Bad Content-Length.")
+            if upload and declared is not None and declared.isdigit() and int(declared) > limit:
+                raise _too_large(limit)
             if upload:
                 return await self.app(scope, receive, send)
             body = await _read_body(receive, limit)
@@ -157,6 +173,8 @@ class RequestGuard:
 
 
 async def _read_body(receive, limit: int) -> bytes:
+    """The whole body, or 413 above `limit`. An oversized body is still read (up to DRAIN_BYTES) and dropped:
+    closing the connection on a client that is still sending would lose our answer to a connection reset."""
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
@@ -164,10 +182,13 @@ async def _read_body(receive, limit: int) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+        if size > DRAIN_BYTES:
+            break
+        if size <= limit:
+            chunks.append(chunk)
         more = message.get("more_body", False)
+    if size > limit:
+        raise _too_large(limit)
     return b"".join(chunks)
 
 

@@ -1,0 +1,101 @@
+"""Bad-input corpus: every malformed request to the registry, Jobs, Files and auth endpoints answers 4xx in
+Databricks' JSON error shape (never 500, never an HTML page) and changes nothing (registry, runs, artifacts).
+
+The cases are data (hostile_input_cases.py); this module replays them over real HTTP against a workspace of its
+own that holds a model version, an open transition request, a comment and an artifact file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from hostile_input_cases import (  # noqa: E402
+    ARTIFACT,
+    LOGIN_CASES,
+    MODEL,
+    Case,
+    all_cases,
+)
+from hostile_input_support import api_session, assert_databricks_error, state_snapshot  # noqa: E402
+
+from local_workspace.launcher import start_workspace  # noqa: E402
+
+CASES = all_cases()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A workspace with state worth protecting; yields (workspace, snapshot of that state)."""
+    ws = start_workspace(data_dir=tmp_path_factory.mktemp("hostile-input"))
+    try:
+        http = api_session(ws)
+        api = f"{ws.url}/api/2.0/mlflow"
+        for call, body in [("registered-models/create", {"name": MODEL}),
+                           ("model-versions/create", {"name": MODEL, "source": "dbfs:/databricks/mlflow-tracking/1"}),
+                           ("transition-requests/create", {"name": MODEL, "version": "1", "stage": "Staging",
+                                                           "comment": "please"}),
+                           ("comments/create", {"name": MODEL, "version": "1", "comment": "looks fine"})]:
+            http.post(f"{api}/{call}", json=body, timeout=120).raise_for_status()
+        http.put(f"{ws.url}/api/2.0/fs/files{ARTIFACT}", data=b"artifact", timeout=120).raise_for_status()
+        yield ws, state_snapshot(ws.data_dir)
+    finally:
+        ws.stop()
+
+
+def _send(ws, case: Case):
+    http = api_session(ws)
+    if case.auth is not None:
+        http.headers.pop("Authorization")
+        if case.auth:
+            http.headers["Authorization"] = case.auth
+    return http.request(case.method, ws.url + case.path, params=case.params, json=case.json, data=case.data,
+                        headers=case.headers, timeout=300, allow_redirects=False)
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) + len(LOGIN_CASES) >= 100
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_gets_4xx_json_and_changes_nothing(seeded, case):
+    ws, before = seeded
+    response = _send(ws, case)
+    body = assert_databricks_error(response)
+    if case.status is not None:
+        assert response.status_code == case.status, body
+    if case.error_code is not None:
+        assert body["error_code"] == case.error_code, body
+    assert len(response.content) < 4096, "an error must not echo the oversized input back"
+    assert state_snapshot(ws.data_dir) == before
+
+
+@pytest.mark.parametrize("case", LOGIN_CASES, ids=[c.id for c in LOGIN_CASES])
+def test_bad_login_is_refused_without_a_session(seeded, case):
+    """/login is the browser's form (HTML by design): a bad attempt is a 4xx page and sets no session cookie."""
+    ws, before = seeded
+    response = _send(ws, case)
+    assert 400 <= response.status_code < 500, response.status_code
+    assert "set-cookie" not in response.headers
+    assert state_snapshot(ws.data_dir) == before
+
+
+def test_an_upload_declared_larger_than_the_limit_is_refused_before_reading_it(seeded):
+    ws, before = seeded
+    connection = http.client.HTTPConnection(ws.host, ws.port, timeout=120)
+    try:
+        connection.putrequest("PUT", f"/api/2.0/fs/files{ARTIFACT}.big")
+        connection.putheader("Authorization", f"Bearer {ws.token}")
+        connection.putheader("Content-Length", str(6 * 1024**3))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 413
+        assert b"REQUEST_LIMIT_EXCEEDED" in response.read()
+    finally:
+        connection.close()
+    assert state_snapshot(ws.data_dir) == before
