@@ -150,6 +150,12 @@ class RequestGuard:
     def __init__(self, app):
         self.app = app
 
+    def __getattr__(self, name):
+        # Transparent wrapper: `routes` and the like still reach the FastAPI app inside.
+        if name == "app":
+            raise AttributeError(name)
+        return getattr(self.app, name)
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope.get("path", "").startswith(API_PREFIXES):
             return await self.app(scope, receive, send)

@@ -30,7 +30,7 @@ CASES = all_cases()
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    """A workspace with state worth protecting; yields (workspace, snapshot of that state)."""
+    """A workspace with state worth protecting."""
     ws = start_workspace(data_dir=tmp_path_factory.mktemp("hostile-input"))
     try:
         http = api_session(ws)
@@ -42,7 +42,7 @@ def seeded(tmp_path_factory):
                            ("comments/create", {"name": MODEL, "version": "1", "comment": "looks fine"})]:
             http.post(f"{api}/{call}", json=body, timeout=120).raise_for_status()
         http.put(f"{ws.url}/api/2.0/fs/files{ARTIFACT}", data=b"artifact", timeout=120).raise_for_status()
-        yield ws, state_snapshot(ws.data_dir)
+        yield ws
     finally:
         ws.stop()
 
@@ -64,7 +64,8 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_gets_4xx_json_and_changes_nothing(seeded, case):
-    ws, before = seeded
+    ws = seeded
+    before = state_snapshot(ws.data_dir)
     response = _send(ws, case)
     body = assert_databricks_error(response)
     if case.status is not None:
@@ -78,7 +79,8 @@ def test_bad_input_gets_4xx_json_and_changes_nothing(seeded, case):
 @pytest.mark.parametrize("case", LOGIN_CASES, ids=[c.id for c in LOGIN_CASES])
 def test_bad_login_is_refused_without_a_session(seeded, case):
     """/login is the browser's form (HTML by design): a bad attempt is a 4xx page and sets no session cookie."""
-    ws, before = seeded
+    ws = seeded
+    before = state_snapshot(ws.data_dir)
     response = _send(ws, case)
     assert 400 <= response.status_code < 500, response.status_code
     assert "set-cookie" not in response.headers
@@ -86,7 +88,8 @@ def test_bad_login_is_refused_without_a_session(seeded, case):
 
 
 def test_an_upload_declared_larger_than_the_limit_is_refused_before_reading_it(seeded):
-    ws, before = seeded
+    ws = seeded
+    before = state_snapshot(ws.data_dir)
     connection = http.client.HTTPConnection(ws.host, ws.port, timeout=120)
     try:
         connection.putrequest("PUT", f"/api/2.0/fs/files{ARTIFACT}.big")
