@@ -6,6 +6,7 @@ services are Flask blueprints registered on that same app; an auth middleware wr
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -88,6 +89,17 @@ def _unexpected_error_response(error: Exception):
     return _databricks_error_response(api_error)
 
 
+def _overflow_reported_as_internal(response):
+    """MLflow's handlers report a number SQLite cannot store as INTERNAL_ERROR (500); it is the client's error.
+    (The request guard rejects such numbers in known fields first; this covers the ones nested elsewhere.)"""
+    if (response.status_code == 500 and response.mimetype == "application/json" and not response.direct_passthrough
+            and b"too large to convert to SQLite INTEGER" in response.get_data()):
+        error = DatabricksApiError("INVALID_PARAMETER_VALUE", "A number in the request does not fit in 64 bits.")
+        response.set_data(json.dumps(error.to_dict()))
+        response.status_code = error.status
+    return response
+
+
 def _well_known_config():
     from flask import jsonify, request
 
@@ -116,6 +128,7 @@ def _register_blueprints(flask_app) -> None:
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
     flask_app.register_error_handler(HTTPException, _http_error_response)
     flask_app.register_error_handler(Exception, _unexpected_error_response)
+    flask_app.after_request(_overflow_reported_as_internal)
     flask_app.wsgi_app = DeleteQueryAsJsonBody(flask_app.wsgi_app)
 
 

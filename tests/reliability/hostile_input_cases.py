@@ -176,6 +176,12 @@ def registry_cases() -> list[Case]:
             error_code="MALFORMED_REQUEST"),
         raw("mlflow-create-model-invalid-utf8", "POST", f"{REG}/registered-models/create", BAD_UTF8,
             error_code="MALFORMED_REQUEST"),
+        Case("mlflow-create-model-deep-as-text-plain", "POST", f"{REG}/registered-models/create", data=DEEP,
+             headers={"Content-Type": "text/plain"}, error_code="MALFORMED_REQUEST"),
+        Case("registry-create-deep-as-text-plain", "POST", f"{REG}/transition-requests/create", data=DEEP,
+             headers={"Content-Type": "text/plain"}, error_code="MALFORMED_REQUEST"),
+        Case("mlflow-log-batch-nested-timestamp-huge", "POST", f"{REG}/runs/log-batch", json={
+            "run_id": "0" * 32, "metrics": [{"key": "m", "value": 1, "timestamp": HUGE, "step": 0}]}),
         Case("mlflow-create-model-name-int", "POST", f"{REG}/registered-models/create", json={"name": 5}),
         Case("mlflow-update-model-description-over-limit", "PATCH", f"{REG}/registered-models/update",
              json={"name": MODEL, "description": "d" * 65_537}, status=400),

@@ -21,7 +21,7 @@ from hostile_input_cases import (  # noqa: E402
     Case,
     all_cases,
 )
-from hostile_input_support import api_session, assert_databricks_error, state_snapshot  # noqa: E402
+from hostile_input_support import api_session, assert_databricks_error, state_snapshot, wait_for  # noqa: E402
 
 from local_workspace.launcher import start_workspace  # noqa: E402
 
@@ -102,3 +102,35 @@ def test_an_upload_declared_larger_than_the_limit_is_refused_before_reading_it(s
     finally:
         connection.close()
     assert state_snapshot(ws.data_dir) == before
+
+
+def test_runs_list_pages_stay_small_however_large_the_runs(seeded):
+    """Runs within every limit can still be large (100 tasks x 10 kB of parameters): a runs/list page with
+    expand_tasks stops at about 4 MB and hands out a next_page_token instead of growing to tens of MB."""
+    ws = seeded
+    http = api_session(ws)
+    api = f"{ws.url}/api/2.2/jobs"
+    tasks = [{"task_key": f"t{i}", "notebook_task": {"notebook_path": "/Shared/does-not-exist",
+                                                     "base_parameters": {"p": "v" * 9_900}}} for i in range(100)]
+    run_ids = []
+    for n in range(6):
+        answer = http.post(f"{api}/runs/submit", json={"run_name": f"large {n}", "tasks": tasks}, timeout=300)
+        answer.raise_for_status()
+        run_ids.append(answer.json()["run_id"])
+    seen, token, pages = [], None, 0
+    while True:
+        params = {"expand_tasks": "true", "limit": 25, **({"page_token": token} if token else {})}
+        page = http.get(f"{api}/runs/list", params=params, timeout=300)
+        page.raise_for_status()
+        assert len(page.content) < 6 * 1024 * 1024
+        seen += [run["run_id"] for run in page.json()["runs"]]
+        pages += 1
+        token = page.json().get("next_page_token")
+        if not token:
+            break
+    assert pages > 1
+    assert set(run_ids) <= set(seen) and len(seen) == len(set(seen))
+    # Let the runs end (their notebook does not exist) so no later test sees them change.
+    for run_id in run_ids:
+        wait_for(lambda: http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"][
+            "life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR"), what=f"run {run_id} to end")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_workspace.errors import invalid_parameter
+from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.limits import (
     MAX_PARAMETERS_JSON_BYTES,
     MAX_RUN_NAME_CHARS,
@@ -191,9 +191,14 @@ def _timeout(value: Any, name: str) -> int:
     if value is None:
         return 0
     # Databricks parses JSON as proto3: an int64 may come as a string, and the Airflow provider sends "1800".
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise invalid_parameter(f"{name} must be a non-negative integer (seconds; 0 means no timeout), got {value!r}.")
-    return parse_int64(value, name, minimum=0, maximum=MAX_TIMEOUT_SECONDS)
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError
+        return parse_int64(value, name, minimum=0, maximum=MAX_TIMEOUT_SECONDS)
+    except (ValueError, DatabricksApiError):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise invalid_parameter(f"{name} must be a non-negative integer (seconds; 0 means no timeout) of at most "
+                                f"{MAX_TIMEOUT_SECONDS}, got {shown}.") from None
 
 
 def _string(value: Any, name: str) -> str | None:
