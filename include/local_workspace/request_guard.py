@@ -34,6 +34,7 @@ LONG_TEXT_FIELDS = {"comment": MAX_COMMENT_CHARS, "description": MAX_DESCRIPTION
 # MLflow run ids are 32 hex digits: they may be all digits, and are not integers.
 NOT_INTEGER_ON_MLFLOW = frozenset({"run_id"})
 DRAIN_BYTES = 8 * MAX_API_BODY_BYTES
+BINARY_CONTENT_TYPES = ("protobuf", "octet-stream", "multipart/")
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -171,8 +172,10 @@ class RequestGuard:
                 return await self.app(scope, receive, send)
             body = await _read_body(receive, limit)
             content_type = (_header(scope, b"content-type") or "").lower()
-            # Handlers read bodies as JSON whatever the declared type (get_json(force=True)): so does the guard.
-            if body and ("json" in content_type or not content_type or body.lstrip()[:1] in (b"{", b"[")):
+            # Handlers read bodies as JSON whatever the declared type (get_json(force=True)): so does the guard,
+            # except for binary types (OTLP protobuf traces, octet streams, multipart forms).
+            binary = any(kind in content_type for kind in BINARY_CONTENT_TYPES)
+            if body and not binary and ("json" in content_type or not content_type or body.lstrip()[:1] in b"{["):
                 check_json_body(body, path)
         except DatabricksApiError as error:
             return await _send_error(send, error)

@@ -8,6 +8,7 @@ own that holds a model version, an open transition request, a comment and an art
 from __future__ import annotations
 
 import http.client
+import json
 import sys
 from pathlib import Path
 
@@ -134,3 +135,28 @@ def test_runs_list_pages_stay_small_however_large_the_runs(seeded):
     for run_id in run_ids:
         wait_for(lambda: http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"][
             "life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR"), what=f"run {run_id} to end")
+
+
+def test_limits_admit_input_right_at_them(seeded):
+    """The limits reject only what is beyond them: a comment of exactly the limit and a 19-digit version pass
+    the guard (the version then simply does not exist)."""
+    ws = seeded
+    http = api_session(ws)
+    api = f"{ws.url}/api/2.0/mlflow"
+    answer = http.post(f"{api}/comments/create", json={"name": MODEL, "version": "1", "comment": "c" * 65_536},
+                       timeout=120)
+    assert answer.status_code == 200, answer.text[:300]
+    assert len(answer.json()["comment"]["comment"]) == 65_536
+    missing = http.get(f"{api}/transition-requests/list", params={"name": MODEL, "version": str(2**63 - 1)},
+                       timeout=120)
+    assert missing.status_code == 404 and missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_nesting_is_counted_outside_strings_only():
+    from local_workspace.request_guard import json_depth_exceeds
+
+    assert not json_depth_exceeds(json.dumps({"comment": "[" * 10_000 + "{" * 10_000}).encode())
+    assert not json_depth_exceeds(json.dumps({"escaped": '\\"[[[[' * 100}).encode())
+    assert not json_depth_exceeds(("[" * 64 + "]" * 64).encode())
+    assert json_depth_exceeds(("[" * 65 + "]" * 65).encode())
+    assert json_depth_exceeds(('{"a": "x", "b": ' + "[" * 65 + "]" * 65 + "}").encode())
