@@ -35,7 +35,6 @@ LONG_TEXT_FIELDS = {"comment": MAX_COMMENT_CHARS, "description": MAX_DESCRIPTION
 NOT_INTEGER_ON_MLFLOW = frozenset({"run_id"})
 DRAIN_BYTES = 8 * MAX_API_BODY_BYTES
 BINARY_CONTENT_TYPES = ("protobuf", "octet-stream", "multipart/")
-_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -48,25 +47,21 @@ def _error(error_code: str, message: str, status: int = 400) -> DatabricksApiErr
     return DatabricksApiError(error_code, message, status)
 
 
-def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True if the JSON text nests arrays/objects more than `limit` deep (strings are skipped, not counted)."""
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False
-    depth = 0
-    for match in _JSON_TOKENS.finditer(body):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return False
+def json_depth(value) -> int:
+    """How deep a parsed JSON value nests arrays/objects (iterative: deep input must not recurse here either)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _reject_big_int(text: str) -> int:
-    value = int(text)
-    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+    value = int(text) if len(text) <= 20 else None  # int() of a million digits is slow (and refused above 4300)
+    if value is None or not -INT64_MAX - 1 <= value <= INT64_MAX:
         raise _error("INVALID_PARAMETER_VALUE",
                      f"The number {text[:30]}{'...' if len(text) > 30 else ''} ({len(text)} digits) does not fit "
                      "in a 64-bit integer.")
@@ -99,8 +94,6 @@ def _check_page_token(token: str) -> None:
 
 
 def check_json_body(body: bytes, path: str) -> None:
-    if json_depth_exceeds(body):
-        raise _error("MALFORMED_REQUEST", f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -109,8 +102,10 @@ def check_json_body(body: bytes, path: str) -> None:
         parsed = json.loads(text, parse_int=_reject_big_int)
     except ValueError:
         return  # not JSON: the handler answers in its own words (each one rejects a body it cannot read)
-    except RecursionError:
-        raise _error("MALFORMED_REQUEST", "The JSON body nests too deeply.") from None
+    except RecursionError:  # far deeper than any limit: the parser gave up
+        raise _error("MALFORMED_REQUEST", f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        raise _error("MALFORMED_REQUEST", f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
     if _SURROGATE_ESCAPE.search(body):
         try:
             json.dumps(parsed, ensure_ascii=False).encode("utf-8")

@@ -153,10 +153,11 @@ def test_limits_admit_input_right_at_them(seeded):
 
 
 def test_nesting_is_counted_outside_strings_only():
-    from local_workspace.request_guard import json_depth_exceeds
+    from local_workspace.request_guard import MAX_JSON_DEPTH, check_json_body, json_depth
 
-    assert not json_depth_exceeds(json.dumps({"comment": "[" * 10_000 + "{" * 10_000}).encode())
-    assert not json_depth_exceeds(json.dumps({"escaped": '\\"[[[[' * 100}).encode())
-    assert not json_depth_exceeds(("[" * 64 + "]" * 64).encode())
-    assert json_depth_exceeds(("[" * 65 + "]" * 65).encode())
-    assert json_depth_exceeds(('{"a": "x", "b": ' + "[" * 65 + "]" * 65 + "}").encode())
+    assert json_depth(json.loads(json.dumps({"comment": "[" * 10_000 + "{" * 10_000}))) == 1
+    assert json_depth(json.loads("[" * 64 + "]" * 64)) == 64
+    assert json_depth({"a": "x", "b": [[[]]], "c": {}}) == 4
+    check_json_body(("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH).encode(), "/api/2.0/mlflow/x")
+    # An unterminated string full of escaped quotes costs one linear pass, not a quadratic scan.
+    check_json_body(b'[' * 100 + b'"' + b'\\"' * 2_000_000, "/api/2.0/mlflow/x")
