@@ -69,6 +69,8 @@ class RunExecutor:
         self.stopping = stopping
         self.resume = resume
         self.deadline: float | None = None
+        self.finished: dict[str, str] = {}  # task_key -> result_state of tasks that ended before a restart
+        self.started: dict[int, tuple] = {}  # task run id -> (pid, start ms) of notebooks started before it
 
     def execute(self) -> None:
         try:
@@ -83,10 +85,10 @@ class RunExecutor:
             tasks = models.tasks_of(session, self.run_id)
             spec, user, token_hash = parent.spec, parent.creator_user_name, parent.token_sha256
             task_specs = [(t.run_id, t.task_key, t.spec, t.timeout_seconds) for t in tasks]
-            # What a previous server process got done (resume only): finished tasks and started notebooks.
-            self.finished = {t.task_key: t.result_state for t in tasks if t.is_terminal}
-            self.started = {t.run_id: (t.pid, t.execution_start_time) for t in tasks
-                            if t.run_dir and t.life_cycle_state in ("RUNNING", "TERMINATING")}
+            if self.resume:  # what the previous server process got done: finished tasks, started notebooks
+                self.finished = {t.task_key: t.result_state for t in tasks if t.is_terminal}
+                self.started = {t.run_id: (t.pid, t.execution_start_time) for t in tasks
+                                if t.run_dir and t.life_cycle_state in ("RUNNING", "TERMINATING")}
             if parent.timeout_seconds:
                 elapsed = max(0, models.now_ms() - parent.start_time) / 1000 if self.resume and parent.start_time else 0
                 self.deadline = time.monotonic() + parent.timeout_seconds - elapsed
@@ -99,7 +101,6 @@ class RunExecutor:
             self._run_task_graph(task_specs, token, checkout_dir, run_timeout)
             self._finish_parent()
             return
-        self.finished, self.started = {}, {}
 
         checkout_dir = None
         if spec.get("git_source") and any(s.get("notebook_task", {}).get("source") == "GIT" for _, _, s, _ in task_specs):
