@@ -6,6 +6,7 @@ services are Flask blueprints registered on that same app; an auth middleware wr
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -13,11 +14,14 @@ from local_workspace.artifact_store import ARTIFACT_ROOT_URI, install_server_art
 from local_workspace.compat import DeleteQueryAsJsonBody
 from local_workspace.config import WorkspaceConfig
 from local_workspace.errors import DatabricksApiError
+from local_workspace.request_guard import API_PREFIXES, RequestGuard
 
 log = logging.getLogger(__name__)
 
 # Workspace id reported to databricks-sdk's discovery probe (any stable number; real ones are 16 digits).
 WORKSPACE_ID = "1234567890123456"
+HTTP_ERROR_CODES = {400: "MALFORMED_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                    409: "RESOURCE_CONFLICT", 413: "REQUEST_LIMIT_EXCEEDED", 415: "MALFORMED_REQUEST"}
 
 
 def configure_mlflow_server_env(config: WorkspaceConfig) -> None:
@@ -40,15 +44,59 @@ def _databricks_error_response(error: DatabricksApiError):
     return response
 
 
-def _http_error_response(error):
-    """Unknown API routes and wrong methods answer in Databricks' JSON shape; UI routes keep Flask's page."""
-    from flask import jsonify, request
+def _is_api_request() -> bool:
+    from flask import request
 
-    if not request.path.startswith(("/api/", "/ajax-api/")):
+    return request.path.startswith(API_PREFIXES)
+
+
+def _http_error_response(error):
+    """HTTP errors of API routes (unknown route, wrong method, unreadable body) answer in Databricks' JSON shape;
+    UI routes keep Flask's page."""
+    if not _is_api_request():
         return error
-    code = "ENDPOINT_NOT_FOUND" if error.code == 404 else "BAD_REQUEST"
-    response = jsonify({"error_code": code, "message": f"No API found for '{request.method} {request.path}'"})
-    response.status_code = error.code
+    from flask import request
+
+    if error.code in (404, 405):
+        code = "ENDPOINT_NOT_FOUND" if error.code == 404 else "BAD_REQUEST"
+        message = f"No API found for '{request.method} {request.path}'"
+    else:
+        code = HTTP_ERROR_CODES.get(error.code, "BAD_REQUEST" if error.code < 500 else "INTERNAL_ERROR")
+        message = error.description or error.name
+    return _databricks_error_response(DatabricksApiError(code, message, error.code))
+
+
+def _unexpected_error_response(error: Exception):
+    """Exceptions no handler caught: input a parser or SQLite could not take is the client's error (400), the rest
+    is ours (500) -- on API routes always as JSON, never Flask's HTML page."""
+    from mlflow.exceptions import MlflowException
+    from werkzeug.exceptions import InternalServerError
+
+    if isinstance(error, MlflowException) and _is_api_request():
+        api_error = DatabricksApiError(error.error_code, error.message, error.get_http_status_code())
+    elif isinstance(error, RecursionError):
+        api_error = DatabricksApiError("MALFORMED_REQUEST", "The request nests too deeply to be read.")
+    elif isinstance(error, OverflowError):
+        api_error = DatabricksApiError("INVALID_PARAMETER_VALUE", f"A number in the request is too large: {error}")
+    elif isinstance(error, UnicodeError):
+        api_error = DatabricksApiError("INVALID_PARAMETER_VALUE", "The request contains text that is not valid "
+                                                                  "Unicode (e.g. an unpaired surrogate).")
+    else:
+        log.error("unhandled error in %s", type(error).__name__, exc_info=error)
+        if not _is_api_request():
+            return InternalServerError(original_exception=error)
+        api_error = DatabricksApiError("INTERNAL_ERROR", "Internal error of the local workspace; see its log.")
+    return _databricks_error_response(api_error)
+
+
+def _overflow_reported_as_internal(response):
+    """MLflow's handlers report a number SQLite cannot store as INTERNAL_ERROR (500); it is the client's error.
+    (The request guard rejects such numbers in known fields first; this covers the ones nested elsewhere.)"""
+    if (response.status_code == 500 and response.mimetype == "application/json" and not response.direct_passthrough
+            and b"too large to convert to SQLite INTEGER" in response.get_data()):
+        error = DatabricksApiError("INVALID_PARAMETER_VALUE", "A number in the request does not fit in 64 bits.")
+        response.set_data(json.dumps(error.to_dict()))
+        response.status_code = error.status
     return response
 
 
@@ -61,6 +109,8 @@ def _well_known_config():
 
 
 def _register_blueprints(flask_app) -> None:
+    from werkzeug.exceptions import HTTPException
+
     from local_workspace.files.urls import blueprint as files_blueprint
     from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
@@ -76,8 +126,9 @@ def _register_blueprints(flask_app) -> None:
         flask_app.register_blueprint(jobs_blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
-    flask_app.register_error_handler(404, _http_error_response)
-    flask_app.register_error_handler(405, _http_error_response)
+    flask_app.register_error_handler(HTTPException, _http_error_response)
+    flask_app.register_error_handler(Exception, _unexpected_error_response)
+    flask_app.after_request(_overflow_reported_as_internal)
     flask_app.wsgi_app = DeleteQueryAsJsonBody(flask_app.wsgi_app)
 
 
@@ -112,4 +163,4 @@ def create_app(config: WorkspaceConfig | None = None):
 
     # Every stage write (MLflow's own endpoint too) serialized and journaled; finishes what a crash left.
     stage_changes.install(config.db_path)
-    return AuthMiddleware(create_fastapi_app(flask_app), config)
+    return AuthMiddleware(RequestGuard(create_fastapi_app(flask_app)), config)

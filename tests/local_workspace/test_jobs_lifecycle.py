@@ -126,22 +126,28 @@ def test_cancel_a_queued_run_ends_it_without_running(single_slot_workspace):
     holder.result(WAIT)
 
 
-def test_restart_does_not_leave_runs_running(single_slot_workspace):
+def test_restart_keeps_watching_a_notebook_that_still_runs(single_slot_workspace):
     ws = single_slot_workspace["ws"]
     client = WorkspaceClient(host=ws.url, token=ws.token)
     running = client.jobs.submit(run_name="interrupted", tasks=[sleep_task(300)])
     wait_for(lambda: client.jobs.get_run(running.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
              what="RUNNING")
     waiting = client.jobs.submit(run_name="still queued", tasks=[sleep_task(0)])
-    ws.process.kill()  # no chance to clean up: as if the machine went away
+    task_dir = ws.data_dir / "runs" / str(running.run_id)
+    notebooks = _runner_processes_for(task_dir)
+    ws.process.kill()  # no chance to clean up: as if the server process crashed
     ws.process.wait(30)
     ws = single_slot_workspace["ws"] = ws.restart()
     client = WorkspaceClient(host=ws.url, token=ws.token)
+    # The notebook survived the crash: the new server process watches it instead of failing the run.
     run = client.jobs.get_run(running.run_id)
-    assert run.state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
-    assert run.state.result_state == jobs.RunResultState.FAILED
-    assert "restarted" in run.state.state_message
-    assert run.tasks[0].state.life_cycle_state == jobs.RunLifeCycleState.INTERNAL_ERROR
+    assert run.state.life_cycle_state == jobs.RunLifeCycleState.RUNNING
+    assert _runner_processes_for(task_dir) == notebooks
+    # Cancel still reaches it (and so would its timeout).
+    client.jobs.cancel_run(running.run_id)
+    run = running.result(WAIT)
+    assert run.state.result_state == jobs.RunResultState.CANCELED
+    assert not _runner_processes_for(task_dir)
     # Queued work survives the restart and runs.
     assert waiting.result(WAIT).state.result_state == jobs.RunResultState.SUCCESS
 

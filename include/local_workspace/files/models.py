@@ -27,17 +27,27 @@ class DirectoryEntry:
         return entry
 
 
-def write_file(target: Path, stream: BinaryIO, overwrite: bool) -> None:
+def write_file(target: Path, stream: BinaryIO, overwrite: bool, max_bytes: int) -> None:
+    """Stream to a temporary file and rename; above `max_bytes` nothing is kept and the answer is 413."""
     if target.is_dir():
         raise DatabricksApiError("RESOURCE_ALREADY_EXISTS", "A directory already exists at this path.", 409)
     if target.exists() and not overwrite:
         raise DatabricksApiError("ALREADY_EXISTS", "The file being created already exists.", 409)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise DatabricksApiError("RESOURCE_ALREADY_EXISTS", "A file exists where a parent directory should be.",
+                                 409) from None
     # Write to a temporary file and rename: readers never see a half-written artifact.
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     try:
+        written = 0
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(1024 * 1024):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise DatabricksApiError("REQUEST_LIMIT_EXCEEDED",
+                                             f"The file is larger than the upload limit of {max_bytes} bytes.", 413)
                 out.write(chunk)
         os.replace(tmp, target)
     except BaseException:

@@ -8,16 +8,32 @@ from flask import Response, jsonify, request, send_file
 
 from local_workspace.artifact_store import local_path_for_files_api
 from local_workspace.context import current_config
-from local_workspace.errors import invalid_parameter
+from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.files import models
+from local_workspace.limits import MAX_FILES_NAME_BYTES, MAX_FILES_PATH_CHARS, MAX_UPLOAD_BYTES
 
 
 def _local(path: str, directory: bool = False):
+    if len(path) > MAX_FILES_PATH_CHARS:
+        raise invalid_parameter(f"The path is {len(path)} characters long; the limit is {MAX_FILES_PATH_CHARS}.")
+    if "\0" in path:
+        raise invalid_parameter("The path must not contain NUL characters.")
     # A directory path may end with one `/`; any other empty segment (`files//x`, `a//b`) is a malformed path.
     segments = (path[:-1] if directory and path.endswith("/") else path).split("/")
     if "" in segments:
         raise invalid_parameter(f"Invalid path '/{path}': a path must not contain empty segments ('//').")
+    for segment in segments:
+        if len(segment.encode()) > MAX_FILES_NAME_BYTES:
+            raise invalid_parameter(f"A path segment is {len(segment.encode())} bytes long; the limit is "
+                                    f"{MAX_FILES_NAME_BYTES}.")
     return local_path_for_files_api(current_config().artifacts_dir, path)
+
+
+def _overwrite() -> bool:
+    value = request.args.get("overwrite", "true").lower()
+    if value not in ("true", "false"):
+        raise invalid_parameter(f"overwrite must be true or false, got {value[:20]!r}.")
+    return value == "true"
 
 
 def _file_headers(target) -> dict[str, str]:
@@ -27,8 +43,8 @@ def _file_headers(target) -> dict[str, str]:
 
 
 def upload_file(path: str):
-    overwrite = request.args.get("overwrite", "true").lower() == "true"
-    models.write_file(_local(path), request.stream, overwrite)
+    target, overwrite = _local(path), _overwrite()
+    models.write_file(target, request.stream, overwrite, MAX_UPLOAD_BYTES)
     return Response(status=204)
 
 
@@ -47,7 +63,10 @@ def delete_file(path: str):
 def directory(path: str):
     target = _local(path, directory=True)
     if request.method == "PUT":
-        target.mkdir(parents=True, exist_ok=True)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise DatabricksApiError("RESOURCE_ALREADY_EXISTS", "A file already exists at this path.", 409) from None
         return Response(status=204)
     entries = models.list_directory(target, "/" + path.lstrip("/"))
     if request.method == "HEAD":

@@ -7,7 +7,6 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -20,14 +19,17 @@ from local_workspace.jobs import models
 from local_workspace.jobs.git_checkout import GitCheckoutError, checkout
 from local_workspace.jobs.notebooks import NotebookNotFound, resolve_git_notebook, resolve_workspace_notebook
 from local_workspace.jobs.paths import run_dir, task_dir
+from local_workspace.jobs.runner_process import find_runner, is_runner_for, kill_process_group, read_result
 from local_workspace.jobs.submit_spec import parse_git_source
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
 CANCEL_CHECK_SECONDS = 0.5
-KILL_GRACE_SECONDS = 3.0
 STOPPED_MESSAGE = "The local workspace stopped while this run was active; the run was not completed."
+# No final period: the parent's message quotes it as "Task x failed with message: <this>."
+RESTART_MESSAGE = ("The local workspace restarted while this task was active and its notebook process ended "
+                   "without a result, so the task did not complete (submit the run again)")
 # Variables of the server process a notebook must not inherit (other users' tokens, server internals).
 HIDDEN_ENV_PREFIXES = ("DATABRICKS_", "MLFLOW_", "_MLFLOW_", "AIRFLOW_CONN_", "LOCAL_WORKSPACE_")
 KEPT_ENV_PREFIXES = ("LOCAL_WORKSPACE_SECRET_",)
@@ -56,31 +58,19 @@ def notebook_env(config: WorkspaceConfig, token: str | None) -> dict[str, str]:
     return env
 
 
-def kill_process_group(pid: int) -> None:
-    """SIGTERM the notebook's process group, SIGKILL whatever is left after a grace period."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return
-    deadline = time.monotonic() + KILL_GRACE_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 class RunExecutor:
-    def __init__(self, config: WorkspaceConfig, run_id: int, stopping: threading.Event):
+    """Runs one submitted run; with `resume=True` it takes over a run a crashed server process left RUNNING:
+    finished tasks keep their outcome, a task whose notebook finished meanwhile adopts its result, a notebook
+    still running is watched to its end, and tasks that had not started run now."""
+
+    def __init__(self, config: WorkspaceConfig, run_id: int, stopping: threading.Event, resume: bool = False):
         self.config = config
         self.run_id = run_id
         self.stopping = stopping
+        self.resume = resume
         self.deadline: float | None = None
+        self.finished: dict[str, str] = {}  # task_key -> result_state of tasks that ended before a restart
+        self.started: dict[int, tuple] = {}  # task run id -> (pid, start ms) of notebooks started before it
 
     def execute(self) -> None:
         try:
@@ -95,12 +85,22 @@ class RunExecutor:
             tasks = models.tasks_of(session, self.run_id)
             spec, user, token_hash = parent.spec, parent.creator_user_name, parent.token_sha256
             task_specs = [(t.run_id, t.task_key, t.spec, t.timeout_seconds) for t in tasks]
+            if self.resume:  # what the previous server process got done: finished tasks, started notebooks
+                self.finished = {t.task_key: t.result_state for t in tasks if t.is_terminal}
+                self.started = {t.run_id: (t.pid, t.execution_start_time) for t in tasks
+                                if t.run_dir and t.life_cycle_state in ("RUNNING", "TERMINATING")}
             if parent.timeout_seconds:
-                self.deadline = time.monotonic() + parent.timeout_seconds
+                elapsed = max(0, models.now_ms() - parent.start_time) / 1000 if self.resume and parent.start_time else 0
+                self.deadline = time.monotonic() + parent.timeout_seconds - elapsed
             run_timeout = parent.timeout_seconds
         token = token_for_run(self.config, token_hash, user)
         directory = run_dir(self.config, self.run_id)
         directory.mkdir(parents=True, exist_ok=True)
+        if self.resume:
+            checkout_dir = directory / "repo" if (directory / "repo").is_dir() else None
+            self._run_task_graph(task_specs, token, checkout_dir, run_timeout)
+            self._finish_parent()
+            return
 
         checkout_dir = None
         if spec.get("git_source") and any(s.get("notebook_task", {}).get("source") == "GIT" for _, _, s, _ in task_specs):
@@ -126,8 +126,8 @@ class RunExecutor:
     def _run_task_graph(self, task_specs: list, token: str | None, checkout_dir: Path | None, run_timeout: int) -> None:
         """Start every task whose upstream tasks have ended, so independent tasks run side by side (as on
         Databricks); a task whose upstream did not succeed is skipped when its turn comes."""
-        outcomes: dict[str, str] = {}
-        waiting = list(task_specs)
+        outcomes: dict[str, str] = dict(self.finished)
+        waiting = [item for item in task_specs if item[1] not in outcomes]
         upstream = {rid: [d["task_key"] for d in spec.get("depends_on") or []] for rid, _, spec, _ in task_specs}
         with session_scope(self.config.db_path) as session:
             models.block_tasks(session, [rid for rid, deps in upstream.items() if deps], upstream)
@@ -135,7 +135,11 @@ class RunExecutor:
 
         def run(task_run_id: int, key: str, spec: dict, timeout: int) -> None:
             try:
-                outcome = self._run_task(task_run_id, key, spec, timeout, outcomes, token, checkout_dir, run_timeout)
+                if task_run_id in self.started:
+                    outcome = self._adopt_task(task_run_id, timeout, run_timeout)
+                else:
+                    outcome = self._run_task(task_run_id, key, spec, timeout, outcomes, token, checkout_dir,
+                                             run_timeout)
             except Exception as exc:  # noqa: BLE001 - one task's bug ends that task, not the whole executor
                 log.exception("task %s of run %s failed inside the local workspace", key, self.run_id)
                 outcome = self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED",
@@ -205,7 +209,33 @@ class RunExecutor:
         with session_scope(self.config.db_path) as session:
             models.get_run(session, task_run_id).pid = process.pid
 
-        reason = self._watch(process, time.monotonic() + timeout if timeout else None)
+        reason = self._watch(lambda: process.poll() is None, process.pid,
+                             time.monotonic() + timeout if timeout else None, process.wait)
+        return self._outcome(task_run_id, reason, result_file, process.returncode, directory, timeout, run_timeout)
+
+    def _adopt_task(self, task_run_id: int, timeout: int, run_timeout: int) -> str:
+        """A task a crashed server process started: adopt the result its notebook wrote, or watch the notebook
+        if it still runs, or end the task as interrupted if it died without a result."""
+        pid, started_ms = self.started[task_run_id]
+        directory = task_dir(self.config, self.run_id, task_run_id)
+        result_file = directory / "result.json"
+        runner = find_runner(pid, result_file)
+        if runner is None and read_result(result_file) is None:
+            return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", RESTART_MESSAGE, "INTERNAL_ERROR",
+                                     "INTERNAL_ERROR")
+        reason = None
+        if runner is not None:
+            log.warning("run %s: watching task run %s's notebook (pid %s) left by the previous server process",
+                        self.run_id, task_run_id, runner)
+            with session_scope(self.config.db_path) as session:
+                models.get_run(session, task_run_id).pid = runner
+            elapsed = max(0, models.now_ms() - (started_ms or models.now_ms())) / 1000
+            deadline = time.monotonic() + timeout - elapsed if timeout else None
+            reason = self._watch(lambda: is_runner_for(runner, result_file), runner, deadline, lambda: None)
+        return self._outcome(task_run_id, reason, result_file, None, directory, timeout, run_timeout)
+
+    def _outcome(self, task_run_id: int, reason: str | None, result_file: Path, returncode: int | None,
+                 directory: Path, timeout: int, run_timeout: int) -> str:
         if reason == "CANCELED":
             return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
         if reason == "TIMEDOUT":
@@ -214,11 +244,12 @@ class RunExecutor:
         if reason == "STOPPED":
             return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR",
                                      "INTERNAL_ERROR")
-        return self._record_result(task_run_id, result_file, process.returncode, directory)
+        return self._record_result(task_run_id, result_file, returncode, directory)
 
-    def _watch(self, process: subprocess.Popen, task_deadline: float | None) -> str | None:
+    def _watch(self, is_running, pid: int, task_deadline: float | None, reap) -> str | None:
+        """Wait while `is_running()`; kill the notebook's process group on stop, timeout or cancel."""
         last_cancel_check = 0.0
-        while process.poll() is None:
+        while is_running():
             now = time.monotonic()
             reason = None
             if self.stopping.is_set():
@@ -230,14 +261,14 @@ class RunExecutor:
                 if self._cancel_requested():
                     reason = "CANCELED"
             if reason:
-                kill_process_group(process.pid)
-                process.wait()
+                kill_process_group(pid)
+                reap()
                 return reason
             time.sleep(POLL_SECONDS)
         return None
 
-    def _record_result(self, task_run_id: int, result_file: Path, returncode: int, directory: Path) -> str:
-        outcome = json.loads(result_file.read_text()) if result_file.is_file() else None
+    def _record_result(self, task_run_id: int, result_file: Path, returncode: int | None, directory: Path) -> str:
+        outcome = read_result(result_file)
         with session_scope(self.config.db_path) as session:
             task = models.get_run(session, task_run_id)
             if outcome and outcome.get("status") == "SUCCESS":
@@ -248,7 +279,8 @@ class RunExecutor:
             if outcome:
                 task.error, task.error_trace = outcome.get("error"), outcome.get("error_trace")
             else:
-                task.error = f"The notebook process exited with code {returncode} without a result."
+                code = f" with code {returncode}" if returncode is not None else ""
+                task.error = f"The notebook process exited{code} without a result."
                 stderr = directory / "stderr.log"
                 task.error_trace = stderr.read_text(errors="replace")[-20000:] if stderr.is_file() else None
             task.finish("TERMINATED", "FAILED", f"Workload failed, see run output for details: {task.error}")

@@ -159,6 +159,15 @@ def block_tasks(session: Session, task_run_ids: list[int], upstream: dict[int, l
             row.state_message = f"Waiting for upstream task(s): {', '.join(upstream[task_run_id])}"
 
 
+def requeue_run(parent: JobRun, tasks: list[JobRun]) -> None:
+    """PENDING -> QUEUED for a run whose set-up a server crash interrupted before any notebook started."""
+    for row in [parent, *tasks]:
+        row.life_cycle_state = "QUEUED"
+        row.state_message = "Queued again after a restart of the local workspace."
+        row.start_time = None
+        row.used_commit = None
+
+
 def unfinished_runs(session: Session) -> list[JobRun]:
     """Parent and task rows a previous server process left PENDING/RUNNING/TERMINATING."""
     return list(session.scalars(select(JobRun).where(JobRun.life_cycle_state.in_(ACTIVE_STATES))))

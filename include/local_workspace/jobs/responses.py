@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from local_workspace.config import DEFAULT_USER
 from local_workspace.db import session_scope
-from local_workspace.errors import invalid_parameter
+from local_workspace.errors import DatabricksApiError, invalid_parameter
+from local_workspace.limits import INT64_MAX, MAX_LIST_PAGE_BYTES, MAX_STRING_FIELD_CHARS, parse_int64
 from local_workspace.jobs import models
 from local_workspace.jobs.models import JobRun
 from local_workspace.jobs.paths import read_logs
@@ -70,13 +71,7 @@ def _run_id(params: dict[str, Any]) -> int:
     value = params.get("run_id")
     if value is None or value == "":
         raise invalid_parameter("Missing required field: run_id")
-    try:
-        run_id = int(value)
-    except (TypeError, ValueError):
-        raise invalid_parameter(f"Invalid run_id {value!r}: expected an integer.") from None
-    if isinstance(value, bool) or run_id <= 0:
-        raise invalid_parameter(f"Invalid run_id {value!r}: expected a positive integer.")
-    return run_id
+    return parse_int64(value, "run_id", minimum=1)
 
 
 def _load(session, run_id: int) -> JobRun:
@@ -97,20 +92,14 @@ def _bool(params: dict[str, Any], name: str) -> bool:
     raise invalid_parameter(f"{name} must be true or false, got {value!r}.")
 
 
-def _int(params: dict[str, Any], name: str, default: int, minimum: int, maximum: int | None = None) -> int:
-    value = params.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise invalid_parameter(f"{name} must be an integer, got {value!r}.") from None
-    if number < minimum or (maximum is not None and number > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise invalid_parameter(f"{name} must be {bound}, got {number}.")
-    return number
+def _int(params: dict[str, Any], name: str, default: int, minimum: int, maximum: int = INT64_MAX) -> int:
+    return parse_int64(params.get(name, default), name, minimum=minimum, maximum=maximum)
 
 
 def submit_run():
     body = request.get_json(silent=True)
+    if body is None and request.data:
+        raise DatabricksApiError("MALFORMED_REQUEST", "The request body is not valid JSON.")
     submission = parse_submit_request(body)
     config = _config()
     user, token_hash = _user(), _submitter_token_hash()
@@ -230,12 +219,18 @@ def list_runs():
     query = query.order_by(JobRun.run_id.desc()).offset(offset).limit(limit + 1)
     with session_scope(config.db_path) as session:
         rows = list(session.scalars(query))
-        has_more = len(rows) > limit
-        runs = [run_to_dict(r, models.tasks_of(session, r.run_id) if expand_tasks else [], config.page_url,
-                            include_tasks=expand_tasks) for r in rows[:limit]]
+        runs, page_bytes = [], 0
+        for row in rows[:limit]:
+            run = run_to_dict(row, models.tasks_of(session, row.run_id) if expand_tasks else [], config.page_url,
+                              include_tasks=expand_tasks)
+            page_bytes += len(json.dumps(run))
+            if runs and page_bytes > MAX_LIST_PAGE_BYTES:
+                break  # a shorter page with a next_page_token, as Databricks may answer
+            runs.append(run)
+        has_more = len(rows) > len(runs)
     answer: dict[str, Any] = {"runs": runs, "has_more": has_more}
     if has_more:
-        answer["next_page_token"] = _page_token(offset + limit)
+        answer["next_page_token"] = _page_token(offset + len(runs))
     if offset > 0:
         answer["prev_page_token"] = _page_token(max(0, offset - limit))
     return answer
@@ -245,11 +240,13 @@ def _page_token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
-def _page_offset(token: str) -> int:
-    try:
-        kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "offset" and int(number) >= 0:
+def _page_offset(token: Any) -> int:
+    if isinstance(token, str) and len(token) <= MAX_STRING_FIELD_CHARS:
+        try:
+            kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            kind = number = ""
+        if kind == "offset" and number.isascii() and number.isdigit() and len(number) <= 18:
             return int(number)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise invalid_parameter(f"Invalid page_token {token!r}.")
+    preview = repr(token) if len(repr(token)) <= 60 else repr(token)[:60] + "..."
+    raise invalid_parameter(f"Invalid page_token {preview}.")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_workspace.errors import invalid_parameter
+from local_workspace.errors import DatabricksApiError, invalid_parameter
+from local_workspace.limits import (
+    MAX_PARAMETERS_JSON_BYTES,
+    MAX_RUN_NAME_CHARS,
+    MAX_STRING_FIELD_CHARS,
+    MAX_TASKS_PER_RUN,
+    check_length,
+    parse_int64,
+)
 
 TASK_KEY_PATTERN = re.compile(r"^[\w\-.]{1,100}$")
 OTHER_TASK_TYPES = (
@@ -14,6 +23,7 @@ OTHER_TASK_TYPES = (
     "pipeline_task", "run_job_task", "condition_task", "for_each_task", "clean_rooms_notebook_task",
     "dashboard_task", "power_bi_task", "gen_ai_compute_task",
 )
+MAX_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600  # far beyond any run; keeps deadlines and timestamps in range
 GIT_REF_FIELDS = ("git_branch", "git_tag", "git_commit")
 # Echoed back on the task but meaningless locally: notebooks run in the workspace's own Python.
 COMPUTE_FIELDS = ("new_cluster", "existing_cluster_id", "environment_key", "job_cluster_key", "libraries")
@@ -67,9 +77,11 @@ def parse_submit_request(body: Any) -> SubmitRequest:
         if not raw_tasks or not isinstance(raw_tasks, list):
             _reject_other_top_level_types(body)
             raise invalid_parameter("At least one task is required: pass tasks[] with a notebook_task.")
+    if len(raw_tasks) > MAX_TASKS_PER_RUN:
+        raise invalid_parameter(f"A run can have at most {MAX_TASKS_PER_RUN} tasks; this one has {len(raw_tasks)}.")
     tasks = [_notebook_task(raw, git_source) for raw in raw_tasks]
     return SubmitRequest(
-        run_name=_string(body.get("run_name"), "run_name") or "Untitled",
+        run_name=check_length(_string(body.get("run_name"), "run_name"), "run_name", MAX_RUN_NAME_CHARS) or "Untitled",
         tasks=tuple(_dependency_order(tasks)),
         git_source=git_source,
         idempotency_token=token,
@@ -105,6 +117,9 @@ def _notebook_task(raw: Any, git_source: GitSource | None) -> NotebookTask:
     path = notebook.get("notebook_path")
     if not isinstance(path, str) or not path.strip():
         raise invalid_parameter(f"Task {key}: notebook_task.notebook_path is required.")
+    check_length(path, f"tasks[{key}].notebook_task.notebook_path", MAX_STRING_FIELD_CHARS)
+    if "\0" in path:
+        raise invalid_parameter(f"Task {key}: notebook_task.notebook_path must not contain NUL characters.")
     source = notebook.get("source") or ("GIT" if git_source else "WORKSPACE")
     if source not in ("WORKSPACE", "GIT"):
         raise invalid_parameter(f"Task {key}: notebook_task.source must be WORKSPACE or GIT, got {source!r}.")
@@ -139,6 +154,10 @@ def _parameters(value: Any, key: str) -> dict[str, str]:
         if isinstance(item, (dict, list)):
             raise invalid_parameter(f"Task {key}: base_parameters[{name!r}] must be a string, not {type(item).__name__}.")
         out[str(name)] = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
+    size = len(json.dumps(out).encode())
+    if size > MAX_PARAMETERS_JSON_BYTES:
+        raise invalid_parameter(f"Task {key}: base_parameters are {size} bytes as JSON; the limit is "
+                                f"{MAX_PARAMETERS_JSON_BYTES} bytes.")
     return out
 
 
@@ -148,6 +167,9 @@ def parse_git_source(value: Any) -> GitSource | None:
     if not isinstance(value, dict):
         raise invalid_parameter("git_source must be an object.")
     url, provider = value.get("git_url"), value.get("git_provider")
+    for name in ("git_url", "git_provider", *GIT_REF_FIELDS):
+        if isinstance(value.get(name), str):
+            check_length(value[name], f"git_source.{name}", MAX_STRING_FIELD_CHARS)
     if not isinstance(url, str) or not url:
         raise invalid_parameter("git_source.git_url is required.")
     if not isinstance(provider, str) or not provider:
@@ -169,11 +191,14 @@ def _timeout(value: Any, name: str) -> int:
     if value is None:
         return 0
     # Databricks parses JSON as proto3: an int64 may come as a string, and the Airflow provider sends "1800".
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise invalid_parameter(f"{name} must be a non-negative integer (seconds; 0 means no timeout), got {value!r}.")
-    return value
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError
+        return parse_int64(value, name, minimum=0, maximum=MAX_TIMEOUT_SECONDS)
+    except (ValueError, DatabricksApiError):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise invalid_parameter(f"{name} must be a non-negative integer (seconds; 0 means no timeout) of at most "
+                                f"{MAX_TIMEOUT_SECONDS}, got {shown}.") from None
 
 
 def _string(value: Any, name: str) -> str | None:

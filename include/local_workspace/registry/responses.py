@@ -10,6 +10,7 @@ from flask import jsonify, request, send_file
 from local_workspace import signing
 from local_workspace.context import current_config, require_user
 from local_workspace.errors import DatabricksApiError, invalid_parameter
+from local_workspace.limits import MAX_COMMENT_CHARS, MAX_STRING_FIELD_CHARS, check_length, parse_int64
 from local_workspace.registry import artifacts, mlflow_store, models
 from local_workspace.registry.permissions import permission_level
 
@@ -20,6 +21,8 @@ def _params() -> dict:
     params = dict(request.args)
     if request.data:
         body = request.get_json(force=True, silent=True)
+        if body is None:
+            raise DatabricksApiError("MALFORMED_REQUEST", "The request body is not valid JSON.")
         if not isinstance(body, dict):
             raise DatabricksApiError("MALFORMED_REQUEST", "The request body must be a JSON object.")
         params.update(body)
@@ -32,14 +35,14 @@ def _required_str(params: dict, key: str) -> str:
         value = str(value)
     if not isinstance(value, str) or not value:
         raise invalid_parameter(f"Missing required field: {key}")
-    return value
+    return check_length(value, key, MAX_STRING_FIELD_CHARS)
 
 
 def _name_version(params: dict) -> tuple[str, str]:
-    name, version = _required_str(params, "name"), _required_str(params, "version")
-    if not version.isdigit() or int(version) < 1:
-        raise invalid_parameter(f"Invalid value {version!r} for field version: must be a positive integer.")
-    return name, str(int(version))
+    name, version = _required_str(params, "name"), params.get("version")
+    if version is None or version == "":
+        raise invalid_parameter("Missing required field: version")
+    return name, str(parse_int64(version, "version", minimum=1))
 
 
 def _required_bool(params: dict, key: str) -> bool:
@@ -55,7 +58,7 @@ def _optional_comment(params: dict) -> str | None:
     comment = params.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise invalid_parameter("Field comment must be a string.")
-    return comment
+    return check_length(comment, "comment", MAX_COMMENT_CHARS)
 
 
 def _db():
@@ -103,13 +106,14 @@ def delete_transition_request():
 def create_comment():
     p = _params()
     name, version = _name_version(p)
-    return jsonify({"comment": models.create_comment(_db(), require_user(), name, version, p.get("comment"))})
+    comment = _optional_comment(p)
+    return jsonify({"comment": models.create_comment(_db(), require_user(), name, version, comment)})
 
 
 def update_comment():
     p = _params()
-    return jsonify({"comment": models.update_comment(_db(), require_user(), _required_str(p, "id"),
-                                                     p.get("comment"))})
+    comment_id, comment = _required_str(p, "id"), _optional_comment(p)
+    return jsonify({"comment": models.update_comment(_db(), require_user(), comment_id, comment)})
 
 
 def delete_comment():
@@ -146,14 +150,12 @@ def get_registered_model_databricks():
 
 def list_registered_models():
     p = _params()
-    raw = p.get("max_results", 100)
-    try:
-        max_results = int(raw)
-    except (TypeError, ValueError):
-        raise invalid_parameter(f"Invalid value {raw!r} for field max_results: must be an integer.") from None
-    if not 1 <= max_results <= 1000:
-        raise invalid_parameter("max_results must be between 1 and 1000.")
-    models_page, token = mlflow_store.list_registered_models(max_results, p.get("page_token") or None)
+    max_results = parse_int64(p.get("max_results", 100), "max_results", minimum=1, maximum=1000)
+    page_token = p.get("page_token") or None
+    if page_token is not None and not isinstance(page_token, str):
+        raise invalid_parameter("Field page_token must be a string.")
+    check_length(page_token, "page_token", MAX_STRING_FIELD_CHARS)
+    models_page, token = mlflow_store.list_registered_models(max_results, page_token)
     answer = {"registered_models": models_page}
     if token:
         answer["next_page_token"] = token
@@ -164,6 +166,9 @@ def list_artifacts():
     p = _params()
     name, version = _name_version(p)
     path = p.get("path") or ""
+    if not isinstance(path, str):
+        raise invalid_parameter("Field path must be a string.")
+    check_length(path, "path", MAX_STRING_FIELD_CHARS)
     files = artifacts.list_files(current_config().artifacts_dir, name, version, path)
     return jsonify({"files": [f.to_dict() for f in files]})
 

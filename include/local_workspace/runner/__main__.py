@@ -54,9 +54,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write_result(path: Path, outcome: dict) -> None:
+    """Atomic (the dispatcher never reads half a result) and durable (fsync'd before the runner exits), so a
+    server that crashed meanwhile adopts the result on restart instead of running the notebook again."""
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(outcome))
-    tmp.replace(path)  # atomic: the dispatcher never reads half a result
+    with open(tmp, "w") as out:
+        out.write(json.dumps(outcome))
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 if __name__ == "__main__":
