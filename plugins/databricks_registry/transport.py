@@ -29,7 +29,13 @@ from urllib3.exceptions import NewConnectionError
 from airflow.providers.databricks.hooks.databricks_base import BaseDatabricksHook, BearerAuth, _TokenAuth
 
 from databricks_registry.endpoints import is_idempotent
-from databricks_registry.errors import RegistryError, RegistryOutcomeUnknown, RegistryUnavailable, error_from_response
+from databricks_registry.errors import (
+    RegistryError,
+    RegistryOutcomeUnknown,
+    RegistryResponseError,
+    RegistryUnavailable,
+    error_from_response,
+)
 
 Endpoint = tuple[str, str]
 _BODY_METHODS = ("POST", "PATCH")
@@ -62,7 +68,9 @@ class _ErrorAnswer(Exception):
 
 def _not_sent(error: BaseException) -> bool:
     """The connection was never made, so the request cannot have reached the workspace."""
-    if isinstance(error, (requests_exceptions.ConnectTimeout, aiohttp.ClientConnectorError)):
+    # aiohttp raises ConnectionTimeoutError only when opening the connection timed out (requests: ConnectTimeout).
+    if isinstance(error, (requests_exceptions.ConnectTimeout, aiohttp.ClientConnectorError,
+                          aiohttp.ConnectionTimeoutError)):
         return True
     if isinstance(error, requests_exceptions.ConnectionError) and error.args:
         return isinstance(getattr(error.args[0], "reason", None), NewConnectionError)
@@ -150,10 +158,12 @@ class RegistryTransportMixin(BaseDatabricksHook):
             return {}
         try:
             body = json.loads(text)
-        except ValueError as e:
-            raise error_from_response(status, text, where) from e
+        except ValueError as e:  # a 2xx: the call was applied, only its answer is unreadable
+            raise RegistryResponseError(f"Answer is not JSON: {text.strip()[:200]!r}", http_status_code=status,
+                                        endpoint=where) from e
         if not isinstance(body, dict):
-            raise RegistryError(f"Expected a JSON object, got {type(body).__name__}", endpoint=where)
+            raise RegistryResponseError(f"Expected a JSON object, got {type(body).__name__}",
+                                        http_status_code=status, endpoint=where)
         return body
 
     async def a_call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -5,7 +5,10 @@ Fault kinds (each for the next `times` requests whose path contains `path_contai
   saw the request);
 * "lost": forward the request (the workspace applies it), then reply `status` instead of the real answer: the
   "applied but response lost" case (a gateway timing out, a proxy 503 after forwarding);
-* "reset": reset the TCP connection without forwarding; "lost_reset": forward, then reset.
+* "reset": reset the TCP connection without forwarding; "lost_reset": forward, then reset;
+* "late": reply `status` without forwarding, but hold the request and forward it right before the next request on
+  the same path: a write that lands only after the caller gave up on it (a slow gateway delivering it later);
+* "garbled": forward, then reply 200 with a body that is not JSON (a gateway's HTML page after the call applied).
 
 Used by the retry tests, the fault matrix (tests/reliability) and bench/bench_sensor_calls.py to count REST calls.
 """
@@ -29,11 +32,14 @@ class Fault:
     remaining: int
     path_contains: str = ""
     error_code: str = "TEMPORARILY_UNAVAILABLE"
-    kind: str = "answer"  # answer | lost | reset | lost_reset
+    kind: str = "answer"  # answer | lost | reset | lost_reset | late | garbled
 
     @property
     def forwards(self) -> bool:
-        return self.kind in ("lost", "lost_reset")
+        return self.kind in ("lost", "lost_reset", "garbled")
+
+
+_KINDS = ("answer", "lost", "reset", "lost_reset", "late", "garbled")
 
 
 class CountingProxy:
@@ -45,6 +51,7 @@ class CountingProxy:
         self.calls: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []  # (method, full path with query)
         self.faults: list[Fault] = []
+        self._held: list[tuple[str, str, str, dict, bytes | None]] = []  # "late" requests: (path, method, ...)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -67,10 +74,11 @@ class CountingProxy:
             self.calls.clear()
             self.requests.clear()
             self.faults.clear()
+            self._held.clear()
 
     def inject(self, status: int, times: int, path_contains: str = "", error_code: str | None = None,
                kind: str = "answer") -> None:
-        if kind not in ("answer", "lost", "reset", "lost_reset"):
+        if kind not in _KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
         code = error_code or ("REQUEST_LIMIT_EXCEEDED" if status == 429 else "TEMPORARILY_UNAVAILABLE")
         with self._lock:
@@ -115,17 +123,29 @@ class CountingProxy:
                     proxy.requests.append((self.command, self.path))
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                with proxy._lock:
+                    late = [held for held in proxy._held if held[0] == path_only]
+                    proxy._held = [held for held in proxy._held if held[0] != path_only]
+                for _, method, path, held_headers, held_body in late:  # the earlier request lands first
+                    self._upstream(held_body, method, path, held_headers)
                 fault = proxy._take_fault(path_only)
+                if fault is not None and fault.kind == "late":
+                    with proxy._lock:
+                        proxy._held.append((path_only, self.command, self.path, headers, body))
                 if fault is not None and not fault.forwards:
                     self._fail(fault)
                     return
-                status, out, data = self._upstream(body)
+                status, out, data = self._upstream(body, self.command, self.path, headers)
                 if fault is not None:
                     self._fail(fault)  # applied upstream; the caller never learns it
                     return
                 self._reply(status, out, data)
 
             def _fail(self, fault: Fault) -> None:
+                if fault.kind == "garbled":
+                    self._reply(200, {"Content-Type": "text/html"}, b"<html><body>Gateway says OK</body></html>")
+                    return
                 if fault.kind in ("reset", "lost_reset"):
                     # SO_LINGER 0: close() sends a TCP RST, the client sees "connection reset", no answer.
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -135,10 +155,10 @@ class CountingProxy:
                 payload = json.dumps({"error_code": fault.error_code, "message": "injected fault"}).encode()
                 self._reply(fault.status, {"Content-Type": "application/json"}, payload)
 
-            def _upstream(self, body: bytes | None) -> tuple[int, dict, bytes]:
+            def _upstream(self, body: bytes | None, method: str, path: str,
+                          headers: dict) -> tuple[int, dict, bytes]:
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
+                conn.request(method, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
                 out = {k: v for k, v in resp.getheaders()

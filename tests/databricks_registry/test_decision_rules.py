@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from databricks_registry.entities import TransitionRequestEvent
@@ -12,13 +14,16 @@ from databricks_registry.operators.decision_plan import (
     PHASE_COMMENTED,
     PHASE_COMMENTING,
     PHASE_FAILED,
+    MAX_TAG_VALUE_BYTES,
     DecisionMarker,
     Step,
+    marker_tag_key,
     own_marker,
     plan,
     request_key,
 )
 from databricks_registry.operators.decision_policy import activity_text, comment_text, decide
+from databricks_registry.operators.transition_request import comment_tag_key
 
 OK = {"name": "input_schema", "passed": True}
 BAD = {"name": "holdout_quality", "passed": False}
@@ -128,3 +133,30 @@ def test_markers_of_other_runs_or_requests_are_not_ours():
     other = TransitionRequestEvent("churn", "2", "Staging", "None", "bob", "ready", 2000)
     assert own_marker(mine.to_json(), "run", other) is None
     assert own_marker("not json", "run", REQUEST) is None and own_marker(None, "run", REQUEST) is None
+
+
+LONG_ID = "x" * 250  # Airflow allows 250-character DAG, task and run ids
+LONG_RUN = f"Airflow DAG {LONG_ID} run {LONG_ID} task {LONG_ID}[12]"
+
+
+@pytest.mark.parametrize("reason", ["r" * 20_000, "é" * 20_000, "\U0001F600" * 20_000, "\"\n" * 20_000])
+def test_marker_fits_the_databricks_tag_value_limit_whatever_the_reason(reason):
+    marker = DecisionMarker(LONG_RUN, f"Staging|{LONG_ID}|1", "rejected", PHASE_ACTING, reason, "d" * 16, "c" * 32)
+    text = marker.to_json()
+    assert len(text.encode()) < MAX_TAG_VALUE_BYTES
+    restored = DecisionMarker.from_json(text)
+    assert restored.run == LONG_RUN and restored.decision_id == "d" * 16 and restored.reason.startswith(reason[:10])
+    short = DecisionMarker("run", "k", "approved", PHASE_ACTING, "all checks passed")
+    assert DecisionMarker.from_json(short.to_json()).reason == "all checks passed", "short reasons stay whole"
+
+
+def test_progress_tag_keys_are_per_run_and_instance_and_valid_for_databricks():
+    valid = re.compile(r"^[A-Za-z0-9_.\-/ ]+$")
+    decision_keys = {marker_tag_key("Staging", run) for run in (LONG_RUN, LONG_RUN[:-4] + "[13]", "run a", "run b")}
+    comment_keys = {comment_tag_key(dag, task, run) for dag, task, run in [
+        (LONG_ID, LONG_ID, f"{LONG_ID}[0]"), (LONG_ID, LONG_ID, f"{LONG_ID}[1]"), (LONG_ID, LONG_ID, "other[0]"),
+        ("d:ag", "t@sk", "r[-1]")]}
+    assert len(decision_keys) == 4 and len(comment_keys) == 4
+    for key in decision_keys | comment_keys:
+        assert len(key.encode()) <= 250 and valid.match(key), key
+    assert marker_tag_key("Staging", "run a").startswith("airflow.decision.Staging.")

@@ -7,6 +7,7 @@ a 5xx or a reset after sending raises RegistryOutcomeUnknown after exactly one a
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 import requests
 from tenacity import stop_after_attempt, wait_none
@@ -110,6 +111,8 @@ async def test_exhausted_retries_give_a_typed_error(mode, proxied, registered, m
     (_ErrorAnswer(503, "{}"), True, True),
     (_ErrorAnswer(500, "{}"), True, True),
     (requests.exceptions.ConnectTimeout(), False, True),  # never connected: cannot have been applied
+    (aiohttp.ConnectionTimeoutError(), False, True),  # aiohttp's connect timeout: same as requests' ConnectTimeout
+    (aiohttp.SocketTimeoutError(), False, False),  # a read timeout: the request may have been applied
     (requests.exceptions.ReadTimeout(), False, False),
     (requests.exceptions.ReadTimeout(), True, True),
     (requests.exceptions.ConnectionError("reset"), False, False),

@@ -134,6 +134,8 @@ def inject(proxy, monkeypatch, fault: str, path: str) -> list[bool]:
         proxy.inject(int(fault), 2, path)
     elif fault == "reset":
         proxy.inject_reset(2, path)
+    elif fault in ("late", "garbled"):  # late: 503 now, the write lands right before the retry's; garbled: 200 + HTML
+        proxy.inject(503, 1, path, kind=fault)
     else:
         return crash(monkeypatch, HOOK_METHODS[path], fault.removeprefix("crash_"), phase)
     return [False]
@@ -176,7 +178,11 @@ APPROVE_PATH = [(path, fault) for path in ["transition-requests/create", "model-
                                            "transition-requests/approve", "comments/create"] for fault in FAULTS]
 APPROVE_PATH += [(path, fault) for path in ["set-tag:acted", "set-tag:commenting", "set-tag:commented"]
                  for fault in CRASHES]
+# A write that lands only after the caller gave up (the retry's own write then gets 404), a 2xx with an unreadable body.
+APPROVE_PATH += [("transition-requests/approve", "late"), ("transition-requests/approve", "garbled"),
+                 ("comments/create", "garbled")]
 REJECT_PATH = [(path, fault) for path in ["transition-requests/reject", "comments/create"] for fault in FAULTS]
+REJECT_PATH += [("transition-requests/reject", "late"), ("transition-requests/reject", "garbled")]
 REJECT_PATH += [("set-tag:acting", fault) for fault in CRASHES] + [("set-tag:commenting", fault) for fault in CRASHES]
 # comments/create cannot be read back: when the caller cannot know whether it landed, it is never re-sent.
 UNKNOWN_AND_NOT_SENT = {("comments/create", "503"), ("comments/create", "reset"), ("comments/create", "crash_before"),
@@ -275,6 +281,31 @@ def test_comment_operator_posts_once_across_lost_answers_and_retries(champion_an
     again = as_airflow_would(operator)
     assert comments(workspace, name, "2") == ["retrained"]
     assert first["comment_confirmed"] is False and again["comment_confirmed"] is False
+
+
+def test_comment_operator_counts_a_2xx_with_an_unreadable_body_as_posted(champion_and_candidate, faulty, workspace):
+    name = champion_and_candidate
+    faulty.inject(503, 1, "comments/create", kind="garbled")
+    operator = ModelVersionCommentOperator(task_id="note", model_name=name, version="2", comment="retrained", **FAST)
+    first = as_airflow_would(operator)
+    again = as_airflow_would(operator)
+    assert comments(workspace, name, "2") == ["retrained"] and faulty.total("comments/create") == 1
+    assert first["id"] is None and first["comment_confirmed"] is True and again["comment_confirmed"] is True
+
+
+def test_mapped_comment_operators_on_one_version_keep_separate_progress(champion_and_candidate, faulty, workspace):
+    """Instance 0's answer is lost; instance 1 posts; instance 0's retry must still find its own "posting" mark."""
+    name = champion_and_candidate
+    faulty.inject_lost_response(1, "comments/create")
+
+    def post(map_index: int, comment: str) -> dict:
+        operator = ModelVersionCommentOperator(task_id="note", model_name=name, version="2", comment=comment, **FAST)
+        return operator.execute(make_context(run_id=RUN_ID, task_id="note", map_index=map_index))
+
+    assert post(0, "zero")["comment_confirmed"] is False
+    assert post(1, "one")["comment_confirmed"] is True
+    assert post(0, "zero")["comment_confirmed"] is False
+    assert sorted(comments(workspace, name, "2")) == ["one", "zero"]
 
 
 def test_comment_operator_retry_after_success_returns_the_posted_comment(champion_and_candidate, faulty, workspace):

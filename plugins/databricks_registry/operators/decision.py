@@ -14,12 +14,12 @@ from databricks_registry.errors import (
     RegistryOutcomeUnknown,
     RegistryResourceConflict,
     RegistryResourceNotFound,
+    RegistryResponseError,
 )
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import RUN_PAGE_URL_KEY, DatabricksRunPageLink, ModelVersionLink
 from databricks_registry.operators.base import RegistryOperator
 from databricks_registry.operators.decision_plan import (
-    MARKER_TAG_PREFIX,
     PHASE_ACTED,
     PHASE_ACTING,
     PHASE_COMMENT_UNCONFIRMED,
@@ -29,6 +29,7 @@ from databricks_registry.operators.decision_plan import (
     DecisionMarker,
     Plan,
     Step,
+    marker_tag_key,
     own_marker,
     plan,
     request_key,
@@ -64,7 +65,7 @@ class TransitionRequestDecisionOperator(RegistryOperator):
     comment_confirmed}`.
     Exactly-once under retries and lost answers: approve/reject are never re-sent blindly (a lost answer is
     resolved by reading the request and the version's stage), and progress is kept in the version tag
-    `airflow.decision.<stage>`, so task retries neither decide twice nor post the comment twice. The comment is
+    `airflow.decision.<stage>.<run digest>` (one per DAG run and task instance), so task retries neither decide twice nor post the comment twice. The comment is
     posted at most once: if its own answer is lost it is not re-sent, and the result says `comment_confirmed:
     false` (the approve/reject activity still carries the verdict, reason and decision id).
     """
@@ -101,8 +102,10 @@ class TransitionRequestDecisionOperator(RegistryOperator):
 
         step, marker = self._look(hook, request, run_label)
         if step.step is Step.ACT:
+            # An earlier try's unanswered write of the same decision may still land: keep its decision id.
+            earlier = marker.decision_id if marker and marker.decision == outcome.decision else None
             marker = DecisionMarker(run_label, request_key(request), outcome.decision, PHASE_ACTING, outcome.reason,
-                                    decision_id=uuid.uuid4().hex[:16])
+                                    decision_id=earlier or uuid.uuid4().hex[:16])
             step, marker = self._act(hook, request, outcome, marker)
         if step.step is Step.DONE:
             self.log.info("Nothing to do: %s (%s).", step.why, marker.decision)
@@ -123,7 +126,7 @@ class TransitionRequestDecisionOperator(RegistryOperator):
               run_label: str) -> tuple[Plan, DecisionMarker | None]:
         """Read the registry (version stage, this run's marker, open requests) and plan the next step."""
         version = hook.get_model_version(request.model_name, request.version)
-        marker = own_marker(version.tags.get(MARKER_TAG_PREFIX + request.to_stage), run_label, request)
+        marker = own_marker(version.tags.get(marker_tag_key(request.to_stage, run_label)), run_label, request)
         is_open = self._find_open(hook.list_transition_requests(request.model_name, request.version),
                                   request) is not None
         self._stage = version.current_stage
@@ -140,19 +143,28 @@ class TransitionRequestDecisionOperator(RegistryOperator):
                                                 self.archive_existing_versions, text)
             else:
                 hook.reject_transition_request(request.model_name, request.version, request.to_stage, text)
+        except RegistryResponseError as e:  # a 2xx answer: applied, only its body is unreadable
+            self.log.warning("The %s was applied but its answer is unreadable: %s", outcome.decision, e)
         except RegistryOutcomeUnknown as e:
             step, seen = self._look(hook, request, marker.run)
             self.log.warning("The %s answer was lost (%s); the registry says: %s.", outcome.decision, e, step.why)
             if step.step is Step.ACT:
                 raise  # still open, so not applied: the task retry acts again (the marker says "acting")
             return step, seen
-        except RegistryError as e:
-            # Refused (no open request, permission, invalid, rate limit...): certainly not applied.
+        except (RegistryResourceNotFound, RegistryResourceConflict) as e:
+            # No open request: an earlier try's unanswered write may have landed meanwhile. Look while the
+            # marker still says "acting", so the plan can tell "ours landed" from "someone else closed it".
+            step, seen = self._look(hook, request, marker.run)
+            self.log.warning("The %s was refused (%s); the registry says: %s.", outcome.decision, e, step.why)
+            if step.step is Step.COMMENT:
+                return step, seen
             self._mark(hook, request, marker.at(PHASE_FAILED))
-            if isinstance(e, (RegistryResourceNotFound, RegistryResourceConflict)):
-                step, seen = self._look(hook, request, marker.run)
-                if step.step in (Step.SKIP, Step.CONFLICT):
-                    return step, seen
+            if step.step in (Step.SKIP, Step.CONFLICT):
+                return step, seen
+            raise
+        except RegistryError:
+            # Refused (permission, invalid, rate limit...): certainly not applied.
+            self._mark(hook, request, marker.at(PHASE_FAILED))
             raise
         acted = marker.at(PHASE_ACTED)
         self._mark(hook, request, acted)
@@ -166,7 +178,10 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         commenting = marker.at(PHASE_COMMENTING)
         self._mark(hook, request, commenting, required=True)  # from here on the comment is sent at most once
         try:
-            created = hook.create_comment(request.model_name, request.version, comment)
+            comment_id = hook.create_comment(request.model_name, request.version, comment).id
+        except RegistryResponseError as e:  # a 2xx answer: stored, only its id is unknown
+            self.log.warning("The decision comment was stored but its answer is unreadable: %s", e)
+            comment_id = None
         except RegistryOutcomeUnknown as e:
             self._mark(hook, request, commenting.at(PHASE_COMMENT_UNCONFIRMED))
             self.log.warning("The decision comment may or may not have been stored (%s). It is not re-sent, to "
@@ -176,7 +191,7 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         except RegistryError:
             self._mark(hook, request, marker.at(PHASE_ACTED))  # refused, certainly not stored: a retry posts it
             raise
-        self._mark(hook, request, commenting.at(PHASE_COMMENTED, comment_id=created.id))
+        self._mark(hook, request, commenting.at(PHASE_COMMENTED, comment_id=comment_id))
         self.log.info("%s transition of %r version %s to %s: %s", marker.decision.capitalize(), request.model_name,
                       request.version, request.to_stage, outcome.reason)
         return self._result(request, marker, outcome.reason, comment)
@@ -198,8 +213,8 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         """Record progress. A mark written before a non-idempotent write is required (no mark, no write); one
         written after it is bookkeeping whose loss the next look recovers from."""
         try:
-            hook.set_model_version_tag(request.model_name, request.version, MARKER_TAG_PREFIX + request.to_stage,
-                                       marker.to_json())
+            hook.set_model_version_tag(request.model_name, request.version,
+                                       marker_tag_key(request.to_stage, marker.run), marker.to_json())
         except RegistryError as e:
             if required:
                 raise

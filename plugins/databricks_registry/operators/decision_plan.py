@@ -1,7 +1,7 @@
 """Where the decision of one request stands and what to do next: a pure function of registry state and a marker.
 
 The workspace registry has no idempotency keys and no API that lists comments, so progress is recorded in a tag on
-the version, `airflow.decision.<stage>` (set-tag is idempotent), written *before* each non-idempotent write:
+the version, `airflow.decision.<stage>.<run digest>` (one per DAG run and task; set-tag is idempotent), written *before* each non-idempotent write:
 
     acting ──approve/reject──▶ acted ──▶ commenting ──comments/create──▶ commented
                                                     └─ outcome unknown ─▶ comment_unconfirmed
@@ -15,6 +15,7 @@ the version, `airflow.decision.<stage>` (set-tag is idempotent), written *before
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
@@ -26,11 +27,21 @@ MARKER_TAG_PREFIX = "airflow.decision."
 PHASE_ACTING, PHASE_ACTED, PHASE_FAILED = "acting", "acted", "failed"
 PHASE_COMMENTING, PHASE_COMMENTED, PHASE_COMMENT_UNCONFIRMED = "commenting", "commented", "comment_unconfirmed"
 _COMMENT_PHASES = (PHASE_COMMENTING, PHASE_COMMENTED, PHASE_COMMENT_UNCONFIRMED)
+# Databricks guarantees 5000 bytes for a model-version tag value (local MLflow allows more): the free-text reason
+# is cut so the marker always fits.
+MAX_TAG_VALUE_BYTES = 5000
+MAX_MARKER_REASON_CHARS = 500
+
+
+def marker_tag_key(stage: str, run: str) -> str:
+    """`airflow.decision.<stage>.<digest of the run label>`: runs and mapped instances never overwrite each other
+    (keys stay short and use only characters Databricks accepts in tag keys)."""
+    return f"{MARKER_TAG_PREFIX}{stage}.{hashlib.sha256(run.encode()).hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)
 class DecisionMarker:
-    """Stored as JSON in tag `airflow.decision.<stage>` on the version."""
+    """Stored as JSON in tag `marker_tag_key(stage, run)` on the version."""
 
     run: str
     request_key: str
@@ -41,7 +52,15 @@ class DecisionMarker:
     comment_id: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        data = asdict(self)
+        reason = data["reason"] or ""
+        limit = MAX_MARKER_REASON_CHARS
+        while True:  # the reason is only a reminder (the activity and comment carry it in full)
+            data["reason"] = reason if len(reason) <= limit else reason[:limit] + "…"
+            text = json.dumps(data, sort_keys=True)
+            if len(text.encode()) < MAX_TAG_VALUE_BYTES or limit == 0:
+                return text
+            limit //= 2
 
     def at(self, phase: str, **changes: str | None) -> DecisionMarker:
         return replace(self, phase=phase, **changes)
