@@ -270,6 +270,8 @@ def _mlflow_transition(db: Path, name, version, stage, archive_existing_versions
         raise MlflowException(
             f"Model version transition cannot archive existing model versions because '{stage}' is not an "
             f"Active stage. Valid stages are {DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS}")
-    change = StageChange(APPLIED_TRANSITION, name, str(version), to_stage, bool(archive_existing_versions),
-                         current_user())
+    user = current_user()
+    # The same permission model as Databricks' own transition endpoint: CAN_READ/CAN_EDIT may not move stages.
+    models._require_manage(user, to_stage, "apply")
+    change = StageChange(APPLIED_TRANSITION, name, str(version), to_stage, bool(archive_existing_versions), user)
     return apply(db, change).model_version
