@@ -276,7 +276,8 @@ def test_bad_token_file_is_refused_clearly(tmp_path, content, message):
 
 
 def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
-    """os.write(1/2, token), a split write and child processes: the token reaches no log, file or answer."""
+    """os.write(1/2, token), a split write, child processes, and output after the runner's main returned (a
+    non-daemon thread, an atexit handler): the token reaches no log, file or answer."""
     headers = {"Authorization": f"Bearer {workspace.token}"}
     submitted = requests.post(workspace.url + "/api/2.2/jobs/runs/submit", headers=headers, timeout=30, json={
         "run_name": "leak", "tasks": [{"task_key": "leak", "notebook_task": {"notebook_path": LEAK_NOTEBOOK}}]})
@@ -295,7 +296,7 @@ def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
                           headers=headers, timeout=30)
     logs = output.json()["logs"]
     for line in ("fd1 [REDACTED]", "fd2 [REDACTED]", "[REDACTED] split", "child [REDACTED]",
-                 "child-err [REDACTED]", "print [REDACTED]"):
+                 "child-err [REDACTED]", "print [REDACTED]", "thread [REDACTED]", "atexit [REDACTED]"):
         assert line in logs, logs
     assert workspace.token not in output.text
 
