@@ -264,10 +264,14 @@ def test_token_file_is_created_once_and_reused(tmp_path, monkeypatch):
     assert cli.resolve_token(args) == token
 
 
-@pytest.mark.parametrize("content,message", [("", "empty file"), ("two words\n", "several words")])
-def test_bad_token_file_is_refused_clearly(tmp_path, content, message):
+@pytest.mark.parametrize("content,mode,message", [
+    ("", 0o600, "empty file"), ("two words\n", 0o600, "several words"),
+    ("a-good-token\n", 0o644, "chmod 600"), ("a-good-token\n", 0o640, "chmod 600"),
+])
+def test_bad_token_file_is_refused_clearly(tmp_path, content, mode, message):
     token_file = tmp_path / "token"
     token_file.write_text(content)
+    token_file.chmod(mode)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCAL_WORKSPACE_")}
     out = subprocess.run([sys.executable, "-m", "local_workspace", "serve", "--port", "1", "--data-dir",
                           str(tmp_path / "data"), "--token-file", str(token_file)],
