@@ -7,6 +7,12 @@ MLflow's http clients send with MLFLOW_TRACKING_USERNAME/PASSWORD), or the sessi
 (for the workspace's pages in a browser). The user name reaches Flask handlers in the `X-Local-Workspace-User`
 header, which the middleware always strips from the client's request first.
 
+Writes (any method but GET/HEAD/OPTIONS) authenticated by the session cookie must come from the workspace's own
+pages: `Sec-Fetch-Site: same-origin`, or an `Origin` equal to the request's own. Otherwise a page of another site
+(or a sibling subdomain, which SameSite=Lax counts as the same site) could send a credentialed no-preflight
+`fetch` (e.g. a text/plain POST, which the registry's JSON parsing accepts). Token-authenticated requests carry
+no ambient credential, so they are not checked.
+
 A session cookie is accepted only while (1) its signature and age are valid, (2) it was issued for a token the
 workspace still accepts (rotating the token ends every session), and (3) its session id is still recorded in
 workspace.db (`/logout` deletes it, for every worker at once).
@@ -19,8 +25,11 @@ import hmac
 import html
 import json
 import unicodedata
+from functools import partial
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, quote, unquote, urlencode
+
+import anyio.to_thread
 
 from local_workspace import browser_sessions, signing
 from local_workspace.config import WorkspaceConfig
@@ -32,6 +41,7 @@ LOGOUT_PATH = "/logout"
 # Answer without credentials: health checks, the login page and the databricks-sdk discovery probe.
 OPEN_PATHS = frozenset({"/health", "/version", LOGIN_PATH, LOGOUT_PATH, "/.well-known/databricks-config"})
 API_PREFIXES = ("/api/", "/ajax-api/", "/gateway/", "/v1/", "/mcp")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def current_user(request=None) -> str | None:
@@ -131,6 +141,22 @@ def _query(scope) -> dict[str, str]:
     return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
 
 
+CROSS_SITE_BODY = json.dumps({
+    "error_code": "PERMISSION_DENIED",
+    "message": "Cross-site request refused: a write with the browser session cookie must come from this "
+               "workspace's own pages. API clients send 'Authorization: Bearer <token>'."}).encode()
+
+
+def _same_origin_write(scope) -> bool:
+    """Whether a cookie-authenticated request may proceed: reads always; writes only from this origin."""
+    if scope["type"] != "http" or scope.get("method", "GET") in SAFE_METHODS:
+        return True
+    if _header(scope, b"sec-fetch-site") == "same-origin":
+        return True
+    origin, host = _header(scope, b"origin"), _header(scope, b"host")
+    return bool(origin and host) and origin.lower() == f"{scope.get('scheme', 'http')}://{host}".lower()
+
+
 async def _send(send, status: int, body: bytes, content_type: str, extra_headers=()) -> None:
     headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
                (b"cache-control", b"no-store"), *extra_headers]
@@ -193,7 +219,9 @@ class AuthMiddleware:
 
         user = user_from_authorization(self.config, _header(scope, b"authorization"))
         if user is None:
-            user = self._session_user(scope)
+            user = await self._session_user(scope)
+            if user is not None and not _same_origin_write(scope):
+                return await _send(send, 403, CROSS_SITE_BODY, "application/json")
         if user is None and path == signing.SIGNED_DOWNLOAD_PATH:
             if signing.verify_download(self.key, _query(scope)):
                 user = "signed-url"
@@ -214,11 +242,14 @@ class AuthMiddleware:
             return None
         return claims
 
-    def _session_user(self, scope) -> str | None:
+    async def _session_user(self, scope) -> str | None:
         claims = self._session(scope)
-        if claims is None or not browser_sessions.is_active(self.config.db_path, claims.session_id, claims.user):
+        if claims is None:
             return None
-        return claims.user
+        # SQLite calls run in a worker thread: a busy workspace.db must not stall the event loop.
+        active = await anyio.to_thread.run_sync(
+            partial(browser_sessions.is_active, self.config.db_path, claims.session_id, claims.user))
+        return claims.user if active else None
 
     async def _reject(self, scope, send, path: str) -> None:
         wants_html = "text/html" in (_header(scope, b"accept") or "")
@@ -235,14 +266,14 @@ class AuthMiddleware:
     async def _logout(self, scope, send) -> None:
         claims = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
         if claims is not None and claims.session_id:
-            browser_sessions.revoke(self.config.db_path, claims.session_id)
+            await anyio.to_thread.run_sync(browser_sessions.revoke, self.config.db_path, claims.session_id)
         expired = f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".encode()
         await _send(send, 303, b"", "text/plain", [(b"location", LOGIN_PATH.encode()), (b"set-cookie", expired)])
 
     async def _login(self, scope, receive, send) -> None:
         if scope.get("method") != "POST":
             next_path = safe_next(_query(scope).get("next"))
-            if self._session_user(scope) is not None:  # already signed in: go straight to the page asked for
+            if await self._session_user(scope) is not None:  # already signed in: go straight to the page asked for
                 await _send(send, 303, b"", "text/plain", [(b"location", next_path.encode())])
                 return
             await _send(send, 200, _login_page(next_path), "text/html; charset=utf-8")
@@ -256,7 +287,7 @@ class AuthMiddleware:
             await _send(send, 401, _login_page(next_path, error), "text/html; charset=utf-8")
             return
         ttl = signing.SESSION_TTL_SECONDS
-        session_id = browser_sessions.create(self.config.db_path, user, ttl)
+        session_id = await anyio.to_thread.run_sync(browser_sessions.create, self.config.db_path, user, ttl)
         cookie = signing.make_session_cookie(self.key, user, session_id, signing.token_fingerprint(self.key, token))
         set_cookie = f"{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}"
         await _send(send, 303, b"", "text/plain", [(b"location", next_path.encode()), (b"set-cookie", set_cookie.encode())])

@@ -8,7 +8,9 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
+import stat
 import sys
 import threading
 import time
@@ -114,7 +116,13 @@ def _read_or_create_token_file(path: Path) -> str:
             f.write(secrets.token_urlsafe(24) + "\n")
         print(f"Generated a token into {path} (sign in with its content)", flush=True)
     try:
-        token = path.read_text().strip()
+        with open(path, "rb") as f:
+            # Checked on the open file, so the mode and the content are of the same file.
+            mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
+            if mode & 0o077:
+                raise SystemExit(f"--token-file {path}: other users can access it (mode {mode:03o}); the token "
+                                 f"grants full access to the workspace. Run: chmod 600 {shlex.quote(str(path))}")
+            token = f.read().decode().strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise SystemExit(f"--token-file {path}: cannot read it: {exc}") from exc
     if not token or any(ch.isspace() for ch in token):

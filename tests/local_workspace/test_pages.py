@@ -89,6 +89,14 @@ def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspac
     assert f'href="/jobs/runs/{run["run_id"]}"' in task_page and "&#34;greeting&#34;" in task_page
 
 
+def test_run_page_with_a_non_ascii_digit_version_parameter_renders(browser, api):
+    """"²".isdigit() is True but int("²") raises: such a `version` parameter is just not a model version."""
+    run = run_notebook(api, "hello", {"name": "x", "model_name": "superscript model", "version": "\u00b2"})
+    page = open_page(browser, run["tasks"][0]["run_page_url"])
+    assert "<code>version</code>" in page
+    assert "/registry/models/superscript" not in page
+
+
 def test_run_page_of_a_failed_run_shows_the_error_and_trace(browser, api):
     run = run_notebook(api, "fails", {})
     assert run["state"]["result_state"] == "FAILED"

@@ -160,6 +160,26 @@ def test_permission_levels(team):
     assert mv["current_stage"] == "Production"
 
 
+def test_mlflow_own_transition_endpoint_checks_permissions(team):
+    """MLflow's `model-versions/transition-stage` may not bypass the permission model of Databricks' endpoints."""
+    _, reviewer, scientist, staging_manager = team
+    name = "mlflow transition permissions"
+    version = reviewer.new_version(name)
+
+    def transition(api, stage):
+        return api.call("POST", "model-versions/transition-stage",
+                        json={"name": name, "version": version, "stage": stage, "archive_existing_versions": False})
+
+    _error(transition(scientist, "Production"), 403, "PERMISSION_DENIED")
+    _error(transition(scientist, "Staging"), 403, "PERMISSION_DENIED")
+    _error(transition(staging_manager, "Production"), 403, "PERMISSION_DENIED")
+    mv = reviewer.ok("GET", "model-versions/get", params={"name": name, "version": version})["model_version"]
+    assert mv["current_stage"] == "None"  # nothing changed
+
+    assert transition(staging_manager, "Staging").status_code == 200
+    assert transition(reviewer, "Production").json()["model_version"]["current_stage"] == "Production"
+
+
 def test_only_the_author_edits_a_comment(team):
     _, reviewer, scientist, _ = team
     name = "comment authorship"

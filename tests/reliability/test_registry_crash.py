@@ -139,3 +139,43 @@ def test_approval_left_by_a_killed_worker_is_finished_by_the_next_stage_write(tm
         server.stop()
     assert integrity_check(server.data_dir / "mlflow.db") == "ok"
     assert integrity_check(server.data_dir / "workspace.db") == "ok"
+
+
+def test_reads_of_open_requests_finish_an_approval_left_by_a_killed_worker(tmp_path):
+    """The worker dies after MLflow committed the stage but before closing the request: a reader must never see
+    the version in Production with its request still open. uvicorn's supervisor is paused meanwhile, so no
+    replacement worker can roll it forward at its start-up: the read itself, on the surviving worker, must."""
+    server, api, name, stopped_pid = _server_stopped_mid_approval(tmp_path, "after_mlflow_commit", workers=2)
+    try:
+        assert stopped_pid != server.process.pid
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            os.kill(stopped_pid, signal.SIGKILL)
+            assert api.open_requests(name, "2") == []
+            assert request_statuses(server.data_dir, name) == {("2", "APPROVED"): 1}
+            _assert_fully_approved(api, server.data_dir, name)
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+    finally:
+        server.stop()
+    assert integrity_check(server.data_dir / "workspace.db") == "ok"
+
+
+def test_an_error_after_mlflow_committed_still_finishes_the_approval(tmp_path):
+    """MLflow's stage transaction commits, then its call raises: the change is in `mlflow.db`, so the approval
+    must be finished (request closed, activities written), not marked failed with its request left open."""
+    name = unique_model("late-error")
+    fault_env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
+                 "REGISTRY_FAULT_POINT": "error_after_mlflow_commit", "REGISTRY_FAULT_MODEL": name,
+                 "REGISTRY_FAULT_VERSION": "2", "REGISTRY_FAULT_MARKER": str(tmp_path / "unused")}
+    server = start_workspace(tmp_path / "ws", workers=1, extra_env=fault_env, timeout=300)
+    try:
+        api = Api(server.url, server.token)
+        api.new_model(name, 2)
+        assert api.change_stage(DATABRICKS_TRANSITION, name, "1", "Production", True).status_code == 200
+        api.request_transition(name, "2", "Production")
+        api.ok("POST", APPROVE, json={"name": name, "version": "2", "stage": "Production",
+                                      "archive_existing_versions": True})
+        _assert_fully_approved(api, server.data_dir, name)
+    finally:
+        server.stop()

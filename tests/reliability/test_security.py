@@ -120,6 +120,77 @@ def test_signed_in_browser_goes_straight_to_next(workspace):
 
 # --- session cookies: revocable, bound to the token ------------------------------------------------------------
 
+def _bearer(workspace) -> dict:
+    return {"Authorization": f"Bearer {workspace.token}"}
+
+
+def _new_version(workspace) -> tuple[str, str]:
+    name = "csrf-" + os.urandom(4).hex()
+    base = workspace.url + "/api/2.0/mlflow"
+    assert requests.post(base + "/registered-models/create", json={"name": name}, headers=_bearer(workspace),
+                         timeout=30).ok
+    created = requests.post(base + "/model-versions/create", json={"name": name, "source": "dbfs:/x"},
+                            headers=_bearer(workspace), timeout=30)
+    assert created.ok, created.text
+    return name, created.json()["model_version"]["version"]
+
+
+def _cookie_request_transition(workspace, cookie: str, name: str, version: str, headers: dict,
+                               prefix: str = "/api") -> requests.Response:
+    """What a page's no-preflight `fetch(..., {method: "POST", body, credentials: "include"})` sends: a text/plain
+    body, which the registry's JSON parsing accepts."""
+    body = f'{{"name": "{name}", "version": "{version}", "stage": "Production"}}'
+    return requests.post(f"{workspace.url}{prefix}/2.0/mlflow/transition-requests/create", data=body,
+                         headers={"Content-Type": "text/plain", **headers}, cookies={"lw_session": cookie},
+                         timeout=30)
+
+
+def _open_requests(workspace, name: str, version: str) -> list:
+    response = requests.get(workspace.url + "/api/2.0/mlflow/transition-requests/list",
+                            params={"name": name, "version": version}, headers=_bearer(workspace), timeout=30)
+    assert response.ok, response.text
+    return response.json()["requests"]
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "http://sibling.localhost", "Sec-Fetch-Site": "same-site"},
+    {"Origin": "null"},
+    {},  # neither header: refused too
+], ids=["cross-site", "same-site", "opaque-origin", "no-origin"])
+def test_cookie_write_from_another_origin_is_refused(workspace, headers):
+    name, version = _new_version(workspace)
+    cookie = session_cookie(workspace.url, workspace.token)
+    for prefix in ("/api", "/ajax-api"):
+        response = _cookie_request_transition(workspace, cookie, name, version, headers, prefix)
+        assert response.status_code == 403, response.text
+        assert response.json()["error_code"] == "PERMISSION_DENIED"
+    assert _open_requests(workspace, name, version) == []
+    assert cookie_works(workspace.url, cookie)  # reads with the cookie still work
+
+
+@pytest.mark.parametrize("same_origin", ["sec-fetch-site", "origin"])
+def test_cookie_write_from_the_workspace_own_pages_is_accepted(workspace, same_origin):
+    """What MLflow's UI sends: a JSON POST to /ajax-api from the workspace's own origin."""
+    name = "ui-" + os.urandom(4).hex()
+    cookie = session_cookie(workspace.url, workspace.token)
+    headers = {"Sec-Fetch-Site": "same-origin"} if same_origin == "sec-fetch-site" else {"Origin": workspace.url}
+    response = requests.post(workspace.url + "/ajax-api/2.0/mlflow/registered-models/create", json={"name": name},
+                             headers=headers, cookies={"lw_session": cookie}, timeout=30)
+    assert response.status_code == 200, response.text
+    got = requests.get(workspace.url + "/api/2.0/mlflow/registered-models/get", params={"name": name},
+                       headers=_bearer(workspace), timeout=30)
+    assert got.status_code == 200, got.text
+
+
+def test_token_write_needs_no_origin_header(workspace):
+    """API clients (Databricks SDK, MLflow, Airflow) send neither Origin nor Sec-Fetch-Site."""
+    name = "token-" + os.urandom(4).hex()
+    response = requests.post(workspace.url + "/api/2.0/mlflow/registered-models/create", json={"name": name},
+                             headers=_bearer(workspace), timeout=30)
+    assert response.status_code == 200, response.text
+
+
 @pytest.fixture(scope="module")
 def two_worker_workspace(tmp_path_factory):
     ws = start_workspace(tmp_path_factory.mktemp("security-ws"), workers=2, workspace_dir=REPO_ROOT)
@@ -193,10 +264,14 @@ def test_token_file_is_created_once_and_reused(tmp_path, monkeypatch):
     assert cli.resolve_token(args) == token
 
 
-@pytest.mark.parametrize("content,message", [("", "empty file"), ("two words\n", "several words")])
-def test_bad_token_file_is_refused_clearly(tmp_path, content, message):
+@pytest.mark.parametrize("content,mode,message", [
+    ("", 0o600, "empty file"), ("two words\n", 0o600, "several words"),
+    ("a-good-token\n", 0o644, "chmod 600"), ("a-good-token\n", 0o640, "chmod 600"),
+])
+def test_bad_token_file_is_refused_clearly(tmp_path, content, mode, message):
     token_file = tmp_path / "token"
     token_file.write_text(content)
+    token_file.chmod(mode)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCAL_WORKSPACE_")}
     out = subprocess.run([sys.executable, "-m", "local_workspace", "serve", "--port", "1", "--data-dir",
                           str(tmp_path / "data"), "--token-file", str(token_file)],
@@ -205,7 +280,8 @@ def test_bad_token_file_is_refused_clearly(tmp_path, content, message):
 
 
 def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
-    """os.write(1/2, token), a split write and child processes: the token reaches no log, file or answer."""
+    """os.write(1/2, token), a split write, child processes, and output after the runner's main returned (a
+    non-daemon thread, an atexit handler): the token reaches no log, file or answer."""
     headers = {"Authorization": f"Bearer {workspace.token}"}
     submitted = requests.post(workspace.url + "/api/2.2/jobs/runs/submit", headers=headers, timeout=30, json={
         "run_name": "leak", "tasks": [{"task_key": "leak", "notebook_task": {"notebook_path": LEAK_NOTEBOOK}}]})
@@ -224,7 +300,7 @@ def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
                           headers=headers, timeout=30)
     logs = output.json()["logs"]
     for line in ("fd1 [REDACTED]", "fd2 [REDACTED]", "[REDACTED] split", "child [REDACTED]",
-                 "child-err [REDACTED]", "print [REDACTED]"):
+                 "child-err [REDACTED]", "print [REDACTED]", "thread [REDACTED]", "atexit [REDACTED]"):
         assert line in logs, logs
     assert workspace.token not in output.text
 

@@ -68,7 +68,7 @@ def _parse_json(text: str | None):
 def _ref(name, version) -> ModelRef | None:
     if isinstance(version, int) and not isinstance(version, bool):
         version = str(version)
-    if isinstance(name, str) and name and isinstance(version, str) and version.isdigit():
+    if isinstance(name, str) and name and isinstance(version, str) and version.isascii() and version.isdigit():
         return ModelRef(name, str(int(version)))
     return None
 

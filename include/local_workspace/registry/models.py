@@ -166,6 +166,8 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
 
 
 def list_open_requests(db: Path, viewer: str, name: str, version: str) -> list[dict]:
+    # A stage change whose writer died after MLflow committed would still show its request open: finish it first.
+    _stage_changes().recover_if_pending(db)
     model_version = mlflow_store.get_model_version(name, version)  # 404 for an unknown model or version
     return [r.to_activity_dict(viewer) for r in _open_requests(db, name, version, model_version.creation_timestamp)]
 

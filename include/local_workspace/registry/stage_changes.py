@@ -10,8 +10,11 @@ so a stage change is a small journal (a write-ahead intent), all under the stage
 4. in one `workspace.db` transaction: close the approved request, add the activities, mark the row DONE.
 
 A writer killed after step 2 leaves a PENDING row and, the kernel having released its lock, the next lock holder
-(any stage write, and every worker on start-up) rolls it forward: re-applies step 3 unless `mlflow.db` already
-shows it, then step 4. So after a crash an approval is either fully applied or was never decided (no row).
+(any stage write, every worker on start-up, and any read of open requests that sees a PENDING row) rolls it
+forward: re-applies step 3 unless `mlflow.db` already shows it, then step 4. So after a crash an approval is either
+fully applied or was never decided (no row), and nobody sees a version in its new stage with its request still open.
+Step 4 is retried while the lock is held (a busy `workspace.db`); if it still fails, the row stays PENDING for
+the next reader or writer to finish.
 MLflow's own `model-versions/transition-stage` goes through the same path (`install` wraps the store).
 """
 
@@ -25,9 +28,11 @@ from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from local_workspace.db import Base, session_scope
+from local_workspace.errors import DatabricksApiError
 from local_workspace.registry import mlflow_store, models
 from local_workspace.registry.stage_lock import held, stage_lock
 
@@ -35,6 +40,9 @@ log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
 APPROVED_REQUEST, APPLIED_TRANSITION = "APPROVED_REQUEST", "APPLIED_TRANSITION"
+# Step 4 attempts under the lock; each already waits up to workspace.db's busy timeout (30 s), and the stage lock's
+# waiters give up after 120 s.
+FINISH_ATTEMPTS = 3
 
 
 class StageChangeRow(Base):
@@ -99,9 +107,42 @@ def apply(db: Path, change: StageChange, precheck: Callable[[object], None] | No
         try:
             updated = _transition(row)
         except BaseException:
-            _mark(db, row.id, FAILED)  # MLflow rolled its transaction back: nothing was applied
-            raise
-        return Applied(updated, _finish(db, row))
+            if not _applied_despite_error(db, row):
+                raise
+            # MLflow committed before the error (e.g. while answering): the change stands, so finish it.
+            updated = _store().get_model_version(name=change.name, version=change.version)
+        return Applied(updated, _finish_retrying(db, row))
+
+
+def _applied_despite_error(db: Path, row: StageChangeRow) -> bool:
+    """After step 3 raised: True if `mlflow.db` shows the change anyway. Marks the row FAILED only when it surely
+    was not applied; when even that cannot be read, the row stays PENDING for the next lock holder to decide."""
+    try:
+        applied = _already_in_mlflow(row)
+    except Exception:  # noqa: BLE001 - undecidable now: recovery looks again
+        log.exception("Could not check whether stage change %s was applied; left for recovery.", row.id)
+        return False
+    if not applied:
+        _mark(db, row.id, FAILED)
+    return applied
+
+
+def _finish_retrying(db: Path, row: StageChangeRow) -> dict:
+    """Step 4, retried while the lock is held: `mlflow.db` already shows the change, so the request must close."""
+    for attempt in range(1, FINISH_ATTEMPTS + 1):
+        try:
+            return _finish(db, row)
+        except OperationalError as exc:  # busy past the timeout; the transaction was rolled back
+            if attempt == FINISH_ATTEMPTS:
+                log.warning("Stage change %s applied but not yet recorded (%s); the next read or stage write "
+                            "finishes it.", row.id, exc)
+                raise DatabricksApiError(
+                    "TEMPORARILY_UNAVAILABLE",
+                    f"Version {row.version} of '{row.model_name}' is now in {row.to_stage}, but recording the "
+                    "transition is still pending (the workspace database is busy); it completes on the next "
+                    "request.") from exc
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _journal(db: Path, change: StageChange, model_version, archived: list[str]) -> StageChangeRow:
@@ -164,7 +205,7 @@ def recover_locked(db: Path) -> int:
                         row.model_name, row.version, exc.message)
             _mark(db, row.id, FAILED)
             continue
-        _finish(db, row)
+        _finish_retrying(db, row)
         log.warning("Rolled forward stage change %s (%s %s v%s -> %s) left unfinished by a stopped writer.",
                     row.id, row.kind, row.model_name, row.version, row.to_stage)
     return len(pending)
@@ -181,6 +222,15 @@ def _already_in_mlflow(row: StageChangeRow) -> bool:
 def recover(db: Path) -> int:
     with stage_lock(db):
         return recover_locked(db)
+
+
+def recover_if_pending(db: Path) -> int:
+    """For readers of open requests: roll forward only when a PENDING row exists (one indexed query otherwise).
+
+    A PENDING row may belong to a live writer: then this waits for its lock, and reads what it wrote."""
+    with session_scope(db) as session:
+        pending = session.scalar(select(StageChangeRow.id).where(StageChangeRow.status == PENDING).limit(1))
+    return 0 if pending is None else recover(db)
 
 
 # ---- MLflow's own endpoint -------------------------------------------------------------------------------------
@@ -220,6 +270,8 @@ def _mlflow_transition(db: Path, name, version, stage, archive_existing_versions
         raise MlflowException(
             f"Model version transition cannot archive existing model versions because '{stage}' is not an "
             f"Active stage. Valid stages are {DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS}")
-    change = StageChange(APPLIED_TRANSITION, name, str(version), to_stage, bool(archive_existing_versions),
-                         current_user())
+    user = current_user()
+    # The same permission model as Databricks' own transition endpoint: CAN_READ/CAN_EDIT may not move stages.
+    models._require_manage(user, to_stage, "apply")
+    change = StageChange(APPLIED_TRANSITION, name, str(version), to_stage, bool(archive_existing_versions), user)
     return apply(db, change).model_version

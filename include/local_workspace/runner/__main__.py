@@ -10,7 +10,7 @@ from pathlib import Path
 
 from local_workspace.runner.execute import NotebookExecutor
 from local_workspace.runner.parser import resolve_notebook_file
-from local_workspace.runner.redact import Redactor, redact_output_fds
+from local_workspace.runner.redact import Redactor, redact_output_fds_until_exit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,16 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     redactor = Redactor([os.environ.get("DATABRICKS_TOKEN", "")])
     sys.stdout.flush()
     sys.stderr.flush()
-    pipes = redact_output_fds(redactor)
-    try:
-        outcome = NotebookExecutor(parameters, args.secrets_file, redactor, args.workspace_root,
-                                   args.task_values_dir, args.task_key).run(notebook)
-    finally:
-        # Everything buffered goes through the pipes before they close, so nothing bypasses redaction.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for pipe in pipes:
-            pipe.close()
+    # The pipes stay until the process exits: the notebook's threads and atexit handlers may still print.
+    redact_output_fds_until_exit(redactor)
+    outcome = NotebookExecutor(parameters, args.secrets_file, redactor, args.workspace_root,
+                               args.task_values_dir, args.task_key).run(notebook)
     _write_result(args.result, outcome.to_dict())
     return 0 if outcome.status == "SUCCESS" else 1
 

@@ -3,16 +3,23 @@
 Output is redacted at the file-descriptor level: fds 1 and 2 of the notebook process point at pipes, and a
 thread copies what arrives to the real stdout/stderr files with every known secret replaced. Python's
 `print`, `os.write(1, ...)`, C extensions and child processes (which inherit fds 1 and 2) all go through it.
+The pipes stay in place until the process exits (`close_at_exit`): non-daemon threads and atexit handlers of the
+notebook write after the runner's `main` returned, and must be redacted too.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 import threading
+import time
 
 REDACTED = "[REDACTED]"
 _REDACTED_BYTES = REDACTED.encode()
 _READ_SIZE = 64 * 1024
+# How long the process may wait at exit, for all pipes together, for children still holding them open.
+EXIT_DRAIN_TIMEOUT_S = 10.0
 
 
 class Redactor:
@@ -88,18 +95,43 @@ class RedactingPipe:
             # full pipe forever; its output is lost, never written unredacted.
             pass
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Point `fd` back at its file and wait until every writer (also children) has closed the pipe.
+    def close(self, timeout: float = EXIT_DRAIN_TIMEOUT_S) -> None:
+        """Point `fd` at /dev/null (never back at the raw file) and wait until every writer (also children) has
+        closed the pipe.
 
         A child still running in the background keeps the pipe open: after `timeout` its later output is lost
         rather than written unredacted.
         """
-        os.dup2(self._target, self._fd)
-        self._thread.join(timeout)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._fd)
+        finally:
+            os.close(devnull)
+        self._thread.join(max(timeout, 0.0))
         if not self._thread.is_alive():
             os.close(self._target)
+
+
+def close_pipes(pipes: list[RedactingPipe], timeout: float = EXIT_DRAIN_TIMEOUT_S) -> None:
+    """Flush Python's buffers into the pipes, then close them all within one `timeout` in total."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed by the notebook
+            pass
+    deadline = time.monotonic() + timeout
+    for pipe in pipes:
+        pipe.close(deadline - time.monotonic())
 
 
 def redact_output_fds(redactor: Redactor) -> list[RedactingPipe]:
     """Redirect stdout and stderr (fds 1 and 2) of this process and its future children through `redactor`."""
     return [RedactingPipe(1, redactor), RedactingPipe(2, redactor)]
+
+
+def redact_output_fds_until_exit(redactor: Redactor) -> list[RedactingPipe]:
+    """`redact_output_fds`, closed by the last atexit handler: it runs after the interpreter has joined the
+    non-daemon threads and run every atexit handler registered later (the notebook's)."""
+    pipes = redact_output_fds(redactor)
+    atexit.register(close_pipes, pipes)
+    return pipes

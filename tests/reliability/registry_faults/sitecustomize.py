@@ -3,7 +3,8 @@
 When REGISTRY_FAULT_POINT is set, MLflow's SQL registry store stops inside the stage change of one model version
 (REGISTRY_FAULT_MODEL / REGISTRY_FAULT_VERSION): `before_mlflow_commit` stops before MLflow's transaction,
 `after_mlflow_commit` right after it committed. It then writes REGISTRY_FAULT_MARKER and blocks for good, so the
-test can SIGKILL the server at exactly that point. The server code has no test hook: this patches MLflow itself.
+test can SIGKILL the server at exactly that point. `error_after_mlflow_commit` raises right after MLflow committed
+(an error that reaches the caller although the change was applied). The server code has no test hook: this patches MLflow itself.
 """
 
 import importlib.abc
@@ -30,6 +31,8 @@ def _patch(store_class, point: str) -> None:
         result = original(self, name, version, stage, archive_existing_versions)
         if hit and point == "after_mlflow_commit":
             _stop_here()
+        if hit and point == "error_after_mlflow_commit":
+            raise RuntimeError("injected fault: error after MLflow committed the stage change")
         return result
 
     store_class.transition_model_version_stage = transition_model_version_stage
