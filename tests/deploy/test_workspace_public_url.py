@@ -38,12 +38,12 @@ def test_run_pages_use_the_public_url_while_notebooks_call_the_server(published_
     run = client.jobs.submit(run_name="public url", tasks=[task]).result(timedelta(minutes=5))
 
     assert run.state.result_state == jobs.RunResultState.SUCCESS
-    assert run.run_page_url == f"{PUBLIC_URL}/#job/runs/{run.run_id}"
-    assert {t.run_page_url for t in run.tasks} == {f"{PUBLIC_URL}/#job/runs/{run.tasks[0].run_id}"}
+    assert run.run_page_url == f"{PUBLIC_URL}/jobs/runs/{run.run_id}"
+    assert {t.run_page_url for t in run.tasks} == {f"{PUBLIC_URL}/jobs/runs/{run.tasks[0].run_id}"}
     listed = client.jobs.list_runs(expand_tasks=True)
-    assert {r.run_page_url.split("/#")[0] for r in listed} == {PUBLIC_URL}
+    assert {r.run_page_url.split("/jobs/runs/")[0] for r in listed} == {PUBLIC_URL}
     output = client.jobs.get_run_output(run.tasks[0].run_id)
-    assert output.metadata.run_page_url.startswith(PUBLIC_URL + "/#job/runs/")
+    assert output.metadata.run_page_url.startswith(PUBLIC_URL + "/jobs/runs/")
     # The notebook itself talked to the server it runs in, not to the public URL.
     result = json.loads(output.notebook_output.result)
     assert result["host"] == published_workspace.url and result["api_status"] == 200
