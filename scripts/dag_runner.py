@@ -113,7 +113,7 @@ DECIDE_TASK = "candidate.decide"
 
 
 def describe_decision(decision: dict[str, Any], state: str | None = None) -> str:
-    """`Version 3 -> Staging: APPROVED (all tests passed)` from the decision task's return value."""
+    """`Version 3 -> Staging: APPROVED (all 7 checks passed)` from the decision task's return value."""
     verdict = str(decision.get("decision") or state or "?").upper()
     reason = f" ({decision['reason']})" if decision.get("reason") else ""
     return f"Version {decision.get('version', '?')} -> {decision.get('to_stage', '?')}: {verdict}{reason}"

@@ -25,15 +25,6 @@ def model_url(workspace_url: str, model_name: str) -> str:
     return f"{workspace_url.rstrip('/')}/#mlflow/models/{quote(model_name, safe='')}"
 
 
-def run_page_url(workspace_url: str, *, job_id: int | str, run_id: int | str, workspace_id: int | str | None = None,
-                 ) -> str:
-    """Databricks' job-run page, `{host}/?o={workspace id}#job/{job id}/run/{run id}` (the shape `runs/get` answers
-    and the provider's workflow links build; `?o=` only when the workspace id is known). Prefer the run's own
-    `run_page_url` from `runs/get`: it is what the workspace itself links to."""
-    workspace = f"?o={quote(str(workspace_id))}" if workspace_id is not None else ""
-    return f"{workspace_url.rstrip('/')}/{workspace}#job/{quote(str(job_id))}/run/{quote(str(run_id))}"
-
-
 class ModelVersionLink(BaseOperatorLink):
     """Link to the model version a task requested, commented on or decided."""
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 from markupsafe import escape
 
-from databricks_registry.links import model_version_url, run_page_url
+from databricks_registry.links import model_version_url
 
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
 HOSTILE = "<script>alert(1)</script>"
@@ -214,8 +214,9 @@ def test_bridge_translates_databricks_links_to_pages_that_exist(workspace, brows
     assert activity["href"].startswith("/registry/models/") and activity["href"].endswith("/versions/1")
     assert f"<h1>{escape(name)} · version 1</h1>" in open_page(browser, workspace.url + activity["href"])
 
-    for link in (run_page_url(workspace.url, job_id=41, run_id=42),
-                 run_page_url(workspace.url, job_id=41, run_id=42, workspace_id="1234567890123456"),
+    # Databricks' run URL shapes: `{host}/#job/{job}/run/{run}`, with `?o={workspace id}` when known, and the old
+    # `#job/runs/{run}` form.
+    for link in (f"{workspace.url}/#job/41/run/42", f"{workspace.url}/?o=1234567890123456#job/41/run/42",
                  f"{workspace.url}/#job/runs/42"):
         assert evaluate("translate", "#" + link.split("#", 1)[1]) == {"path": "/jobs/runs/42"}
     assert evaluate("translate", "#/experiments/1") is None  # MLflow's own routes are left alone
