@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -23,19 +22,14 @@ import requests
 from local_workspace import cli
 from local_workspace.launcher import start_workspace
 
+sys.path.insert(0, str(Path(__file__).parent))
+from hostile_input_support import wait_for  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEAK_NOTEBOOK = "/Workspace/tests/reliability/notebooks/leak_token"
 HTML = {"Accept": "text/html"}
 
 
-def wait_for(predicate, timeout: float = 180, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def login(url: str, token: str, next_path: str = "/") -> requests.Response:
