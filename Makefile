@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test demo airflow lock clean bench workspace
+.PHONY: install test lint demo airflow lock clean bench workspace
 
 install: $(STAMP)
 
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (lint + format check) and mypy, configured in pyproject.toml; .ci/run runs this before the tests.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 demo: install
 	$(PY) scripts/demo.py

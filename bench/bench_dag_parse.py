@@ -72,22 +72,25 @@ def main() -> int:
     for path in files:
         values = sorted(samples[path])
         median = statistics.median(values)
-        rows.append({
-            "file": str(path.relative_to(REPO)),
-            "median_ms": round(median, 2),
-            "p90_ms": round(values[int(0.9 * (len(values) - 1))], 2),
-            "ratio_vs_anchor": round(median / anchor_median, 2),
-            "ratio_vs_anchor_with_params": round(median / params_anchor_median, 2),
-            "heavy_modules_on_cold_import": _heavy_modules_on_cold_import(path),
-        })
+        rows.append(
+            {
+                "file": str(path.relative_to(REPO)),
+                "median_ms": round(median, 2),
+                "p90_ms": round(values[int(0.9 * (len(values) - 1))], 2),
+                "ratio_vs_anchor": round(median / anchor_median, 2),
+                "ratio_vs_anchor_with_params": round(median / params_anchor_median, 2),
+                "heavy_modules_on_cold_import": _heavy_modules_on_cold_import(path),
+            }
+        )
     ours = [row for row in rows if row["file"].startswith("dags/")]
     result = {
         "rounds": ROUNDS,
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "files": rows,
-        "goal_met": all(r["median_ms"] <= 50 and r["ratio_vs_anchor"] <= 1.5 and not r["heavy_modules_on_cold_import"]
-                        for r in ours),
+        "goal_met": all(
+            r["median_ms"] <= 50 and r["ratio_vs_anchor"] <= 1.5 and not r["heavy_modules_on_cold_import"] for r in ours
+        ),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "dag_parse.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -103,8 +106,10 @@ def main() -> int:
     ]
     for row in rows:
         heavy = ", ".join(row["heavy_modules_on_cold_import"]) or "none"
-        lines.append(f"| {row['file']} | {row['median_ms']} | {row['p90_ms']} | {row['ratio_vs_anchor']} | "
-                     f"{row['ratio_vs_anchor_with_params']} | {heavy} |")
+        lines.append(
+            f"| {row['file']} | {row['median_ms']} | {row['p90_ms']} | {row['ratio_vs_anchor']} | "
+            f"{row['ratio_vs_anchor_with_params']} | {heavy} |"
+        )
     lines += [
         "",
         f"Goal met: {'yes' if result['goal_met'] else 'NO'} (the ratio is against the plain anchor, as the issue "

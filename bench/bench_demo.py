@@ -28,9 +28,17 @@ def run_demo(local_dir: Path, label: str) -> dict:
     timings_file = local_dir / f"timings-{label}.json"
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "demo.py"), "--local-dir", str(local_dir),
-         "--timings-file", str(timings_file)],
-        capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            str(REPO / "scripts" / "demo.py"),
+            "--local-dir",
+            str(local_dir),
+            "--timings-file",
+            str(timings_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     wall = time.perf_counter() - start
     if done.returncode != 0:
@@ -47,8 +55,10 @@ def main() -> int:
     local_dir = Path(tempfile.mkdtemp(prefix="bench-demo-"))
     load_before = os.getloadavg()[0]
     try:
-        runs = {"first run (fresh state)": run_demo(local_dir, "first"),
-                "second run (v2 vs champion)": run_demo(local_dir, "second")}
+        runs = {
+            "first run (fresh state)": run_demo(local_dir, "first"),
+            "second run (v2 vs champion)": run_demo(local_dir, "second"),
+        }
     finally:
         shutil.rmtree(local_dir, ignore_errors=True)
     result = {
@@ -69,14 +79,21 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, r in runs.items():
-        lines.append(f"| {label} | {r['process_wall_seconds']} | {r['total_seconds']} | {r['setup_seconds']} | "
-                     f"{r['dags_seconds']} | {r['notebook_compute_seconds']} | "
-                     f"{r['orchestration_overhead_seconds']} | {r['total_over_notebook']} |")
-    lines += ["", "Decisions: " + "; ".join(d for r in runs.values() for d in r["decisions"]),
-              "", f"Goal met: {'yes' if result['goal_met'] else 'NO'}.",
-              "", "total = from the demo's start to the end of the promotion DAG; setup = workspace start, seeding, "
-              "Airflow DB migration and DAG parsing (run side by side); process wall adds interpreter start, the "
-              "summary and stopping the workspace."]
+        lines.append(
+            f"| {label} | {r['process_wall_seconds']} | {r['total_seconds']} | {r['setup_seconds']} | "
+            f"{r['dags_seconds']} | {r['notebook_compute_seconds']} | "
+            f"{r['orchestration_overhead_seconds']} | {r['total_over_notebook']} |"
+        )
+    lines += [
+        "",
+        "Decisions: " + "; ".join(d for r in runs.values() for d in r["decisions"]),
+        "",
+        f"Goal met: {'yes' if result['goal_met'] else 'NO'}.",
+        "",
+        "total = from the demo's start to the end of the promotion DAG; setup = workspace start, seeding, "
+        "Airflow DB migration and DAG parsing (run side by side); process wall adds interpreter start, the "
+        "summary and stopping the workspace.",
+    ]
     (RESULTS / "demo.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

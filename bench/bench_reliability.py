@@ -26,8 +26,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _load() -> dict:
     one, five, fifteen = os.getloadavg()
-    return {"loadavg_1m": round(one, 2), "loadavg_5m": round(five, 2), "loadavg_15m": round(fifteen, 2),
-            "cpus": os.cpu_count()}
+    return {
+        "loadavg_1m": round(one, 2),
+        "loadavg_5m": round(five, 2),
+        "loadavg_15m": round(fifteen, 2),
+        "cpus": os.cpu_count(),
+    }
 
 
 def run_module(module: Path) -> dict:
@@ -36,8 +40,20 @@ def run_module(module: Path) -> dict:
         load_before = _load()
         started = time.perf_counter()
         completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-             str(module.relative_to(ROOT))], cwd=ROOT, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={report}",
+                str(module.relative_to(ROOT)),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         seconds = round(time.perf_counter() - started, 1)
         counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
         failures: list[str] = []
@@ -49,10 +65,18 @@ def run_module(module: Path) -> dict:
                 if key in ("failed", "errors"):
                     failures.append(case.get("name", "?"))
     tried = counts["passed"] + counts["failed"] + counts["errors"]
-    return {"category": module.stem.removeprefix("test_"), "module": str(module.relative_to(ROOT)),
-            "tried": tried, "held": counts["passed"], "skipped": counts["skipped"], "seconds": seconds,
-            "pytest_exit_code": completed.returncode, "not_held": failures[:20],
-            "load_before": load_before, "load_after": _load()}
+    return {
+        "category": module.stem.removeprefix("test_"),
+        "module": str(module.relative_to(ROOT)),
+        "tried": tried,
+        "held": counts["passed"],
+        "skipped": counts["skipped"],
+        "seconds": seconds,
+        "pytest_exit_code": completed.returncode,
+        "not_held": failures[:20],
+        "load_before": load_before,
+        "load_after": _load(),
+    }
 
 
 def write_results(rows: list[dict]) -> None:
@@ -72,8 +96,10 @@ def write_results(rows: list[dict]) -> None:
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
-        lines.append(f"| {row['category']} | `{row['module']}` | {row['tried']} | {row['held']} | {row['skipped']} | "
-                     f"{row['seconds']} | {row['load_before']['loadavg_1m']} → {row['load_after']['loadavg_1m']} |")
+        lines.append(
+            f"| {row['category']} | `{row['module']}` | {row['tried']} | {row['held']} | {row['skipped']} | "
+            f"{row['seconds']} | {row['load_before']['loadavg_1m']} → {row['load_after']['loadavg_1m']} |"
+        )
     total_tried, total_held = sum(r["tried"] for r in rows), sum(r["held"] for r in rows)
     lines += [f"| **all** | | **{total_tried}** | **{total_held}** | | | |", ""]
     for row in rows:

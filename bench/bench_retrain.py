@@ -30,8 +30,12 @@ def run_notebook(client: WorkspaceClient, notebook: str, params: dict) -> tuple[
     start = time.perf_counter()
     run = client.jobs.submit(
         run_name=f"bench {notebook}",
-        tasks=[jobs.SubmitTask(task_key="nb", notebook_task=jobs.NotebookTask(
-            notebook_path=f"/include/notebooks/{notebook}", base_parameters=params))],
+        tasks=[
+            jobs.SubmitTask(
+                task_key="nb",
+                notebook_task=jobs.NotebookTask(notebook_path=f"/include/notebooks/{notebook}", base_parameters=params),
+            )
+        ],
     ).result(timeout=timedelta(minutes=10))
     seconds = time.perf_counter() - start
     output = client.jobs.get_run_output(run.tasks[0].run_id)
@@ -48,9 +52,17 @@ def main() -> int:
             client = WorkspaceClient(host=ws.url, token=ws.token)
             load_before = os.getloadavg()[0]
             retrain_s, trained = run_notebook(client, "retrain_churn_model", {"model_name": "Bench Churn"})
-            event = json.dumps({"event": "TRANSITION_REQUEST_TO_STAGING_CREATED", "model_name": "Bench Churn",
-                                "version": trained["version"], "to_stage": "Staging", "from_stage": "None",
-                                "event_timestamp": int(time.time() * 1000), "text": ""})
+            event = json.dumps(
+                {
+                    "event": "TRANSITION_REQUEST_TO_STAGING_CREATED",
+                    "model_name": "Bench Churn",
+                    "version": trained["version"],
+                    "to_stage": "Staging",
+                    "from_stage": "None",
+                    "event_timestamp": int(time.time() * 1000),
+                    "text": "",
+                }
+            )
             test_s, tested = run_notebook(client, "test_candidate_model", {"event_message": event})
             load_after = os.getloadavg()[0]
         finally:

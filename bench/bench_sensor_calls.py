@@ -45,8 +45,9 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
     hook.create_registered_model(name)
     for _ in range(n):
         hook.create_model_version(name, "dbfs:/bench/dummy")
-    sensor = TransitionRequestSensor(task_id="bench", model_name=name, lookback_versions=LOOKBACK,
-                                     recheck_seconds=0, deferrable=False)
+    sensor = TransitionRequestSensor(
+        task_id="bench", model_name=name, lookback_versions=LOOKBACK, recheck_seconds=0, deferrable=False
+    )
     row: dict = {"versions_registered": n}
     row["first_poke_calls"], row["first_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
     row["quiet_poke_calls"], row["quiet_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
@@ -66,7 +67,8 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
     trigger_hook = TransitionRequestTrigger(name)._hook()
     asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
     row["trigger_quiet_poll_calls"], _, _ = measure(
-        proxy, lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time())))
+        proxy, lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
+    )
     # What listing every version each poke would cost (1 search page per 1,000 versions + one list per version).
     row["naive_list_every_version_calls"] = -(-(n + 6) // 1000) + (n + 6)
     return row
@@ -75,17 +77,35 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
 def write(rows: list[dict]) -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    result = {"benchmark": "REST calls per TransitionRequestSensor poke", "lookback_versions": LOOKBACK,
-              "rescan_every": 10, "rows": rows,
-              "notes": "calls counted at the wire by a proxy in front of the local workspace; a rescan poke "
-                       "(every rescan_every-th) costs the same as the first poke"}
+    result = {
+        "benchmark": "REST calls per TransitionRequestSensor poke",
+        "lookback_versions": LOOKBACK,
+        "rescan_every": 10,
+        "rows": rows,
+        "notes": "calls counted at the wire by a proxy in front of the local workspace; a rescan poke "
+        "(every rescan_every-th) costs the same as the first poke",
+    }
     (out / "sensor_calls.json").write_text(json.dumps(result, indent=2) + "\n")
-    cols = ["versions_registered", "first_poke_calls", "quiet_poke_calls", "poke_after_1_new_calls",
-            "poke_after_3_new_calls", "poke_finding_a_request_calls", "trigger_quiet_poll_calls",
-            "naive_list_every_version_calls", "first_poke_ms", "quiet_poke_ms"]
-    lines = ["# REST calls per sensor poke", "",
-             f"look-back {LOOKBACK} versions, rescan every 10 pokes; counted at the wire.", "",
-             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    cols = [
+        "versions_registered",
+        "first_poke_calls",
+        "quiet_poke_calls",
+        "poke_after_1_new_calls",
+        "poke_after_3_new_calls",
+        "poke_finding_a_request_calls",
+        "trigger_quiet_poll_calls",
+        "naive_list_every_version_calls",
+        "first_poke_ms",
+        "quiet_poke_ms",
+    ]
+    lines = [
+        "# REST calls per sensor poke",
+        "",
+        f"look-back {LOOKBACK} versions, rescan every 10 pokes; counted at the wire.",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
     lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
     (out / "sensor_calls.md").write_text("\n".join(lines) + "\n")
 

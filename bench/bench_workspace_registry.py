@@ -40,20 +40,26 @@ def bench(workers: int) -> dict:
             http.post(f"{api}/registered-models/create", json={"name": name}, timeout=60).raise_for_status()
             timings: dict[str, list[float]] = {"create": [], "list": [], "approve": [], "comment": []}
             for _ in range(CYCLES):
-                version = http.post(f"{api}/model-versions/create", json={"name": name, "source": "dbfs:/x"},
-                                    timeout=60).json()["model_version"]["version"]
+                version = http.post(
+                    f"{api}/model-versions/create", json={"name": name, "source": "dbfs:/x"}, timeout=60
+                ).json()["model_version"]["version"]
                 calls = {
-                    "create": lambda: http.post(f"{api}/transition-requests/create",
-                                                json={"name": name, "version": version, "stage": "Staging"},
-                                                timeout=60),
-                    "list": lambda: http.get(f"{api}/transition-requests/list",
-                                             params={"name": name, "version": version}, timeout=60),
-                    "approve": lambda: http.post(f"{api}/transition-requests/approve",
-                                                 json={"name": name, "version": version, "stage": "Staging",
-                                                       "archive_existing_versions": True}, timeout=60),
-                    "comment": lambda: http.post(f"{api}/comments/create",
-                                                 json={"name": name, "version": version, "comment": "ok"},
-                                                 timeout=60),
+                    "create": lambda: http.post(
+                        f"{api}/transition-requests/create",
+                        json={"name": name, "version": version, "stage": "Staging"},
+                        timeout=60,
+                    ),
+                    "list": lambda: http.get(
+                        f"{api}/transition-requests/list", params={"name": name, "version": version}, timeout=60
+                    ),
+                    "approve": lambda: http.post(
+                        f"{api}/transition-requests/approve",
+                        json={"name": name, "version": version, "stage": "Staging", "archive_existing_versions": True},
+                        timeout=60,
+                    ),
+                    "comment": lambda: http.post(
+                        f"{api}/comments/create", json={"name": name, "version": version, "comment": "ok"}, timeout=60
+                    ),
                 }
                 for label, call in calls.items():
                     start = time.perf_counter()
@@ -61,19 +67,28 @@ def bench(workers: int) -> dict:
                     timings[label].append((time.perf_counter() - start) * 1000)
         finally:
             ws.stop()
-    return {"workers": workers, "startup_s": startup_s, "cycles": CYCLES,
-            "latency_ms": {k: {"p50": round(statistics.median(v), 1), "p95": _percentile(v, 0.95)}
-                           for k, v in timings.items()}}
+    return {
+        "workers": workers,
+        "startup_s": startup_s,
+        "cycles": CYCLES,
+        "latency_ms": {
+            k: {"p50": round(statistics.median(v), 1), "p95": _percentile(v, 0.95)} for k, v in timings.items()
+        },
+    }
 
 
 def main() -> int:
     results = [bench(1), bench(2)]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "workspace_registry.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = ["# Local workspace: start-up and registry call latency", "",
-             f"{CYCLES} cycles of create request, list, approve with archive, comment (real HTTP, loopback).", "",
-             "| workers | start-up (s) | create p50/p95 (ms) | list p50/p95 | approve p50/p95 | comment p50/p95 |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "# Local workspace: start-up and registry call latency",
+        "",
+        f"{CYCLES} cycles of create request, list, approve with archive, comment (real HTTP, loopback).",
+        "",
+        "| workers | start-up (s) | create p50/p95 (ms) | list p50/p95 | approve p50/p95 | comment p50/p95 |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         lat = r["latency_ms"]
         cells = " | ".join(f"{lat[k]['p50']} / {lat[k]['p95']}" for k in ("create", "list", "approve", "comment"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Param, task, task_group
+
 from churn_pipeline.approval import ReviewOperator
 from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, requested_model_name
 from churn_pipeline.config import load_config
@@ -55,45 +56,66 @@ with DAG(
     },
     params={
         "model_name": Param(
-            DEFAULT_MODEL_NAME, type="string", minLength=1,
+            DEFAULT_MODEL_NAME,
+            type="string",
+            minLength=1,
             description="Registered model to look at (an Asset-triggered run uses the event's model)",
         ),
         # Optional: null (not "") so the trigger form does not treat the empty field as a missing value.
         "version": Param(
-            None, type=["null", "string"], pattern=r"^(\d+(,\d+)*)?$",
+            None,
+            type=["null", "string"],
+            pattern=r"^(\d+(,\d+)*)?$",
             description="Only these versions, e.g. 3 or 3,4. Leave empty for every version with an open request",
         ),
         "target_stage": Param("Staging", enum=["Staging", "Production"], description="Stage the requests ask for"),
         "min_f1": Param(
-            0.5, type="number", minimum=0, maximum=1,
+            0.5,
+            type="number",
+            minimum=0,
+            maximum=1,
             description="holdout_quality check: minimum F1 on the holdout set",
         ),
         "min_roc_auc": Param(
-            0.75, type="number", minimum=0, maximum=1,
+            0.75,
+            type="number",
+            minimum=0,
+            maximum=1,
             description="holdout_quality check: minimum ROC-AUC",
         ),
         "max_f1_drop": Param(
-            0.05, type="number", minimum=0, maximum=1,
+            0.05,
+            type="number",
+            minimum=0,
+            maximum=1,
             description="champion_comparison check: largest relative F1 drop vs the version in the stage",
         ),
         "max_slice_gap": Param(
-            0.35, type="number", minimum=0, maximum=1,
+            0.35,
+            type="number",
+            minimum=0,
+            maximum=1,
             description="slice_gaps check: largest F1 or recall gap across Geography and Gender",
         ),
         "max_p95_latency_ms": Param(
-            500, type="number", exclusiveMinimum=0,
+            500,
+            type="number",
+            exclusiveMinimum=0,
             description="batch_latency check: p95 milliseconds to score 1,000 rows",
         ),
         "mode": Param(
-            "enforce", enum=["enforce", "dry_run"],
+            "enforce",
+            enum=["enforce", "dry_run"],
             description="enforce rejects a failing candidate; dry_run reports the failures but passes",
         ),
         "require_human_approval": Param(
-            False, type="boolean",
+            False,
+            type="boolean",
             description="Ask a person in Airflow's Required Actions before approving a candidate that passed",
         ),
         "cluster_profile": Param(
-            JOBS.default_profile, enum=sorted(JOBS.profiles),
+            JOBS.default_profile,
+            enum=sorted(JOBS.profiles),
             description="Compute profile from include/config/databricks_jobs.yaml",
         ),
     },

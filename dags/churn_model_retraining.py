@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Param, task
+
 from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
@@ -47,11 +48,15 @@ with DAG(
     },
     params={
         "model_name": Param(
-            DEFAULT_MODEL_NAME, type="string", minLength=1,
+            DEFAULT_MODEL_NAME,
+            type="string",
+            minLength=1,
             description="Registered model to train a new version of",
         ),
         "source_table": Param(
-            "bank_churn_analysis.raw_data", type="string", pattern=r"^[\w]+(\.[\w]+){1,2}$",
+            "bank_churn_analysis.raw_data",
+            type="string",
+            pattern=r"^[\w]+(\.[\w]+){1,2}$",
             description="Training table: schema.table or catalog.schema.table",
         ),
         "target_col": Param("Exited", type="string", minLength=1, description="Label column (1 = the customer left)"),
@@ -59,15 +64,19 @@ with DAG(
             "f1", enum=["f1", "roc_auc", "precision", "accuracy", "log_loss"], description="Metric AutoML optimises"
         ),
         "timeout_minutes": Param(
-            JOBS.profile().automl_timeout_minutes, type="number", exclusiveMinimum=0,
+            JOBS.profile().automl_timeout_minutes,
+            type="number",
+            exclusiveMinimum=0,
             description="AutoML time budget in minutes (Databricks AutoML needs at least 5)",
         ),
         "target_stage": Param(
-            "Staging", enum=["Staging", "Production"],
+            "Staging",
+            enum=["Staging", "Production"],
             description="Stage the new version is put up for",
         ),
         "cluster_profile": Param(
-            JOBS.default_profile, enum=sorted(JOBS.profiles),
+            JOBS.default_profile,
+            enum=sorted(JOBS.profiles),
             description="Compute profile from include/config/databricks_jobs.yaml",
         ),
     },

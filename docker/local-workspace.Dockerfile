@@ -1,4 +1,4 @@
-# The Databricks-compatible local workspace (include/local_workspace) with what the notebooks need to train.
+# The Databricks-compatible local workspace (local_workspace/) with what the notebooks need to train.
 FROM python:3.11-slim-bookworm
 
 # LightGBM (the AutoML learner) links the OpenMP runtime, which the slim image does not have.
@@ -10,10 +10,12 @@ COPY requirements.lock requirements-workspace.txt /opt/requirements/
 RUN pip install --no-cache-dir -r /opt/requirements/requirements-workspace.txt -c /opt/requirements/requirements.lock
 
 # Workspace notebook paths (/include/notebooks/...) resolve below /workspace; the notebooks import `churn` from
-# /workspace/include. docker-compose mounts ./include over the copy so edits apply without a rebuild.
+# /workspace/include; the server is the top-level `local_workspace` package. docker-compose mounts ./include over
+# the copy so notebook edits apply without a rebuild.
 WORKDIR /workspace
 COPY include /workspace/include
-ENV PYTHONPATH=/workspace/include \
+COPY local_workspace /workspace/local_workspace
+ENV PYTHONPATH=/workspace/include:/workspace \
     PYTHONUNBUFFERED=1
 
 # State (MLflow and workspace databases, artifacts, run logs, the warehouse) lives in /data: a named volume.

@@ -119,12 +119,12 @@ def describe_decision(decision: dict[str, Any], state: str | None = None) -> str
     return f"Version {decision.get('version', '?')} -> {decision.get('to_stage', '?')}: {verdict}{reason}"
 
 
-def decided(outcome: "DagRunOutcome") -> list["TaskOutcome"]:
+def decided(outcome: DagRunOutcome) -> list[TaskOutcome]:
     """The decision tasks that ran, one per request (a run with nothing pending leaves only the unexpanded one)."""
     return [t for t in outcome.task(DECIDE_TASK) if t.map_index >= 0]
 
 
-def decision_lines(outcome: "DagRunOutcome") -> list[str]:
+def decision_lines(outcome: DagRunOutcome) -> list[str]:
     """One line per decided request of a promotion run; why nothing was decided otherwise."""
     decisions = decided(outcome)
     if decisions:
@@ -147,8 +147,9 @@ def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> DagRunOutcome:
             xcoms.setdefault((row.task_id, row.map_index), {})[row.key] = XComModel.deserialize_value(row)
         tis = dag_run.get_task_instances(session=session)
         tasks = [
-            TaskOutcome(ti.task_id, ti.map_index, str(ti.state) if ti.state else None,
-                        xcoms.get((ti.task_id, ti.map_index), {}))
+            TaskOutcome(
+                ti.task_id, ti.map_index, str(ti.state) if ti.state else None, xcoms.get((ti.task_id, ti.map_index), {})
+            )
             for ti in tis
         ]
         state = str(dag_run.state)
@@ -160,14 +161,17 @@ def main(argv: list[str] | None = None) -> int:
     AIRFLOW_CONN_DATABRICKS_DEFAULT points at (e.g. `make workspace`), on a SQLite home in .local/airflow."""
     import argparse
     import json
-    import sys
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("dag_id")
     parser.add_argument("--conf", type=json.loads, default={}, help="DAG params as JSON")
     parser.add_argument("--airflow-home", type=Path, default=REPO_ROOT / ".local" / "airflow")
-    parser.add_argument("--sensor-timeout", type=float, default=60,
-                        help="seconds the promotion DAG waits for a pending request before skipping")
+    parser.add_argument(
+        "--sensor-timeout",
+        type=float,
+        default=60,
+        help="seconds the promotion DAG waits for a pending request before skipping",
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("AIRFLOW_CONN_DATABRICKS_DEFAULT"):
         parser.error("set AIRFLOW_CONN_DATABRICKS_DEFAULT to the workspace connection first (see README)")
@@ -182,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{task.task_id}{index}: {task.state}")
     print(f"{outcome.dag_id} {outcome.run_id}: {outcome.state}")
     if outcome.value("read_training_result", "version") is not None:
-        print(f"Trained version {outcome.value('read_training_result', 'version')} of "
-              f"{outcome.value('read_training_result', 'model_name')!r}; transition request: "
-              f"{outcome.task('request_transition')[0].state if outcome.task('request_transition') else '-'}")
+        print(
+            f"Trained version {outcome.value('read_training_result', 'version')} of "
+            f"{outcome.value('read_training_result', 'model_name')!r}; transition request: "
+            f"{outcome.task('request_transition')[0].state if outcome.task('request_transition') else '-'}"
+        )
     for line in decision_lines(outcome):
         print(line)
     return 0 if outcome.succeeded else 1

@@ -19,8 +19,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dag_runner import (REPO_ROOT, DagRunOutcome, adapt_for_dag_test, configure_airflow, decided,
-                        decision_lines, describe_decision, load_dags, migrate_db, run_dag)
+from dag_runner import (
+    REPO_ROOT,
+    DagRunOutcome,
+    adapt_for_dag_test,
+    configure_airflow,
+    decided,
+    decision_lines,
+    describe_decision,
+    load_dags,
+    migrate_db,
+    run_dag,
+)
 
 LOCAL = REPO_ROOT / ".local"
 RETRAIN_DAG = "churn_model_retraining"
@@ -34,8 +44,12 @@ def _step(message: str) -> None:
 
 def _start_seeding(data_dir: Path) -> subprocess.Popen:
     """`python -m churn.seed` (a no-op when the table exists) in the background: it needs no server."""
-    return subprocess.Popen([sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _finish_seeding(seeding: subprocess.Popen) -> None:
@@ -92,12 +106,15 @@ def _fmt(value) -> str:
 def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local: Path) -> None:
     trained = retrain.value("read_training_result", "version")
     model = retrain.value("read_training_result", "model_name")
-    metrics = {k: v for k, v in (retrain.value("read_training_result", "metrics") or {}).items()
-               if k.startswith("holdout_")}
+    metrics = {
+        k: v for k, v in (retrain.value("read_training_result", "metrics") or {}).items() if k.startswith("holdout_")
+    }
     print()
-    print(f"Model {model!r}: trained version {trained} "
-          f"({retrain.value('read_training_result', 'automl_backend')}), "
-          + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items())))
+    print(
+        f"Model {model!r}: trained version {trained} "
+        f"({retrain.value('read_training_result', 'automl_backend')}), "
+        + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items()))
+    )
     decisions = decided(promotion)
     if not decisions:
         print("\n".join(decision_lines(promotion)))
@@ -110,8 +127,10 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
             print(f"  compared with champion version {result['champion_version']}")
         for check in result.get("checks", []):
             mark = "pass" if check.get("passed") else "FAIL"
-            print(f"  [{mark}] {check['name']:<20} measured: {_fmt(check.get('measured'))}; "
-                  f"threshold: {_fmt(check.get('threshold'))}")
+            print(
+                f"  [{mark}] {check['name']:<20} measured: {_fmt(check.get('measured'))}; "
+                f"threshold: {_fmt(check.get('threshold'))}"
+            )
             if check.get("detail"):
                 print(f"         {'':<20} {check['detail']}")
         comment = decision.get("comment") or ""
@@ -119,17 +138,25 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
             first_lines = "\n".join("    " + line for line in comment.strip().splitlines()[:4])
             print(f"  registry comment:\n{first_lines}")
     print()
-    print(f"MLflow UI + registry: run `make workspace` (or `make airflow` for the Airflow UI too), open "
-          f"http://127.0.0.1:8799/login and paste the token in {local / 'workspace' / 'token'} "
-          f"(this demo's workspace at {workspace.url} is stopped now).")
-    print(f"Artifacts: {local / 'workspace' / 'artifacts'}   notebook run logs: {local / 'workspace' / 'runs'}   "
-          f"Airflow home: {local / 'airflow'}")
+    print(
+        f"MLflow UI + registry: run `make workspace` (or `make airflow` for the Airflow UI too), open "
+        f"http://127.0.0.1:8799/login and paste the token in {local / 'workspace' / 'token'} "
+        f"(this demo's workspace at {workspace.url} is stopped now)."
+    )
+    print(
+        f"Artifacts: {local / 'workspace' / 'artifacts'}   notebook run logs: {local / 'workspace' / 'runs'}   "
+        f"Airflow home: {local / 'airflow'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--local-dir", type=Path, default=LOCAL,
-                        help="state kept between runs: <dir>/workspace (the workspace), <dir>/airflow (SQLite)")
+    parser.add_argument(
+        "--local-dir",
+        type=Path,
+        default=LOCAL,
+        help="state kept between runs: <dir>/workspace (the workspace), <dir>/airflow (SQLite)",
+    )
     parser.add_argument("--timings-file", type=Path, default=None, help="default: <local-dir>/demo-timings.json")
     parser.add_argument("--retrain-conf", type=json.loads, default={}, help="params for the retraining DAG")
     parser.add_argument("--promotion-conf", type=json.loads, default={}, help="params for the promotion DAG")
@@ -143,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     from local_workspace.launcher import start_workspace
 
     # The three setup steps are independent: run them side by side (the workspace and seeding are processes).
-    _step(f"starting the local workspace on {data_dir}, seeding bank_churn_analysis.raw_data if absent, "
-          f"preparing Airflow (SQLite in {airflow_home})")
+    _step(
+        f"starting the local workspace on {data_dir}, seeding bank_churn_analysis.raw_data if absent, "
+        f"preparing Airflow (SQLite in {airflow_home})"
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
     seeding = _start_seeding(data_dir)
     pool = ThreadPoolExecutor(max_workers=1)
@@ -172,8 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         timings_file.parent.mkdir(parents=True, exist_ok=True)
         timings_file.write_text(json.dumps(timings, indent=2))
-        print(f"\nDone in {timings['total_seconds']:.0f} s "
-              f"(notebooks {timings['notebook_compute_seconds']:.0f} s).")
+        print(f"\nDone in {timings['total_seconds']:.0f} s (notebooks {timings['notebook_compute_seconds']:.0f} s).")
         return 0
     except Exception as exc:  # one clear line for the user; the task logs above have the details
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr)

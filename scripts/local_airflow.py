@@ -59,42 +59,46 @@ def airflow_env(home: Path, api_url: str, workspace, keys: dict[str, str]) -> di
     env = dict(os.environ)
     env.update(workspace.client_env())
     env["PYTHONWARNINGS"] = pythonwarnings(env.get("PYTHONWARNINGS", ""))
-    env.update({
-        # `airflow` starts its helpers as `airflow ...` found on PATH: the venv's first.
-        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
-        "AIRFLOW__API__BASE_URL": api_url,
-        "AIRFLOW__API__HOST": urllib.parse.urlparse(api_url).hostname,
-        "AIRFLOW__API__PORT": str(urllib.parse.urlparse(api_url).port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API__SECRET_KEY": keys["api_secret_key"],
-        "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
-        "AIRFLOW_CONN_DATABRICKS_DEFAULT": workspace.airflow_connection_json(),
-        # The components' log servers (fixed 8793/8794 by default) on free ports: several stacks can coexist.
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-        # Only requested runs: no monthly retraining, no hourly promotion (the Asset still triggers it).
-        "CHURN_RETRAIN_SCHEDULE": "none",
-        "CHURN_PROMOTION_CRON": "none",
-    })
+    env.update(
+        {
+            # `airflow` starts its helpers as `airflow ...` found on PATH: the venv's first.
+            "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+            "AIRFLOW__API__BASE_URL": api_url,
+            "AIRFLOW__API__HOST": urllib.parse.urlparse(api_url).hostname,
+            "AIRFLOW__API__PORT": str(urllib.parse.urlparse(api_url).port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__SECRET_KEY": keys["api_secret_key"],
+            "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
+            "AIRFLOW_CONN_DATABRICKS_DEFAULT": workspace.airflow_connection_json(),
+            # The components' log servers (fixed 8793/8794 by default) on free ports: several stacks can coexist.
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            # Only requested runs: no monthly retraining, no hourly promotion (the Asset still triggers it).
+            "CHURN_RETRAIN_SCHEDULE": "none",
+            "CHURN_PROMOTION_CRON": "none",
+        }
+    )
     return env
 
 
 def _start(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> subprocess.Popen:
     with open(log_dir / f"{name}.log", "ab") as log:
         # Own process group: Ctrl-C reaches only this script, which stops each group (workers included) in order.
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                start_new_session=True)
+        return subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
 
 
 def stop_all(processes: list[subprocess.Popen], timeout: float = 30.0) -> None:
     """SIGTERM every process group at once, wait up to `timeout` for them all, then SIGKILL what is left."""
+
     def signal_group(process: subprocess.Popen, sig: int) -> None:
         try:
             os.killpg(process.pid, sig)
@@ -138,21 +142,23 @@ class AirflowStack:
         self.workspace = None
         self.password = ""
 
-    def start(self, timeout: float = 600.0) -> "AirflowStack":
+    def start(self, timeout: float = 600.0) -> AirflowStack:
         from local_workspace.launcher import TOKEN_FILE_NAME, start_workspace
 
         self.log_dir.mkdir(parents=True, exist_ok=True)
         keys = _secrets(self.home / "local_airflow_secrets.json")
         data_dir = self.local_dir / "workspace"
         data_dir.mkdir(parents=True, exist_ok=True)
-        seed = _start("seed", [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)], dict(os.environ),
-                      self.log_dir)
+        seed = _start(
+            "seed", [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)], dict(os.environ), self.log_dir
+        )
         self.one_shots.append(seed)
         # The token `make workspace` uses too (created on the first start, mode 600), so logins survive restarts.
         token_file = data_dir / TOKEN_FILE_NAME
         token = token_file.read_text().strip() if token_file.exists() else None
-        self.workspace = start_workspace(data_dir=data_dir, port=self.workspace_port, host=self.host, token=token,
-                                         workspace_dir=REPO_ROOT)
+        self.workspace = start_workspace(
+            data_dir=data_dir, port=self.workspace_port, host=self.host, token=token, workspace_dir=REPO_ROOT
+        )
         env = airflow_env(self.home, self.url, self.workspace, keys)
         migrate = _start("db-migrate", ["airflow", "db", "migrate"], env, self.log_dir)
         self.one_shots.append(migrate)
@@ -168,8 +174,9 @@ class AirflowStack:
     def check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise StackError(f"airflow {name} exited with code {process.returncode}: "
-                                 f"see {self.log_dir / (name + '.log')}")
+                raise StackError(
+                    f"airflow {name} exited with code {process.returncode}: see {self.log_dir / (name + '.log')}"
+                )
 
     def token(self) -> str:
         return _request(f"{self.url}/auth/token", data={"username": USER, "password": self.password})["access_token"]
@@ -181,12 +188,16 @@ class AirflowStack:
             self.check_alive()
             try:
                 health = _request(f"{self.url}/api/v2/monitor/health")
-                unhealthy = [k for k in ("metadatabase", "scheduler", "triggerer", "dag_processor")
-                             if (health.get(k) or {}).get("status") != "healthy"]
+                unhealthy = [
+                    k
+                    for k in ("metadatabase", "scheduler", "triggerer", "dag_processor")
+                    if (health.get(k) or {}).get("status") != "healthy"
+                ]
                 waiting_for = f"healthy {', '.join(unhealthy)}" if unhealthy else "the DAGs to be parsed"
                 if not unhealthy:
                     self.password = json.loads(
-                        (self.home / "simple_auth_manager_passwords.json.generated").read_text())[USER]
+                        (self.home / "simple_auth_manager_passwords.json.generated").read_text()
+                    )[USER]
                     token = self.token()
                     errors = _request(f"{self.url}/api/v2/importErrors", token)["import_errors"]
                     if errors:
@@ -208,15 +219,17 @@ class AirflowStack:
             self.workspace.stop()
 
     def banner(self) -> str:
-        return "\n".join([
-            "",
-            f"Airflow UI:      {self.url}   user: {USER}   password: {self.password}",
-            f"Local workspace: {self.workspace.url}   (sign in at {self.workspace.url}/login with the token in "
-            f"{self.workspace.data_dir / 'token'})",
-            f"Logs:            {self.log_dir} (components), {self.home / 'logs'} (tasks)",
-            "Trigger churn_model_retraining from the UI; its transition request starts churn_model_promotion.",
-            "Ctrl-C stops everything; `make airflow` again reuses the state (`make clean` wipes it).",
-        ])
+        return "\n".join(
+            [
+                "",
+                f"Airflow UI:      {self.url}   user: {USER}   password: {self.password}",
+                f"Local workspace: {self.workspace.url}   (sign in at {self.workspace.url}/login with the token in "
+                f"{self.workspace.data_dir / 'token'})",
+                f"Logs:            {self.log_dir} (components), {self.home / 'logs'} (tasks)",
+                "Trigger churn_model_retraining from the UI; its transition request starts churn_model_promotion.",
+                "Ctrl-C stops everything; `make airflow` again reuses the state (`make clean` wipes it).",
+            ]
+        )
 
 
 def _interrupt(*_) -> None:
@@ -235,8 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     stack = AirflowStack(args.local_dir, args.airflow_port, args.workspace_port, args.host)
-    print(f"==> starting the local workspace and Airflow (state in {stack.local_dir}); this takes a minute",
-          flush=True)
+    print(f"==> starting the local workspace and Airflow (state in {stack.local_dir}); this takes a minute", flush=True)
     try:
         stack.start()
         print(stack.banner(), flush=True)

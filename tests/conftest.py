@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
-
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -54,5 +52,3 @@ def unique_name(prefix: str) -> str:
 @pytest.fixture()
 def model_name(request):
     return unique_name(request.node.name[:40])
-
-

@@ -19,12 +19,14 @@ CLUSTER = {
 
 
 def notebook_task(key: str, path: str, parameters: dict) -> list[dict]:
-    return [{
-        "task_key": key,
-        "notebook_task": {"notebook_path": path, "base_parameters": parameters, "source": "WORKSPACE"},
-        "new_cluster": CLUSTER,
-        "timeout_seconds": 3600,
-    }]
+    return [
+        {
+            "task_key": key,
+            "notebook_task": {"notebook_path": path, "base_parameters": parameters, "source": "WORKSPACE"},
+            "new_cluster": CLUSTER,
+            "timeout_seconds": 3600,
+        }
+    ]
 
 
 with DAG(

@@ -74,8 +74,10 @@ def _stopped(name: str, reason: str, event: ModelEvent | None = None) -> Candida
 def run_candidate_tests(event_message, widgets=None, spark=None, warehouse=None) -> CandidateTestOutcome:
     """`widgets`: a `CandidateTestSettings` or a `get(name)` callable (the notebook's `dbutils.widgets.get`)."""
     try:
-        settings = widgets if isinstance(widgets, CandidateTestSettings) else (
-            CandidateTestSettings() if widgets is None else CandidateTestSettings.from_widgets(widgets)
+        settings = (
+            widgets
+            if isinstance(widgets, CandidateTestSettings)
+            else (CandidateTestSettings() if widgets is None else CandidateTestSettings.from_widgets(widgets))
         )
     except SettingsError as exc:
         return _stopped("settings", str(exc))
@@ -115,9 +117,16 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
     y_true = holdout[settings.target_col].to_numpy()
     with mlflow.start_run(run_name=f"test {event.model_name} v{event.version}") as run:
         mlflow.log_params(
-            {"model_name": event.model_name, "version": event.version, "to_stage": event.to_stage,
-             "mode": settings.mode, "source_table": settings.source_table, "holdout_rows": len(holdout),
-             "champion_version": champion_version or "none", **settings.thresholds()}
+            {
+                "model_name": event.model_name,
+                "version": event.version,
+                "to_stage": event.to_stage,
+                "mode": settings.mode,
+                "source_table": settings.source_table,
+                "holdout_rows": len(holdout),
+                "champion_version": champion_version or "none",
+                **settings.thresholds(),
+            }
         )
         y_pred, y_score, metrics = _scores(model, features, y_true)
         unusable = "model cannot predict the holdout (see prediction_contract)"
@@ -128,7 +137,13 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
             if y_pred is None
             else check_holdout_quality(y_true, y_pred, y_score, settings.min_f1, settings.min_roc_auc),
             check_champion_comparison(
-                model, event.version, champion_model, champion_version, holdout, settings.max_f1_drop, settings.target_col
+                model,
+                event.version,
+                champion_model,
+                champion_version,
+                holdout,
+                settings.max_f1_drop,
+                settings.target_col,
             ),
             CheckResult("slice_gaps", False, None, settings.max_slice_gap, unusable)
             if y_pred is None
@@ -189,7 +204,9 @@ def _tag_version(client, event: ModelEvent, checks: list[CheckResult], run_id: s
     """One `check.<name>` tag per check on the version (tags only: stages and comments are Airflow's job)."""
     try:
         for check in checks:
-            client.set_model_version_tag(event.model_name, event.version, f"check.{check.name}", "passed" if check.passed else "failed")
+            client.set_model_version_tag(
+                event.model_name, event.version, f"check.{check.name}", "passed" if check.passed else "failed"
+            )
         client.set_model_version_tag(event.model_name, event.version, "check.evaluation_run_id", run_id)
     except Exception as exc:  # noqa: BLE001 - results are still returned and logged in the run
         log.warning("could not tag %s v%s: %s", event.model_name, event.version, _short(exc))

@@ -82,6 +82,9 @@ def check_champion_comparison(
             detail = f"validation failed: {_short(exc)}"
         return CheckResult(name, False, measured, max_f1_drop, detail)
     return CheckResult(
-        name, True, measured, max_f1_drop,
+        name,
+        True,
+        measured,
+        max_f1_drop,
         f"F1 {cand_f1:.3f} vs champion v{champion_version} {champ_f1:.3f} (allowed drop {max_f1_drop:.0%})",
     )

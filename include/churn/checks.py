@@ -126,7 +126,11 @@ def check_prediction_contract(model, features: pd.DataFrame) -> CheckResult:
         labels = predict_labels(model, features)
     except Exception as exc:  # noqa: BLE001 - a model that cannot predict fails this check
         return CheckResult("prediction_contract", False, None, threshold, f"predict failed: {_short(exc)}")
-    measured = {"rows": int(len(labels)), "dtype": str(labels.dtype), "labels": sorted({str(v) for v in labels[:100_000]})[:10]}
+    measured = {
+        "rows": int(len(labels)),
+        "dtype": str(labels.dtype),
+        "labels": sorted({str(v) for v in labels[:100_000]})[:10],
+    }
     problems = []
     if len(labels) != len(features):
         problems.append(f"{len(labels)} predictions for {len(features)} rows")
@@ -144,7 +148,8 @@ def check_prediction_contract(model, features: pd.DataFrame) -> CheckResult:
         if len(scores) != len(features) or np.isnan(scores).any() or scores.min() < 0 or scores.max() > 1:
             problems.append(f"probabilities outside [0, 1] or not one per row (range {measured['probability_range']})")
     detail = "; ".join(problems) or (
-        "integer labels in {0, 1}, one per row" + ("; probabilities in [0, 1]" if scores is not None else "; no probabilities")
+        "integer labels in {0, 1}, one per row"
+        + ("; probabilities in [0, 1]" if scores is not None else "; no probabilities")
     )
     return CheckResult("prediction_contract", not problems, measured, threshold, detail)
 
@@ -160,7 +165,9 @@ def check_holdout_quality(y_true, y_pred, y_score, min_f1: float, min_roc_auc: f
     if not metrics["roc_auc"] >= min_roc_auc:
         problems.append(f"ROC-AUC {metrics['roc_auc']:.3f} < {min_roc_auc}")
     basis = "" if y_score is not None else " (no probabilities: ROC-AUC from hard labels)"
-    detail = "; ".join(problems) or f"F1 {metrics['f1']:.3f}, ROC-AUC {metrics['roc_auc']:.3f} on {len(y_pred)} holdout rows"
+    detail = (
+        "; ".join(problems) or f"F1 {metrics['f1']:.3f}, ROC-AUC {metrics['roc_auc']:.3f} on {len(y_pred)} holdout rows"
+    )
     return CheckResult("holdout_quality", not problems, measured, threshold, detail + basis)
 
 
@@ -189,7 +196,9 @@ def check_slice_gaps(frame: pd.DataFrame, y_pred, max_gap: float, target_col: st
     return CheckResult("slice_gaps", passed, measured, max_gap, detail)
 
 
-def check_batch_latency(model, features: pd.DataFrame, max_p95_ms: float, repeats: int = 20, seed: int = 0) -> CheckResult:
+def check_batch_latency(
+    model, features: pd.DataFrame, max_p95_ms: float, repeats: int = 20, seed: int = 0
+) -> CheckResult:
     """p95 wall time of `model.predict` on 1,000 rows (sampled from `features`, with replacement if fewer)."""
     rng = np.random.default_rng(seed)
     batch = features.iloc[rng.choice(len(features), LATENCY_ROWS, replace=len(features) < LATENCY_ROWS)]
@@ -236,7 +245,7 @@ def check_metadata(model, model_version, client) -> CheckResult:
 
 def _model_files(model_version) -> list[str]:
     """File names at the root of the version's model artifacts (its run-relative or logged-model source)."""
-    import mlflow  # noqa: PLC0415
+    import mlflow
 
     names: list[str] = []
     for uri in (model_version.source, f"models:/{model_version.name}/{model_version.version}"):

@@ -24,7 +24,7 @@ class ModelEvent:
     webhook_id: str | None = None
 
     @classmethod
-    def parse(cls, raw: str | dict) -> "ModelEvent":
+    def parse(cls, raw: str | dict) -> ModelEvent:
         """Parse the JSON payload; extra fields (webhook_id, requester, comment, ...) are accepted."""
         payload = _load(raw)
         name = payload.get("model_name")
@@ -34,7 +34,7 @@ class ModelEvent:
         text = str(version).strip() if isinstance(version, (str, int)) and not isinstance(version, bool) else ""
         if not text.isdigit() or int(text) < 1:
             raise EventMessageError(
-                f"event_message.version must be a positive integer (as a string, e.g. \"3\"), got {version!r}"
+                f'event_message.version must be a positive integer (as a string, e.g. "3"), got {version!r}'
             )
         to_stage = payload.get("to_stage")
         if to_stage not in STAGES:

@@ -43,15 +43,17 @@ def report_markdown(
 
 def write_plots(y_true, y_pred, y_score, out_dir: str) -> list[str]:
     """confusion_matrix.png and (with probabilities) roc_curve.png in `out_dir`; returns the paths."""
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
     paths = []
     fig, ax = plt.subplots(figsize=(4, 4))
-    ConfusionMatrixDisplay.from_predictions(np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int), ax=ax, colorbar=False)
+    ConfusionMatrixDisplay.from_predictions(
+        np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int), ax=ax, colorbar=False
+    )
     ax.set_title("Holdout confusion matrix")
     paths.append(os.path.join(out_dir, "confusion_matrix.png"))
     fig.savefig(paths[-1], dpi=80, bbox_inches="tight")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from churn.schema import TABLE_NAME, TARGET_COL
 from churn.storage import parse_table_name
@@ -82,7 +82,7 @@ class RetrainSettings:
     experiment_name: str
 
     @classmethod
-    def from_widgets(cls, get: Callable[[str], str]) -> "RetrainSettings":
+    def from_widgets(cls, get: Callable[[str], str]) -> RetrainSettings:
         metric = _text(get, "primary_metric")
         if metric not in PRIMARY_METRICS:
             raise SettingsError(f"widget primary_metric must be one of {sorted(PRIMARY_METRICS)}, got {metric!r}")
@@ -114,7 +114,7 @@ class CandidateTestSettings:
     experiment_name: str = TEST_EXPERIMENT
 
     @classmethod
-    def from_widgets(cls, get: Callable[[str], str]) -> "CandidateTestSettings":
+    def from_widgets(cls, get: Callable[[str], str]) -> CandidateTestSettings:
         mode = _text(get, "mode")
         if mode not in MODES:
             raise SettingsError(f"widget mode must be one of {list(MODES)}, got {mode!r}")

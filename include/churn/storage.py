@@ -53,7 +53,7 @@ def table_path(name: str, warehouse: str | os.PathLike | None = None) -> Path:
 def active_spark():
     """The notebook's SparkSession on Databricks, else None (pyspark is not installed locally)."""
     try:
-        from pyspark.sql import SparkSession  # noqa: PLC0415 - only exists on Databricks
+        from pyspark.sql import SparkSession
     except ImportError:
         return None
     return SparkSession.getActiveSession()
@@ -64,22 +64,21 @@ def read_table(name: str, warehouse: str | os.PathLike | None = None, spark=None
     spark = spark if spark is not None else (active_spark() if warehouse is None else None)
     if spark is not None:
         return normalize_dtypes(spark.table(name).toPandas())
-    from deltalake import DeltaTable  # noqa: PLC0415 - keep import cost off the Spark path
-    from deltalake.exceptions import TableNotFoundError as DeltaMissing  # noqa: PLC0415
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError as DeltaMissing
 
     path = table_path(name, warehouse)
     try:
         frame = DeltaTable(str(path)).to_pandas()
     except DeltaMissing as exc:
         raise TableNotFoundError(
-            f"table {name!r} not found at {path}; seed it with "
-            f"`python -m churn.seed --data-dir <workspace data dir>`"
+            f"table {name!r} not found at {path}; seed it with `python -m churn.seed --data-dir <workspace data dir>`"
         ) from exc
     return normalize_dtypes(frame)
 
 
 def table_exists(name: str, warehouse: str | os.PathLike | None = None) -> bool:
-    from deltalake import DeltaTable  # noqa: PLC0415
+    from deltalake import DeltaTable
 
     return DeltaTable.is_deltatable(str(table_path(name, warehouse)))
 
@@ -94,7 +93,7 @@ def write_table(
     if spark is not None:
         spark.createDataFrame(frame).write.mode(mode).saveAsTable(name)
         return None
-    from deltalake import write_deltalake  # noqa: PLC0415
+    from deltalake import write_deltalake
 
     path = table_path(name, warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)

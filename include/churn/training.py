@@ -80,7 +80,7 @@ class TrainingResult:
 
 def databricks_automl_available() -> bool:
     try:
-        from databricks import automl  # noqa: F401, PLC0415 - only on a Databricks ML runtime
+        from databricks import automl  # noqa: F401 - only on a Databricks ML runtime
     except ImportError:
         return False
     return True
@@ -110,7 +110,9 @@ def evaluate_pipeline(model, split: Split, target_col: str) -> dict[str, float]:
     metrics: dict[str, float] = {}
     for part, frame in (("val", split.validation), ("holdout", split.holdout)):
         X = frame[list(FEATURE_COLUMNS)]
-        metrics.update(prefixed(part, classification_metrics(frame[target_col], model.predict(X), model.predict_proba(X)[:, 1])))
+        metrics.update(
+            prefixed(part, classification_metrics(frame[target_col], model.predict(X), model.predict_proba(X)[:, 1]))
+        )
     return metrics
 
 
@@ -185,7 +187,9 @@ def _log_trials(log_path: str) -> int:
         best = min(best, loss)
         metrics.append(mlflow.entities.Metric("trial_validation_loss", loss, timestamp, step))
         metrics.append(mlflow.entities.Metric("trial_best_validation_loss", best, timestamp, step))
-        metrics.append(mlflow.entities.Metric("trial_wall_clock_seconds", float(record.get("wall_clock_time", 0)), timestamp, step))
+        metrics.append(
+            mlflow.entities.Metric("trial_wall_clock_seconds", float(record.get("wall_clock_time", 0)), timestamp, step)
+        )
     for start in range(0, len(metrics), 900):  # log_batch takes at most 1000 metrics
         client.log_batch(run_id, metrics=metrics[start : start + 900])
     summary = [
@@ -199,7 +203,7 @@ def _log_trials(log_path: str) -> int:
 def _train_flaml(split: Split, config: TrainingConfig):
     # Heavy import, FLAML path only. flaml imports xgboost at module level: the project installs the small
     # CPU-only `xgboost-cpu` wheel for that (flaml[automl] would pull xgboost's CUDA libraries).
-    from flaml import AutoML  # noqa: PLC0415
+    from flaml import AutoML
 
     features = list(FEATURE_COLUMNS)
     prep = make_preprocessor().fit(split.train[features])
@@ -240,19 +244,21 @@ def _train_flaml(split: Split, config: TrainingConfig):
 
 def _precision_loss(X_val, y_val, estimator, *args, **kwargs):
     """FLAML custom metric: minimise 1 - precision on the validation split."""
-    from sklearn.metrics import precision_score  # noqa: PLC0415
+    from sklearn.metrics import precision_score
 
     precision = precision_score(y_val, estimator.predict(X_val), zero_division=0)
     return 1.0 - precision, {"precision": precision}
 
 
-def _tune_threshold(pipeline: Pipeline, split: Split, config: TrainingConfig, log_as: str | None = "decision_threshold"):
+def _tune_threshold(
+    pipeline: Pipeline, split: Split, config: TrainingConfig, log_as: str | None = "decision_threshold"
+):
     """Pick the decision threshold that maximises the primary metric on the validation split (model not refit).
 
     Churners are ~20 %: at 0.5 a good model under-predicts churn and F1 suffers. The holdout stays untouched, so
     holdout metrics remain an honest estimate.
     """
-    from sklearn.model_selection import TunedThresholdClassifierCV  # noqa: PLC0415
+    from sklearn.model_selection import TunedThresholdClassifierCV
 
     tuned = TunedThresholdClassifierCV(pipeline, scoring=config.primary_metric, cv="prefit", refit=False)
     tuned.fit(split.validation[list(FEATURE_COLUMNS)], split.validation[config.target_col])
@@ -262,11 +268,10 @@ def _tune_threshold(pipeline: Pipeline, split: Split, config: TrainingConfig, lo
 
 
 def _log_and_register(pipeline, split: Split, config: TrainingConfig) -> str:
-    import lightgbm  # noqa: PLC0415
-    import sklearn  # noqa: PLC0415
-    from mlflow.models import infer_signature  # noqa: PLC0415
-
-    import skops.io  # noqa: PLC0415
+    import lightgbm
+    import sklearn
+    import skops.io
+    from mlflow.models import infer_signature
 
     example = split.train[list(FEATURE_COLUMNS)].head(5)
     # skops (MLflow's default, no arbitrary pickle code) refuses non-sklearn types unless named: we name exactly
@@ -293,7 +298,7 @@ def _log_and_register(pipeline, split: Split, config: TrainingConfig) -> str:
 
 
 def _train_databricks_automl(split: Split, config: TrainingConfig):
-    from databricks import automl  # noqa: PLC0415 - Databricks ML runtime only
+    from databricks import automl
 
     # AutoML does its own train/validation split of what we give it; the holdout stays out.
     dataset = pd.concat([split.train, split.validation], ignore_index=True)
@@ -308,5 +313,3 @@ def _train_databricks_automl(split: Split, config: TrainingConfig):
     version = mlflow.register_model(model_uri, config.model_name).version
     mlflow.log_params({"best_trial_run_id": summary.best_trial.mlflow_run_id, "trials": len(summary.trials)})
     return pipeline, str(version), len(summary.trials)
-
-

@@ -28,8 +28,9 @@ class ReviewOperator(ApprovalOperator):
 
     def execute(self, context: Any) -> Any:
         if not _is_on(context["params"].get(self.required_param, False)):
-            self.log.info("No human review asked for (param %s is off): the decision is automatic.",
-                          self.required_param)
+            self.log.info(
+                "No human review asked for (param %s is off): the decision is automatic.", self.required_param
+            )
             context["ti"].xcom_push(key="return_value", value=NOT_REQUIRED)
             return None
         return super().execute(context)

@@ -53,7 +53,7 @@ class TrainingResult:
     automl_backend: str
 
     @classmethod
-    def parse(cls, payload: Any) -> "TrainingResult":
+    def parse(cls, payload: Any) -> TrainingResult:
         where = "retraining notebook"
         model_name = _require(payload, "model_name", str, where)
         if not model_name.strip():
@@ -122,14 +122,16 @@ class CandidateTestResult:
     report_markdown: str = ""
 
     @classmethod
-    def parse(cls, payload: Any) -> "CandidateTestResult":
+    def parse(cls, payload: Any) -> CandidateTestResult:
         where = "candidate-test notebook"
         passed = _require(payload, "passed", bool, where)
         raw_checks = _require(payload, "checks", list, where)
         checks = []
         for index, raw in enumerate(raw_checks):
-            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(
-                raw.get("passed"), bool
+            if (
+                not isinstance(raw, dict)
+                or not isinstance(raw.get("name"), str)
+                or not isinstance(raw.get("passed"), bool)
             ):
                 raise NotebookResultError(f"{where}: checks[{index}] needs a string 'name' and a boolean 'passed'")
             checks.append(

@@ -30,4 +30,3 @@ def promotion_schedule(assets: Any) -> Any:
     if cron is None:
         return assets
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"), assets=assets)
-

@@ -92,15 +92,19 @@ class ModelRegistryHook(RegistryTransportMixin):
         if ui_url is None:
             return self._endpoint_url("").rstrip("/")
         if not isinstance(ui_url, str) or not ui_url.startswith(("http://", "https://")):
-            raise ValueError(f"connection {self.databricks_conn_id!r}: extra workspace_ui_url must be an http(s) URL, "
-                             f"got {ui_url!r}")
+            raise ValueError(
+                f"connection {self.databricks_conn_id!r}: extra workspace_ui_url must be an http(s) URL, got {ui_url!r}"
+            )
         return ui_url.rstrip("/")
 
     # ---- operation builders (shared by the sync and async methods) ---------------------------------------------
     @staticmethod
     def _op_create_transition_request(name, version, stage, comment=None) -> _Op:
-        params = {"name": normalize_model_name(name), "version": normalize_version(version),
-                  "stage": normalize_stage(stage)}
+        params = {
+            "name": normalize_model_name(name),
+            "version": normalize_version(version),
+            "stage": normalize_stage(stage),
+        }
         if comment is not None:
             params["comment"] = comment
         return _Op(ep.CREATE_TRANSITION_REQUEST, params, _field("request", TransitionRequest.from_dict))
@@ -108,13 +112,18 @@ class ModelRegistryHook(RegistryTransportMixin):
     @staticmethod
     def _op_list_transition_requests(name, version) -> _Op:
         params = {"name": normalize_model_name(name), "version": normalize_version(version)}
-        return _Op(ep.LIST_TRANSITION_REQUESTS, params,
-                   lambda b: [Activity.from_dict(a) for a in b.get("requests") or ()])
+        return _Op(
+            ep.LIST_TRANSITION_REQUESTS, params, lambda b: [Activity.from_dict(a) for a in b.get("requests") or ()]
+        )
 
     @staticmethod
     def _op_decide(endpoint, name, version, stage, comment, extra=None) -> _Op:
-        params = {"name": normalize_model_name(name), "version": normalize_version(version),
-                  "stage": normalize_stage(stage), **(extra or {})}
+        params = {
+            "name": normalize_model_name(name),
+            "version": normalize_version(version),
+            "stage": normalize_stage(stage),
+            **(extra or {}),
+        }
         if comment is not None:
             params["comment"] = comment
         return _Op(endpoint, params, _field("activity", Activity.from_dict))
@@ -123,8 +132,14 @@ class ModelRegistryHook(RegistryTransportMixin):
     def _op_approve_transition_request(cls, name, version, stage, archive_existing_versions, comment=None) -> _Op:
         if not isinstance(archive_existing_versions, bool):
             raise ValueError("archive_existing_versions must be True or False (Databricks requires it)")
-        return cls._op_decide(ep.APPROVE_TRANSITION_REQUEST, name, version, stage, comment,
-                              {"archive_existing_versions": archive_existing_versions})
+        return cls._op_decide(
+            ep.APPROVE_TRANSITION_REQUEST,
+            name,
+            version,
+            stage,
+            comment,
+            {"archive_existing_versions": archive_existing_versions},
+        )
 
     @classmethod
     def _op_reject_transition_request(cls, name, version, stage, comment=None) -> _Op:
@@ -164,33 +179,52 @@ class ModelRegistryHook(RegistryTransportMixin):
     def _op_search_model_versions(model_name=None, filter=None, max_results=None, order_by=None, page_token=None):
         if model_name is not None and filter is not None:
             raise ValueError("Pass either model_name or filter, not both")
-        params: dict[str, Any] = {"filter": name_filter(model_name) if model_name is not None else filter,
-                                  "max_results": max_results, "order_by": list(order_by or []) or None,
-                                  "page_token": page_token}
+        params: dict[str, Any] = {
+            "filter": name_filter(model_name) if model_name is not None else filter,
+            "max_results": max_results,
+            "order_by": list(order_by or []) or None,
+            "page_token": page_token,
+        }
         params = {k: v for k, v in params.items() if v is not None}
-        return _Op(ep.SEARCH_MODEL_VERSIONS, params, lambda b: ModelVersionPage(
-            tuple(ModelVersion.from_dict(v) for v in b.get("model_versions") or ()), b.get("next_page_token") or None))
+        return _Op(
+            ep.SEARCH_MODEL_VERSIONS,
+            params,
+            lambda b: ModelVersionPage(
+                tuple(ModelVersion.from_dict(v) for v in b.get("model_versions") or ()),
+                b.get("next_page_token") or None,
+            ),
+        )
 
     @staticmethod
     def _op_transition_stage(name, version, stage, archive_existing_versions, comment=None) -> _Op:
         if not isinstance(archive_existing_versions, bool):
             raise ValueError("archive_existing_versions must be True or False (Databricks requires it)")
-        params = {"name": normalize_model_name(name), "version": normalize_version(version),
-                  "stage": normalize_stage(stage), "archive_existing_versions": archive_existing_versions}
+        params = {
+            "name": normalize_model_name(name),
+            "version": normalize_version(version),
+            "stage": normalize_stage(stage),
+            "archive_existing_versions": archive_existing_versions,
+        }
         if comment is not None:
             params["comment"] = comment
-        return _Op(ep.TRANSITION_STAGE_DATABRICKS, params,
-                   _field("model_version_databricks", ModelVersion.from_dict))
+        return _Op(ep.TRANSITION_STAGE_DATABRICKS, params, _field("model_version_databricks", ModelVersion.from_dict))
 
     @staticmethod
     def _op_get_registered_model(name) -> _Op:
-        return _Op(ep.GET_REGISTERED_MODEL_DATABRICKS, {"name": normalize_model_name(name)},
-                   _field("registered_model_databricks", RegisteredModel.from_dict))
+        return _Op(
+            ep.GET_REGISTERED_MODEL_DATABRICKS,
+            {"name": normalize_model_name(name)},
+            _field("registered_model_databricks", RegisteredModel.from_dict),
+        )
 
     @staticmethod
     def _op_set_model_version_tag(name, version, key, value) -> _Op:
-        params = {"name": normalize_model_name(name), "version": normalize_version(version),
-                  "key": str(key), "value": str(value)}
+        params = {
+            "name": normalize_model_name(name),
+            "version": normalize_version(version),
+            "key": str(key),
+            "value": str(value),
+        }
         return _Op(ep.SET_MODEL_VERSION_TAG, params, _nothing)
 
     @staticmethod
@@ -203,8 +237,11 @@ class ModelRegistryHook(RegistryTransportMixin):
     @staticmethod
     def _op_create_model_version(name, source, run_id=None, description=None) -> _Op:
         params = {"name": normalize_model_name(name), "source": source, "run_id": run_id, "description": description}
-        return _Op(ep.CREATE_MODEL_VERSION, {k: v for k, v in params.items() if v is not None},
-                   _field("model_version", ModelVersion.from_dict))
+        return _Op(
+            ep.CREATE_MODEL_VERSION,
+            {k: v for k, v in params.items() if v is not None},
+            _field("model_version", ModelVersion.from_dict),
+        )
 
     def _run(self, op: _Op) -> Any:
         return op.parse(self.call(op.endpoint, op.params))
@@ -240,9 +277,9 @@ class ModelRegistryHook(RegistryTransportMixin):
     async def a_approve_transition_request(
         self, name: str, version: str | int, stage: str, archive_existing_versions: bool, comment: str | None = None
     ) -> Activity:
-        return await self._a_run(self._op_approve_transition_request(
-            name, version, stage, archive_existing_versions, comment
-        ))
+        return await self._a_run(
+            self._op_approve_transition_request(name, version, stage, archive_existing_versions, comment)
+        )
 
     def reject_transition_request(
         self, name: str, version: str | int, stage: str, comment: str | None = None
@@ -299,15 +336,23 @@ class ModelRegistryHook(RegistryTransportMixin):
         return await self._a_run(self._op_get_model_version(name, version))
 
     def search_model_versions(
-        self, model_name: str | None = None, filter: str | None = None, max_results: int | None = None,
-        order_by: list[str] | None = None, page_token: str | None = None
+        self,
+        model_name: str | None = None,
+        filter: str | None = None,
+        max_results: int | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
     ) -> ModelVersionPage:
         """One page of model-versions/search (model_name or filter); returns ModelVersionPage."""
         return self._run(self._op_search_model_versions(model_name, filter, max_results, order_by, page_token))
 
     async def a_search_model_versions(
-        self, model_name: str | None = None, filter: str | None = None, max_results: int | None = None,
-        order_by: list[str] | None = None, page_token: str | None = None
+        self,
+        model_name: str | None = None,
+        filter: str | None = None,
+        max_results: int | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
     ) -> ModelVersionPage:
         return await self._a_run(self._op_search_model_versions(model_name, filter, max_results, order_by, page_token))
 

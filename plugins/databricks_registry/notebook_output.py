@@ -45,18 +45,21 @@ def _task_run_id(run: dict[str, Any], run_id: int, task_key: str | None) -> int:
         for task in tasks:
             if task.get("task_key") == task_key:
                 return int(task["run_id"])
-        raise NotebookResultError(f"Run has no task {task_key!r} (tasks: {[t.get('task_key') for t in tasks]})",
-                                  run_id=run_id)
+        raise NotebookResultError(
+            f"Run has no task {task_key!r} (tasks: {[t.get('task_key') for t in tasks]})", run_id=run_id
+        )
     if not tasks:
         return run_id
     if len(tasks) > 1:
         raise NotebookResultError(
-            f"Run has {len(tasks)} tasks ({[t.get('task_key') for t in tasks]}); pass task_key", run_id=run_id)
+            f"Run has {len(tasks)} tasks ({[t.get('task_key') for t in tasks]}); pass task_key", run_id=run_id
+        )
     return int(tasks[0]["run_id"])
 
 
-def read_notebook_result(run_id: int, databricks_conn_id: str = "databricks_default",
-                         task_key: str | None = None) -> dict[str, Any]:
+def read_notebook_result(
+    run_id: int, databricks_conn_id: str = "databricks_default", task_key: str | None = None
+) -> dict[str, Any]:
     """Return the notebook's exit JSON object for job run `run_id`, or raise a NotebookResultError subclass."""
     if isinstance(run_id, bool) or not str(run_id).strip().isdigit():
         raise ValueError(f"run_id must be a positive integer, got {run_id!r}")
@@ -67,27 +70,36 @@ def read_notebook_result(run_id: int, databricks_conn_id: str = "databricks_defa
     state = run.get("state") or {}
     life_cycle, result_state = state.get("life_cycle_state"), state.get("result_state")
     if life_cycle not in TERMINAL_STATES:
-        raise NotebookRunNotFinished(f"Run is not finished (life_cycle_state={life_cycle})", run_id=run_id,
-                                     run_page_url=page)
+        raise NotebookRunNotFinished(
+            f"Run is not finished (life_cycle_state={life_cycle})", run_id=run_id, run_page_url=page
+        )
     output = hook.call(ep.GET_RUN_OUTPUT, {"run_id": _task_run_id(run, run_id, task_key)})
     if result_state != "SUCCESS":
         error = output.get("error") or state.get("state_message") or "no error message"
         raise NotebookRunFailed(f"Run ended {life_cycle}/{result_state}: {error}", run_id=run_id, run_page_url=page)
     notebook_output = output.get("notebook_output") or {}
     if notebook_output.get("truncated"):
-        raise NotebookOutputInvalid("The notebook's exit value was truncated by Databricks (over 5 MB); "
-                                    "exit with a smaller JSON or a pointer to stored results", run_id=run_id,
-                                    run_page_url=page)
+        raise NotebookOutputInvalid(
+            "The notebook's exit value was truncated by Databricks (over 5 MB); "
+            "exit with a smaller JSON or a pointer to stored results",
+            run_id=run_id,
+            run_page_url=page,
+        )
     text = notebook_output.get("result")
     if text is None:
-        raise NotebookOutputInvalid("The notebook exited without a value (no dbutils.notebook.exit)",
-                                    run_id=run_id, run_page_url=page)
+        raise NotebookOutputInvalid(
+            "The notebook exited without a value (no dbutils.notebook.exit)", run_id=run_id, run_page_url=page
+        )
     try:
         value = json.loads(text)
     except ValueError as e:
-        raise NotebookOutputInvalid(f"The notebook's exit value is not JSON: {text[:200]!r}", run_id=run_id,
-                                    run_page_url=page) from e
+        raise NotebookOutputInvalid(
+            f"The notebook's exit value is not JSON: {text[:200]!r}", run_id=run_id, run_page_url=page
+        ) from e
     if not isinstance(value, dict):
-        raise NotebookOutputInvalid(f"The notebook's exit value is JSON {type(value).__name__}, expected an object",
-                                    run_id=run_id, run_page_url=page)
+        raise NotebookOutputInvalid(
+            f"The notebook's exit value is JSON {type(value).__name__}, expected an object",
+            run_id=run_id,
+            run_page_url=page,
+        )
     return value

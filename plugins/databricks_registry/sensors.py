@@ -95,29 +95,41 @@ class TransitionRequestSensor(BaseSensorOperator):
         self.retry_delay = retry_delay
         # Built on the first poke (after templating); kept across pokes in poke mode.
         self._watch: VersionWatch | None = None
-        VersionWatch(lookback_versions=lookback_versions, recheck_seconds=recheck_seconds,
-                     rescan_every=rescan_every)  # validate early
+        VersionWatch(
+            lookback_versions=lookback_versions, recheck_seconds=recheck_seconds, rescan_every=rescan_every
+        )  # validate early
 
     @property
     def hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(self.databricks_conn_id, retry_limit=self.retry_limit,
-                                 retry_delay=self.retry_delay, caller=type(self).__name__)
+        return ModelRegistryHook(
+            self.databricks_conn_id,
+            retry_limit=self.retry_limit,
+            retry_delay=self.retry_delay,
+            caller=type(self).__name__,
+        )
 
     def _ensure_watch(self) -> VersionWatch:
         if self._watch is None:
             self.model_name = normalize_model_name(self.model_name)
             self.to_stage = normalize_stage(self.to_stage)
-            self._watch = VersionWatch(lookback_versions=self.lookback_versions,
-                                       recheck_seconds=self.recheck_seconds,
-                                       rescan_every=self.rescan_every,
-                                       versions=parse_versions(self.versions))
+            self._watch = VersionWatch(
+                lookback_versions=self.lookback_versions,
+                recheck_seconds=self.recheck_seconds,
+                rescan_every=self.rescan_every,
+                versions=parse_versions(self.versions),
+            )
         return self._watch
 
     def poke(self, context: Any) -> PokeReturnValue:
         watch = self._ensure_watch()
         result = detect(self.hook, self.model_name, self.to_stage, watch, time.time())
-        self.log.info("Checked versions %s of %r for requests to %s: %d found", result.listed_versions,
-                      self.model_name, self.to_stage, len(result.events))
+        self.log.info(
+            "Checked versions %s of %r for requests to %s: %d found",
+            result.listed_versions,
+            self.model_name,
+            self.to_stage,
+            len(result.events),
+        )
         if not result.model_exists:
             self.log.warning("Registered model %r does not exist (yet).", self.model_name)
         if result.events:
@@ -137,9 +149,13 @@ class TransitionRequestSensor(BaseSensorOperator):
             return first.xcom_value
         self.defer(
             trigger=TransitionRequestTrigger(
-                model_name=self.model_name, to_stage=self.to_stage, databricks_conn_id=self.databricks_conn_id,
-                poke_interval=self.poke_interval, watch=self._ensure_watch().to_dict(),
-                max_consecutive_errors=self.max_consecutive_errors, retry_limit=self.retry_limit,
+                model_name=self.model_name,
+                to_stage=self.to_stage,
+                databricks_conn_id=self.databricks_conn_id,
+                poke_interval=self.poke_interval,
+                watch=self._ensure_watch().to_dict(),
+                max_consecutive_errors=self.max_consecutive_errors,
+                retry_limit=self.retry_limit,
                 retry_delay=self.retry_delay,
                 end_time=time.time() + float(self.timeout) if self.timeout else None,
             ),

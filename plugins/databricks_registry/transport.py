@@ -21,12 +21,11 @@ from typing import Any
 
 import aiohttp
 import requests
+from airflow.providers.databricks.hooks.databricks_base import BaseDatabricksHook, BearerAuth, _TokenAuth
 from requests import exceptions as requests_exceptions
 from requests.auth import HTTPBasicAuth
 from tenacity import AsyncRetrying, RetryError, Retrying, retry_if_exception
 from urllib3.exceptions import NewConnectionError
-
-from airflow.providers.databricks.hooks.databricks_base import BaseDatabricksHook, BearerAuth, _TokenAuth
 
 from databricks_registry.endpoints import is_idempotent
 from databricks_registry.errors import (
@@ -69,8 +68,9 @@ class _ErrorAnswer(Exception):
 def _not_sent(error: BaseException) -> bool:
     """The connection was never made, so the request cannot have reached the workspace."""
     # aiohttp raises ConnectionTimeoutError only when opening the connection timed out (requests: ConnectTimeout).
-    if isinstance(error, (requests_exceptions.ConnectTimeout, aiohttp.ClientConnectorError,
-                          aiohttp.ConnectionTimeoutError)):
+    if isinstance(
+        error, (requests_exceptions.ConnectTimeout, aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+    ):
         return True
     if isinstance(error, requests_exceptions.ConnectionError) and error.args:
         return isinstance(getattr(error.args[0], "reason", None), NewConnectionError)
@@ -83,8 +83,10 @@ def should_retry(error: BaseException, idempotent: bool) -> bool:
         return error.refused or (idempotent and error.status >= 500)
     if _not_sent(error):
         return True
-    if isinstance(error, (requests_exceptions.ConnectionError, requests_exceptions.Timeout,
-                          aiohttp.ClientError, asyncio.TimeoutError)):
+    if isinstance(
+        error,
+        (requests_exceptions.ConnectionError, requests_exceptions.Timeout, aiohttp.ClientError, asyncio.TimeoutError),
+    ):
         return idempotent
     return False
 
@@ -118,8 +120,12 @@ class RegistryTransportMixin(BaseDatabricksHook):
         if isinstance(error, _ErrorAnswer):
             typed = error_from_response(error.status, error.body, where)
             cls = RegistryOutcomeUnknown if error.status >= 500 and not idempotent else type(typed)
-            return cls(f"{prefix}{typed.message}", http_status_code=typed.http_status_code,
-                       error_code=typed.error_code, endpoint=where)
+            return cls(
+                f"{prefix}{typed.message}",
+                http_status_code=typed.http_status_code,
+                error_code=typed.error_code,
+                endpoint=where,
+            )
         cls = RegistryUnavailable if idempotent or _not_sent(error) else RegistryOutcomeUnknown
         return cls(f"{prefix}{type(error).__name__}: {error}", endpoint=where)
 
@@ -128,19 +134,24 @@ class RegistryTransportMixin(BaseDatabricksHook):
         method, url = self._check_endpoint(endpoint)
         headers = {**self.user_agent_header, **self._get_aad_headers()}
         token = self._get_token()
-        auth = _TokenAuth(token) if token else HTTPBasicAuth(
-            self._get_connection_attr("login"), self.databricks_conn.password
+        auth = (
+            _TokenAuth(token)
+            if token
+            else HTTPBasicAuth(self._get_connection_attr("login"), self.databricks_conn.password)
         )
-        kwargs: dict[str, Any] = (
-            {"json": params or {}} if method in _BODY_METHODS else {"params": query_params(params)}
-        )
+        kwargs: dict[str, Any] = {"json": params or {}} if method in _BODY_METHODS else {"params": query_params(params)}
         try:
             for attempt in self._retrying(endpoint):
                 with attempt:
                     self.log.debug("Registry call %s %s", method, endpoint[1])
                     response = requests.request(
-                        method, url, auth=auth, headers=headers, timeout=self.timeout_seconds,
-                        **kwargs, **self._get_requests_kwargs(),
+                        method,
+                        url,
+                        auth=auth,
+                        headers=headers,
+                        timeout=self.timeout_seconds,
+                        **kwargs,
+                        **self._get_requests_kwargs(),
                     )
                     status, text = response.status_code, response.text
                     _raise_for_retry_decision(status, text)
@@ -159,11 +170,13 @@ class RegistryTransportMixin(BaseDatabricksHook):
         try:
             body = json.loads(text)
         except ValueError as e:  # a 2xx: the call was applied, only its answer is unreadable
-            raise RegistryResponseError(f"Answer is not JSON: {text.strip()[:200]!r}", http_status_code=status,
-                                        endpoint=where) from e
+            raise RegistryResponseError(
+                f"Answer is not JSON: {text.strip()[:200]!r}", http_status_code=status, endpoint=where
+            ) from e
         if not isinstance(body, dict):
-            raise RegistryResponseError(f"Expected a JSON object, got {type(body).__name__}",
-                                        http_status_code=status, endpoint=where)
+            raise RegistryResponseError(
+                f"Expected a JSON object, got {type(body).__name__}", http_status_code=status, endpoint=where
+            )
         return body
 
     async def a_call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -172,12 +185,12 @@ class RegistryTransportMixin(BaseDatabricksHook):
         method, url = self._check_endpoint(endpoint)
         headers = {**self.user_agent_header, **(await self._a_get_aad_headers())}
         token = await self._a_get_token()
-        auth = BearerAuth(token) if token else aiohttp.BasicAuth(
-            self._get_connection_attr("login"), self.databricks_conn.password
+        auth = (
+            BearerAuth(token)
+            if token
+            else aiohttp.BasicAuth(self._get_connection_attr("login"), self.databricks_conn.password)
         )
-        kwargs: dict[str, Any] = (
-            {"json": params or {}} if method in _BODY_METHODS else {"params": query_params(params)}
-        )
+        kwargs: dict[str, Any] = {"json": params or {}} if method in _BODY_METHODS else {"params": query_params(params)}
         session: aiohttp.ClientSession | None = getattr(self, "_session", None)
         own_session = session is None or session.closed
         if own_session:
@@ -187,15 +200,19 @@ class RegistryTransportMixin(BaseDatabricksHook):
                 with attempt:
                     self.log.debug("Registry call %s %s", method, endpoint[1])
                     async with session.request(
-                        method, url, auth=auth, headers=headers,
+                        method,
+                        url,
+                        auth=auth,
+                        headers=headers,
                         timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
-                        **kwargs, **self._get_aiohttp_kwargs(url),
+                        **kwargs,
+                        **self._get_aiohttp_kwargs(url),
                     ) as response:
                         status, text = response.status, await response.text()
                     _raise_for_retry_decision(status, text)
         except RetryError as e:
             raise self._failure(endpoint, e.last_attempt.exception(), e.last_attempt.attempt_number) from e
-        except (_ErrorAnswer, aiohttp.ClientError, asyncio.TimeoutError) as e:
+        except (TimeoutError, _ErrorAnswer, aiohttp.ClientError) as e:
             raise self._failure(endpoint, e) from e
         finally:
             if own_session:

@@ -70,8 +70,12 @@ class TransitionRequestTrigger(BaseTrigger):
         )
 
     def _hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(self.databricks_conn_id, retry_limit=self.retry_limit,
-                                 retry_delay=self.retry_delay, caller=type(self).__name__)
+        return ModelRegistryHook(
+            self.databricks_conn_id,
+            retry_limit=self.retry_limit,
+            retry_delay=self.retry_delay,
+            caller=type(self).__name__,
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         errors_in_a_row = 0
@@ -81,8 +85,9 @@ class TransitionRequestTrigger(BaseTrigger):
                     result = await a_detect(hook, self.model_name, self.to_stage, self.watch, time.time())
                 except RegistryUnavailable as e:
                     errors_in_a_row += 1
-                    self.log.warning("Registry unavailable (%s/%s): %s", errors_in_a_row,
-                                     self.max_consecutive_errors, e)
+                    self.log.warning(
+                        "Registry unavailable (%s/%s): %s", errors_in_a_row, self.max_consecutive_errors, e
+                    )
                     if errors_in_a_row >= self.max_consecutive_errors:
                         yield self._error(e, f"gave up after {errors_in_a_row} failed polls in a row")
                         return
@@ -93,28 +98,40 @@ class TransitionRequestTrigger(BaseTrigger):
                     return
                 errors_in_a_row = 0
                 if result.events:
-                    yield TriggerEvent({"status": "success", "model_name": self.model_name,
-                                        "to_stage": self.to_stage,
-                                        "events": [event.to_dict() for event in result.events]})
+                    yield TriggerEvent(
+                        {
+                            "status": "success",
+                            "model_name": self.model_name,
+                            "to_stage": self.to_stage,
+                            "events": [event.to_dict() for event in result.events],
+                        }
+                    )
                     return
                 if not result.model_exists:
                     self.log.info("Registered model %r does not exist (yet); waiting.", self.model_name)
                 self.log.debug("No open request to %s; listed versions %s", self.to_stage, result.listed_versions)
                 if self.end_time is not None and time.time() + self.poke_interval > self.end_time:
                     await asyncio.sleep(max(0.0, self.end_time - time.time()))
-                    yield TriggerEvent({"status": "timeout", "model_name": self.model_name,
-                                        "to_stage": self.to_stage,
-                                        "message": f"No open request to {self.to_stage} for "
-                                                   f"{self.model_name!r} before the sensor's timeout"})
+                    yield TriggerEvent(
+                        {
+                            "status": "timeout",
+                            "model_name": self.model_name,
+                            "to_stage": self.to_stage,
+                            "message": f"No open request to {self.to_stage} for "
+                            f"{self.model_name!r} before the sensor's timeout",
+                        }
+                    )
                     return
                 await asyncio.sleep(self.poke_interval)
 
     def _error(self, error: RegistryError, why: str) -> TriggerEvent:
-        return TriggerEvent({
-            "status": "error",
-            "error_type": type(error).__name__,
-            "http_status_code": error.http_status_code,
-            "error_code": error.error_code,
-            "message": f"Watching transition requests of {self.model_name!r} to {self.to_stage} failed ({why}): "
-                       f"{error}",
-        })
+        return TriggerEvent(
+            {
+                "status": "error",
+                "error_type": type(error).__name__,
+                "http_status_code": error.http_status_code,
+                "error_code": error.error_code,
+                "message": f"Watching transition requests of {self.model_name!r} to {self.to_stage} failed ({why}): "
+                f"{error}",
+            }
+        )

@@ -86,16 +86,27 @@ class VersionWatch:
             self.watermark = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lookback_versions": self.lookback_versions, "recheck_seconds": self.recheck_seconds,
-                "versions": list(self.versions), "rescan_every": self.rescan_every, "watermark": self.watermark,
-                "pokes": self.pokes, "young": dict(self.young)}
+        return {
+            "lookback_versions": self.lookback_versions,
+            "recheck_seconds": self.recheck_seconds,
+            "versions": list(self.versions),
+            "rescan_every": self.rescan_every,
+            "watermark": self.watermark,
+            "pokes": self.pokes,
+            "young": dict(self.young),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VersionWatch:
-        return cls(lookback_versions=d.get("lookback_versions", DEFAULT_LOOKBACK_VERSIONS),
-                   recheck_seconds=d.get("recheck_seconds", DEFAULT_RECHECK_SECONDS),
-                   versions=tuple(d.get("versions") or ()), rescan_every=d.get("rescan_every", DEFAULT_RESCAN_EVERY),
-                   watermark=d.get("watermark"), pokes=d.get("pokes", 0), young=dict(d.get("young") or {}))
+        return cls(
+            lookback_versions=d.get("lookback_versions", DEFAULT_LOOKBACK_VERSIONS),
+            recheck_seconds=d.get("recheck_seconds", DEFAULT_RECHECK_SECONDS),
+            versions=tuple(d.get("versions") or ()),
+            rescan_every=d.get("rescan_every", DEFAULT_RESCAN_EVERY),
+            watermark=d.get("watermark"),
+            pokes=d.get("pokes", 0),
+            young=dict(d.get("young") or {}),
+        )
 
 
 def stage_of(model: RegisteredModel | None, version: str) -> str | None:
@@ -107,7 +118,10 @@ def stage_of(model: RegisteredModel | None, version: str) -> str | None:
 
 
 def collect_events(
-    model_name: str, to_stage: str, found: dict[str, list[Activity]], model: RegisteredModel | None,
+    model_name: str,
+    to_stage: str,
+    found: dict[str, list[Activity]],
+    model: RegisteredModel | None,
 ) -> list[TransitionRequestEvent]:
     """Open requests to `to_stage`, deduplicated by request identity, in deterministic order."""
     events: dict[tuple, TransitionRequestEvent] = {}

@@ -58,7 +58,10 @@ def fit_pipeline(train, columns=FEATURE_COLUMNS, labels=None, estimator=None):
 
     cats = [c for c in ("Geography", "Gender") if c in columns]
     prep = ColumnTransformer(
-        [("cat", OneHotEncoder(handle_unknown="ignore"), cats), ("num", "passthrough", [c for c in columns if c not in cats])]
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), cats),
+            ("num", "passthrough", [c for c in columns if c not in cats]),
+        ]
     )
     model = estimator or LGBMClassifier(n_estimators=60, learning_rate=0.1, verbose=-1, n_jobs=1)
     y = train[TARGET_COL] if labels is None else labels

@@ -16,7 +16,12 @@ from churn.storage import write_table
 from .conftest import PIP_REQUIREMENTS, fit_pipeline
 
 CHECK_NAMES = [
-    "input_schema", "prediction_contract", "holdout_quality", "champion_comparison", "slice_gaps", "batch_latency",
+    "input_schema",
+    "prediction_contract",
+    "holdout_quality",
+    "champion_comparison",
+    "slice_gaps",
+    "batch_latency",
     "metadata",
 ]
 
@@ -30,15 +35,28 @@ def warehouse(tmp_path, churn_table):
 def register(pipeline, name, example):
     with mlflow.start_run():
         info = mlflow.sklearn.log_model(
-            pipeline, name="model", input_example=example, registered_model_name=name,
-            serialization_format="cloudpickle", pip_requirements=PIP_REQUIREMENTS,
+            pipeline,
+            name="model",
+            input_example=example,
+            registered_model_name=name,
+            serialization_format="cloudpickle",
+            pip_requirements=PIP_REQUIREMENTS,
         )
     return str(info.registered_model_version)
 
 
 def event(name, version, to_stage="Staging"):
-    return json.dumps({"event": "TRANSITION_REQUEST_TO_STAGING_CREATED", "model_name": name, "version": version,
-                       "to_stage": to_stage, "from_stage": "None", "event_timestamp": 1, "text": ""})
+    return json.dumps(
+        {
+            "event": "TRANSITION_REQUEST_TO_STAGING_CREATED",
+            "model_name": name,
+            "version": version,
+            "to_stage": to_stage,
+            "from_stage": "None",
+            "event_timestamp": 1,
+            "text": "",
+        }
+    )
 
 
 def settings(uri, **overrides):
@@ -129,7 +147,9 @@ def test_no_champion_when_the_target_stage_is_empty(registry, warehouse):
 def test_unusable_input_fails_with_the_reason(message, check, reason, local_mlflow):
     out = run_candidate_tests(message, CandidateTestSettings(registry_uri=local_mlflow)).to_dict()
     assert out["passed"] is False
-    assert out["checks"] == [{"name": check, "passed": False, "measured": None, "threshold": None, "detail": out["checks"][0]["detail"]}]
+    assert out["checks"] == [
+        {"name": check, "passed": False, "measured": None, "threshold": None, "detail": out["checks"][0]["detail"]}
+    ]
     assert reason in out["checks"][0]["detail"] and "Traceback" not in out["checks"][0]["detail"]
     assert out["evaluation_run_id"] is None and out["report_markdown"]
 
@@ -137,8 +157,12 @@ def test_unusable_input_fails_with_the_reason(message, check, reason, local_mlfl
 def test_unknown_version_missing_table_and_bad_widget(registry, tmp_path):
     missing = run_candidate_tests(event(registry["name"], "99"), settings(registry["uri"]), warehouse=tmp_path)
     assert not missing.passed and missing.checks[0].name == "model_version"
-    no_table = run_candidate_tests(event(registry["name"], registry["good"]), settings(registry["uri"]), warehouse=tmp_path)
-    assert not no_table.passed and no_table.checks[0].name == "holdout_data" and "churn.seed" in no_table.checks[0].detail
+    no_table = run_candidate_tests(
+        event(registry["name"], registry["good"]), settings(registry["uri"]), warehouse=tmp_path
+    )
+    assert (
+        not no_table.passed and no_table.checks[0].name == "holdout_data" and "churn.seed" in no_table.checks[0].detail
+    )
     widgets = {"min_f1": "high", "mode": "enforce"}
     bad = run_candidate_tests(event(registry["name"], registry["good"]), lambda name: widgets.get(name, "0.5"))
     assert not bad.passed and bad.checks[0].name == "settings" and "min_f1" in bad.checks[0].detail

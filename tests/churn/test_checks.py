@@ -62,14 +62,18 @@ def test_prediction_contract_passes_integer_labels_with_probabilities(good_model
 
 def test_prediction_contract_fails_a_model_returning_strings(churn_split, holdout, tmp_path):
     labels = churn_split.train["Exited"].map({0: "stay", 1: "churn"})
-    model = save_pyfunc(fit_pipeline(churn_split.train, labels=labels), tmp_path / "m", example=churn_split.train.head(5))
+    model = save_pyfunc(
+        fit_pipeline(churn_split.train, labels=labels), tmp_path / "m", example=churn_split.train.head(5)
+    )
     result = check_prediction_contract(model, holdout[list(FEATURE_COLUMNS)])
     assert not result.passed and "expected integers" in result.detail
 
 
 def test_prediction_contract_fails_labels_outside_zero_one(churn_split, holdout, tmp_path):
     labels = churn_split.train["Exited"] + 2 * (churn_split.train["Age"] > 60)  # classes 0..3
-    model = save_pyfunc(fit_pipeline(churn_split.train, labels=labels), tmp_path / "m", example=churn_split.train.head(5))
+    model = save_pyfunc(
+        fit_pipeline(churn_split.train, labels=labels), tmp_path / "m", example=churn_split.train.head(5)
+    )
     result = check_prediction_contract(model, holdout[list(FEATURE_COLUMNS)])
     assert not result.passed and "not all in {0, 1}" in result.detail
 
@@ -113,20 +117,37 @@ def test_batch_latency_budget(good_model, holdout):
     assert not slow.passed and slow.measured >= 20
 
 
-def test_metadata_passes_a_logged_model_and_fails_one_without_signature(local_mlflow, good_pipeline, churn_split, model_name):
+def test_metadata_passes_a_logged_model_and_fails_one_without_signature(
+    local_mlflow, good_pipeline, churn_split, model_name
+):
     import mlflow
 
     example = churn_split.train[list(FEATURE_COLUMNS)].head(5)
     client = mlflow.MlflowClient()
     with mlflow.start_run():
-        mlflow.sklearn.log_model(good_pipeline, name="model", input_example=example, registered_model_name=model_name,
-                                 serialization_format="cloudpickle", pip_requirements=PIP_REQUIREMENTS)
+        mlflow.sklearn.log_model(
+            good_pipeline,
+            name="model",
+            input_example=example,
+            registered_model_name=model_name,
+            serialization_format="cloudpickle",
+            pip_requirements=PIP_REQUIREMENTS,
+        )
     with mlflow.start_run():
-        mlflow.sklearn.log_model(good_pipeline, name="model", registered_model_name=model_name,
-                                 serialization_format="cloudpickle", pip_requirements=PIP_REQUIREMENTS)
-    good = check_metadata(mlflow.pyfunc.load_model(f"models:/{model_name}/1"), client.get_model_version(model_name, "1"), client)
+        mlflow.sklearn.log_model(
+            good_pipeline,
+            name="model",
+            registered_model_name=model_name,
+            serialization_format="cloudpickle",
+            pip_requirements=PIP_REQUIREMENTS,
+        )
+    good = check_metadata(
+        mlflow.pyfunc.load_model(f"models:/{model_name}/1"), client.get_model_version(model_name, "1"), client
+    )
     assert good.passed, good.detail
-    bare = check_metadata(mlflow.pyfunc.load_model(f"models:/{model_name}/2"), client.get_model_version(model_name, "2"), client)
+    bare = check_metadata(
+        mlflow.pyfunc.load_model(f"models:/{model_name}/2"), client.get_model_version(model_name, "2"), client
+    )
     assert not bare.passed and "no signature" in bare.detail
 
 

@@ -31,7 +31,9 @@ def test_ranges(table):
     assert table["Balance"].between(0, 250_898.09).all()
     assert set(table["NumOfProducts"]) <= {1, 2, 3, 4}
     assert table["EstimatedSalary"].between(11.58, 199_992.48).all()
-    assert set(table["HasCrCard"]) == {0, 1} and set(table["IsActiveMember"]) == {0, 1} and set(table["Exited"]) == {0, 1}
+    assert (
+        set(table["HasCrCard"]) == {0, 1} and set(table["IsActiveMember"]) == {0, 1} and set(table["Exited"]) == {0, 1}
+    )
 
 
 def test_marginals_within_tolerance(table):
@@ -99,7 +101,9 @@ def test_drifted_batch_shifts_age_balance_nulls_and_labels():
 
 
 def test_drift_options_are_configurable_and_validated():
-    batch = generate_churn_data(1000, seed=1, drift=DriftSpec(age_shift_years=0, balance_unit_factor=1.0, null_column=None, label_shift_logit=0))
+    batch = generate_churn_data(
+        1000, seed=1, drift=DriftSpec(age_shift_years=0, balance_unit_factor=1.0, null_column=None, label_shift_logit=0)
+    )
     assert not batch.isna().any().any()
     with pytest.raises(ValueError, match="null_column"):
         generate_drifted_batch(100, null_column="Exited")

@@ -35,10 +35,12 @@ def run_notebook(client, notebook, params):
     """Submit a one-task notebook run, wait, return (task run, exit JSON or None)."""
     run = client.jobs.submit(
         run_name=f"churn test {notebook}",
-        tasks=[jobs.SubmitTask(
-            task_key="notebook",
-            notebook_task=jobs.NotebookTask(notebook_path=f"/include/notebooks/{notebook}", base_parameters=params),
-        )],
+        tasks=[
+            jobs.SubmitTask(
+                task_key="notebook",
+                notebook_task=jobs.NotebookTask(notebook_path=f"/include/notebooks/{notebook}", base_parameters=params),
+            )
+        ],
     ).result(timeout=timedelta(minutes=4))
     output = client.jobs.get_run_output(run.tasks[0].run_id)
     assert run.state.result_state == jobs.RunResultState.SUCCESS, (output.error, output.error_trace)
@@ -47,18 +49,33 @@ def run_notebook(client, notebook, params):
 
 
 def event(name, version):
-    return json.dumps({"event": "TRANSITION_REQUEST_TO_STAGING_CREATED", "webhook_id": "w1", "model_name": name,
-                       "version": version, "to_stage": "Staging", "from_stage": "None",
-                       "event_timestamp": 1700000000000, "text": "job webhook"})
+    return json.dumps(
+        {
+            "event": "TRANSITION_REQUEST_TO_STAGING_CREATED",
+            "webhook_id": "w1",
+            "model_name": name,
+            "version": version,
+            "to_stage": "Staging",
+            "from_stage": "None",
+            "event_timestamp": 1700000000000,
+            "text": "job webhook",
+        }
+    )
 
 
 TEST_WIDGETS = {"source_table": SOURCE_TABLE, "max_slice_gap": "0.5"}  # 450 holdout rows: slices are noisy
 
 
 def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, databricks_env):
-    trained = run_notebook(client, "retrain_churn_model", {
-        "model_name": model_name, "source_table": SOURCE_TABLE, "timeout_minutes": "0.1",
-    })
+    trained = run_notebook(
+        client,
+        "retrain_churn_model",
+        {
+            "model_name": model_name,
+            "source_table": SOURCE_TABLE,
+            "timeout_minutes": "0.1",
+        },
+    )
     assert set(trained) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
     assert trained["model_name"] == model_name and trained["n_rows"] == len(table)
     assert trained["automl_backend"] == "flaml" and trained["metrics"]["holdout_f1"] > 0.4
@@ -69,8 +86,14 @@ def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, 
     tested = run_notebook(client, "test_candidate_model", {"event_message": event(model_name, version), **TEST_WIDGETS})
     assert tested["passed"] is True, tested["report_markdown"]
     assert [c["name"] for c in tested["checks"]] == [
-        "input_schema", "prediction_contract", "holdout_quality", "champion_comparison", "slice_gaps",
-        "batch_latency", "metadata"]
+        "input_schema",
+        "prediction_contract",
+        "holdout_quality",
+        "champion_comparison",
+        "slice_gaps",
+        "batch_latency",
+        "metadata",
+    ]
     assert tested["champion_version"] is None and tested["evaluation_run_id"]
     tags = {t.key: t.value for t in client.model_registry.get_model_version(model_name, version).model_version.tags}
     assert tags["check.holdout_quality"] == "passed"
@@ -80,7 +103,9 @@ def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, 
     # The good version becomes the Staging champion; a bad version registered by hand must be rejected.
     client.model_registry.transition_stage(model_name, version, "Staging", archive_existing_versions=False)
     bad_version = _register_string_label_model(model_name, table)
-    verdict = run_notebook(client, "test_candidate_model", {"event_message": event(model_name, bad_version), **TEST_WIDGETS})
+    verdict = run_notebook(
+        client, "test_candidate_model", {"event_message": event(model_name, bad_version), **TEST_WIDGETS}
+    )
     failed = [c["name"] for c in verdict["checks"] if not c["passed"]]
     assert verdict["passed"] is False and "prediction_contract" in failed
     assert verdict["champion_version"] == version
@@ -101,8 +126,11 @@ def _register_string_label_model(model_name, table) -> str:
     pipeline = fit_pipeline(table, labels=labels)
     with mlflow.start_run():
         info = mlflow.sklearn.log_model(
-            pipeline, name="model", input_example=table[list(FEATURE_COLUMNS)].head(5),
-            registered_model_name=model_name, pip_requirements=PIP_REQUIREMENTS,
+            pipeline,
+            name="model",
+            input_example=table[list(FEATURE_COLUMNS)].head(5),
+            registered_model_name=model_name,
+            pip_requirements=PIP_REQUIREMENTS,
             serialization_format="cloudpickle",
         )
     return str(info.registered_model_version)

@@ -57,7 +57,12 @@ WEBHOOK = {
 
 def test_parses_a_real_webhook_payload():
     event = ModelEvent.parse(json.dumps(WEBHOOK))
-    assert (event.model_name, event.version, event.to_stage, event.from_stage) == ("Churn Prediction Bank", "8", "Staging", "None")
+    assert (event.model_name, event.version, event.to_stage, event.from_stage) == (
+        "Churn Prediction Bank",
+        "8",
+        "Staging",
+        "None",
+    )
     assert event.webhook_id == WEBHOOK["webhook_id"] and event.event_timestamp == 1589859029343
     assert ModelEvent.parse({**WEBHOOK, "version": 8}).version == "8"
 

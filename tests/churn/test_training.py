@@ -20,7 +20,9 @@ def trained(churn_table, _mlflow_db):
     mlflow.set_registry_uri(_mlflow_db)
     mlflow.set_experiment("churn-training-contract")
     try:
-        yield train_and_register(churn_table, TrainingConfig(model_name="Churn Training Contract", timeout_minutes=0.05))
+        yield train_and_register(
+            churn_table, TrainingConfig(model_name="Churn Training Contract", timeout_minutes=0.05)
+        )
     finally:
         mlflow.set_tracking_uri(previous[0])
         mlflow.set_registry_uri(previous[1])

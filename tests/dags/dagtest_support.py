@@ -75,8 +75,9 @@ def write_job_config(path: Path, notebook_root: str) -> Path:
     return path
 
 
-def answer_review_when_asked(dag_id: str, task_id: str, option: str, user: str = "reviewer@example.com",
-                             timeout: float = 300):
+def answer_review_when_asked(
+    dag_id: str, task_id: str, option: str, user: str = "reviewer@example.com", timeout: float = 300
+):
     """Start a thread that answers a human-in-the-loop task once it waits for input, as the Required Actions UI
     does (the same steps as Airflow's `PATCH .../hitlDetails` handler), on the shared metadata DB."""
     import threading
@@ -104,9 +105,13 @@ def answer_review_when_asked(dag_id: str, task_id: str, option: str, user: str =
 
     def _answer_waiting() -> None:
         with create_session() as session:
-            waiting = session.scalars(select(TaskInstance).where(
-                TaskInstance.dag_id == dag_id, TaskInstance.task_id == task_id,
-                TaskInstance.state == TaskInstanceState.AWAITING_INPUT)).all()
+            waiting = session.scalars(
+                select(TaskInstance).where(
+                    TaskInstance.dag_id == dag_id,
+                    TaskInstance.task_id == task_id,
+                    TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+                )
+            ).all()
             for ti in waiting:
                 detail = session.scalar(select(HITLDetail).where(HITLDetail.ti_id == ti.id))
                 detail.responded_by = HITLUser(id=user, name=user)
@@ -114,8 +119,7 @@ def answer_review_when_asked(dag_id: str, task_id: str, option: str, user: str =
                 detail.chosen_options = [option]
                 detail.params_input = {}
                 session.add(detail)
-                handle_event_submit(TriggerEvent(detail.as_resume_event_payload()), task_instance=ti,
-                                    session=session)
+                handle_event_submit(TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session)
                 answered.append(f"{ti.run_id}[{ti.map_index}]")
 
     thread = threading.Thread(target=answer, daemon=True)

@@ -36,10 +36,19 @@ def test_bundled_config_has_real_databricks_profiles():
         ({"profiles": {"p": {**GOOD_PROFILE, "timeout_seconds": 0}}, "notebook_sources": SOURCES}, "timeout_seconds"),
         ({"profiles": {"p": {**GOOD_PROFILE, "existing_cluster_id": "abc"}}, "notebook_sources": SOURCES}, "both"),
         ({"profiles": {"p": GOOD_PROFILE}, "notebook_sources": {"g": {"type": "GIT", "root": "nb"}}}, "git_url"),
-        ({"profiles": {"p": GOOD_PROFILE}, "notebook_sources": {"g": {
-            "type": "GIT", "root": "nb",
-            "git_source": {"git_url": "u", "git_provider": "gitHub", "git_branch": "m", "git_tag": "t"}}}},
-         "exactly one"),
+        (
+            {
+                "profiles": {"p": GOOD_PROFILE},
+                "notebook_sources": {
+                    "g": {
+                        "type": "GIT",
+                        "root": "nb",
+                        "git_source": {"git_url": "u", "git_provider": "gitHub", "git_branch": "m", "git_tag": "t"},
+                    }
+                },
+            },
+            "exactly one",
+        ),
         ({"profiles": {"p": GOOD_PROFILE}, "notebook_sources": SOURCES, "default_profile": "nope"}, "nope"),
     ],
 )
@@ -74,8 +83,14 @@ def test_operator_refuses_empty_base_parameters():
         NotebookRunOperator(task_id="t", notebook="retrain_churn_model", base_parameters={})
 
 
-TRAINING = {"model_name": "m", "version": "3", "run_id": "r", "metrics": {"holdout_f1": 0.6, "baseline_val_f1": 0.5},
-            "n_rows": 100, "automl_backend": "flaml"}
+TRAINING = {
+    "model_name": "m",
+    "version": "3",
+    "run_id": "r",
+    "metrics": {"holdout_f1": 0.6, "baseline_val_f1": 0.5},
+    "n_rows": 100,
+    "automl_backend": "flaml",
+}
 
 
 @pytest.mark.parametrize(
@@ -102,9 +117,16 @@ def test_training_comment_leads_with_holdout_metrics_and_links_the_run():
 
 
 def test_test_result_contract():
-    parsed = CandidateTestResult.parse({"passed": False, "checks": [
-        {"name": "input_schema", "passed": False, "measured": 9, "threshold": 10, "detail": "Age missing"},
-        {"name": "holdout_quality", "passed": True}], "report_markdown": "| x |"})
+    parsed = CandidateTestResult.parse(
+        {
+            "passed": False,
+            "checks": [
+                {"name": "input_schema", "passed": False, "measured": 9, "threshold": 10, "detail": "Age missing"},
+                {"name": "holdout_quality", "passed": True},
+            ],
+            "report_markdown": "| x |",
+        }
+    )
     assert parsed.failed_checks == ["input_schema"]
     with pytest.raises(NotebookResultError, match="passed"):
         CandidateTestResult.parse({"passed": "yes", "checks": []})
@@ -181,6 +203,7 @@ def test_each_try_submits_its_own_run_with_the_profile_compute(tmp_path, monkeyp
     """Against a real local workspace: a retry gets a new run (not the failed one), the payload has the compute
     of the chosen profile and the explicit parameters."""
     from databricks.sdk import WorkspaceClient
+
     from local_workspace.launcher import start_workspace
 
     notebooks = tmp_path / "ws" / "nb"
@@ -191,18 +214,30 @@ def test_each_try_submits_its_own_run_with_the_profile_compute(tmp_path, monkeyp
     )
     local = load_config().profile("local")
     config = tmp_path / "jobs.yaml"  # JSON is YAML
-    config.write_text(json.dumps({
-        "profiles": {"local": {"polling_period_seconds": 1, "timeout_seconds": 120, "new_cluster": local.new_cluster}},
-        "notebook_sources": {"workspace": {"type": "WORKSPACE", "root": "/nb"}},
-    }))
+    config.write_text(
+        json.dumps(
+            {
+                "profiles": {
+                    "local": {"polling_period_seconds": 1, "timeout_seconds": 120, "new_cluster": local.new_cluster}
+                },
+                "notebook_sources": {"workspace": {"type": "WORKSPACE", "root": "/nb"}},
+            }
+        )
+    )
     monkeypatch.setenv("CHURN_DATABRICKS_CONFIG", str(config))
     with start_workspace(data_dir=tmp_path / "data", workspace_dir=tmp_path / "ws") as workspace:
         monkeypatch.setenv("AIRFLOW_CONN_DATABRICKS_DEFAULT", workspace.airflow_connection_json())
         client = WorkspaceClient(host=workspace.url, token=workspace.token)
 
         def attempt(try_number):
-            op = NotebookRunOperator(task_id="t", notebook="echo", base_parameters={"x": 1}, cluster_profile="local",
-                                     polling_period_seconds=1, durable=False)
+            op = NotebookRunOperator(
+                task_id="t",
+                notebook="echo",
+                base_parameters={"x": 1},
+                cluster_profile="local",
+                polling_period_seconds=1,
+                durable=False,
+            )
             ti = _FakeTI(try_number)
             op.execute({"ti": ti, "params": {}})
             return ti.xcoms["run_id"], op

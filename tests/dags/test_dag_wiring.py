@@ -8,9 +8,8 @@ The real notebooks run in tests/e2e.
 
 from __future__ import annotations
 
-import pytest
-
 import dag_runner
+import pytest
 from dagtest_support import RegistryClient, point_clients_at, write_job_config
 
 MODEL = "Churn Wiring Stub"
@@ -56,8 +55,14 @@ def test_retraining_requests_staging_with_explicit_widgets(stub_env):
     )
     params = run.tasks[0].notebook_task.base_parameters
     assert params["timeout_minutes"] == "0.25" and params["registry_uri"] == "databricks"
-    assert set(params) == {"model_name", "source_table", "target_col", "primary_metric", "timeout_minutes",
-                           "registry_uri"}
+    assert set(params) == {
+        "model_name",
+        "source_table",
+        "target_col",
+        "primary_metric",
+        "timeout_minutes",
+        "registry_uri",
+    }
 
 
 def test_promotion_approves_a_passing_candidate(stub_env):
@@ -166,8 +171,9 @@ def test_a_person_rejecting_in_airflow_rejects_the_request_in_the_registry(stub_
     version = registry.register(MODEL, description="fine, but a person says no")
     registry.request(MODEL, version)
     thread, answered = answer_review_when_asked("churn_model_promotion", "candidate.human_review", "Reject")
-    outcome = _run(dags, "churn_model_promotion",
-                   {"model_name": MODEL, "version": version, "require_human_approval": True})
+    outcome = _run(
+        dags, "churn_model_promotion", {"model_name": MODEL, "version": version, "require_human_approval": True}
+    )
     thread.join(timeout=5)
     assert outcome.succeeded, outcome.failed_tasks()
     assert len(answered) == 1 and not answered[0].startswith("error"), answered

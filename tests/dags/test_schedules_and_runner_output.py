@@ -7,11 +7,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from dag_runner import DagRunOutcome, TaskOutcome, decision_lines  # noqa: E402
+from dag_runner import DagRunOutcome, TaskOutcome, decision_lines
 
 
 def test_time_schedules_can_be_turned_off(monkeypatch):
     from airflow.sdk import Asset, AssetOrTimeSchedule
+
     from churn_pipeline.schedules import promotion_schedule, retraining_schedule
 
     asset = Asset(name="a", uri="s3://b/a")
@@ -24,17 +25,41 @@ def test_time_schedules_can_be_turned_off(monkeypatch):
 
 
 def test_runner_states_each_decision_with_version_verdict_and_reason():
-    rejected = {"decision": "rejected", "version": "2", "to_stage": "Staging",
-                "reason": "the candidate did not pass its tests (failed checks: champion_comparison)"}
-    outcome = DagRunOutcome("churn_model_promotion", "r", "success", [
-        TaskOutcome("candidate.decide", 0, "success", {"return_value": rejected}),
-        TaskOutcome("candidate.decide", 1, "success", {"return_value": {
-            "decision": "approved", "version": "3", "to_stage": "Staging", "reason": "all tests passed"}}),
-    ])
+    rejected = {
+        "decision": "rejected",
+        "version": "2",
+        "to_stage": "Staging",
+        "reason": "the candidate did not pass its tests (failed checks: champion_comparison)",
+    }
+    outcome = DagRunOutcome(
+        "churn_model_promotion",
+        "r",
+        "success",
+        [
+            TaskOutcome("candidate.decide", 0, "success", {"return_value": rejected}),
+            TaskOutcome(
+                "candidate.decide",
+                1,
+                "success",
+                {
+                    "return_value": {
+                        "decision": "approved",
+                        "version": "3",
+                        "to_stage": "Staging",
+                        "reason": "all tests passed",
+                    }
+                },
+            ),
+        ],
+    )
     assert decision_lines(outcome) == [
         "Version 2 -> Staging: REJECTED (the candidate did not pass its tests (failed checks: champion_comparison))",
         "Version 3 -> Staging: APPROVED (all tests passed)",
     ]
-    nothing = DagRunOutcome("churn_model_promotion", "r", "success", [
-        TaskOutcome("wait_for_transition_requests", -1, "skipped"), TaskOutcome("candidate.decide", -1, "skipped")])
+    nothing = DagRunOutcome(
+        "churn_model_promotion",
+        "r",
+        "success",
+        [TaskOutcome("wait_for_transition_requests", -1, "skipped"), TaskOutcome("candidate.decide", -1, "skipped")],
+    )
     assert decision_lines(nothing) == ["No pending transition request was found: nothing decided."]

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fault_proxy import CountingProxy, connection_json  # noqa: E402
+from fault_proxy import CountingProxy, connection_json
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +41,9 @@ def registered(databricks_env, model_name):
         if target not in _existing:
             hook.create_registered_model(target)
             _existing.add(target)
-        versions = [hook.create_model_version(target, f"dbfs:/models/dummy-{os.urandom(3).hex()}").version
-                    for _ in range(n)]
+        versions = [
+            hook.create_model_version(target, f"dbfs:/models/dummy-{os.urandom(3).hex()}").version for _ in range(n)
+        ]
         created.extend(versions)
         return versions
 

@@ -6,8 +6,9 @@ from typing import Any
 
 
 class FakeTaskInstance:
-    def __init__(self, dag_id: str = "promotion", run_id: str = "manual__1", task_id: str = "task",
-                 map_index: int = -1) -> None:
+    def __init__(
+        self, dag_id: str = "promotion", run_id: str = "manual__1", task_id: str = "task", map_index: int = -1
+    ) -> None:
         self.dag_id, self.run_id, self.task_id, self.map_index = dag_id, run_id, task_id, map_index
         self.xcoms: dict[str, Any] = {}
 

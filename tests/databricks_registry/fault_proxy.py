@@ -76,8 +76,9 @@ class CountingProxy:
             self.faults.clear()
             self._held.clear()
 
-    def inject(self, status: int, times: int, path_contains: str = "", error_code: str | None = None,
-               kind: str = "answer") -> None:
+    def inject(
+        self, status: int, times: int, path_contains: str = "", error_code: str | None = None, kind: str = "answer"
+    ) -> None:
         if kind not in _KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
         code = error_code or ("REQUEST_LIMIT_EXCEEDED" if status == 429 else "TEMPORARILY_UNAVAILABLE")
@@ -155,14 +156,16 @@ class CountingProxy:
                 payload = json.dumps({"error_code": fault.error_code, "message": "injected fault"}).encode()
                 self._reply(fault.status, {"Content-Type": "application/json"}, payload)
 
-            def _upstream(self, body: bytes | None, method: str, path: str,
-                          headers: dict) -> tuple[int, dict, bytes]:
+            def _upstream(self, body: bytes | None, method: str, path: str, headers: dict) -> tuple[int, dict, bytes]:
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 conn.request(method, path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
-                out = {k: v for k, v in resp.getheaders()
-                       if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+                out = {
+                    k: v
+                    for k, v in resp.getheaders()
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length")
+                }
                 conn.close()
                 return resp.status, out, data
 
@@ -181,5 +184,6 @@ class CountingProxy:
 
 def connection_json(proxy: CountingProxy, token: str) -> str:
     """An Airflow `databricks` connection that goes through the proxy."""
-    return json.dumps({"conn_type": "databricks", "host": "127.0.0.1", "port": proxy.port, "schema": "http",
-                       "password": token})
+    return json.dumps(
+        {"conn_type": "databricks", "host": "127.0.0.1", "port": proxy.port, "schema": "http", "password": token}
+    )

@@ -9,8 +9,14 @@ import pytest
 
 from databricks_registry.hooks import ModelRegistryHook
 
-PASSED = {"passed": True, "checks": [{"name": "schema", "passed": True}], "metrics": {},
-          "champion_version": None, "evaluation_run_id": "run-1", "report_markdown": "all checks passed"}
+PASSED = {
+    "passed": True,
+    "checks": [{"name": "schema", "passed": True}],
+    "metrics": {},
+    "champion_version": None,
+    "evaluation_run_id": "run-1",
+    "report_markdown": "all checks passed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -74,19 +80,32 @@ def retrain_once_the_trigger_polls(proxy, workspace, model_name: str, versions: 
             time.sleep(0.1)
         api, auth = f"{workspace.url}/api/2.0/mlflow", {"Authorization": f"Bearer {workspace.token}"}
         for _ in range(versions):
-            version = requests.post(f"{api}/model-versions/create", headers=auth, timeout=30,
-                                    json={"name": model_name, "source": "dbfs:/models/new"}).json()
-            requests.post(f"{api}/transition-requests/create", headers=auth, timeout=30,
-                          json={"name": model_name, "version": version["model_version"]["version"],
-                                "stage": "Staging", "comment": "ready for testing"}).raise_for_status()
+            version = requests.post(
+                f"{api}/model-versions/create",
+                headers=auth,
+                timeout=30,
+                json={"name": model_name, "source": "dbfs:/models/new"},
+            ).json()
+            requests.post(
+                f"{api}/transition-requests/create",
+                headers=auth,
+                timeout=30,
+                json={
+                    "name": model_name,
+                    "version": version["model_version"]["version"],
+                    "stage": "Staging",
+                    "comment": "ready for testing",
+                },
+            ).raise_for_status()
 
     thread = threading.Thread(target=work)
     thread.start()
     return thread
 
 
-def test_sensor_defers_then_every_request_is_decided(airflow_db, registered, model_name, databricks_env, proxied,
-                                                      tmp_path, monkeypatch, request):
+def test_sensor_defers_then_every_request_is_decided(
+    airflow_db, registered, model_name, databricks_env, proxied, tmp_path, monkeypatch, request
+):
     registered(1)
     dag = load_dag(tmp_path, monkeypatch, request, model_name)
     proxied.reset()

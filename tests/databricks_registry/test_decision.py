@@ -6,35 +6,48 @@ from pathlib import Path
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
+from fake_context import make_context
 
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.operators import TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
-from fake_context import make_context
 
-PASSED = {"passed": True, "checks": [{"name": "schema", "passed": True}], "metrics": {"f1": 0.61},
-          "champion_version": "1", "evaluation_run_id": "abc123", "report_markdown": "| check | ok |\n|---|---|"}
-FAILED = {**PASSED, "passed": False, "checks": [{"name": "schema", "passed": True},
-                                                {"name": "f1_vs_champion", "passed": False}]}
+PASSED = {
+    "passed": True,
+    "checks": [{"name": "schema", "passed": True}],
+    "metrics": {"f1": 0.61},
+    "champion_version": "1",
+    "evaluation_run_id": "abc123",
+    "report_markdown": "| check | ok |\n|---|---|",
+}
+FAILED = {
+    **PASSED,
+    "passed": False,
+    "checks": [{"name": "schema", "passed": True}, {"name": "f1_vs_champion", "passed": False}],
+}
 
 
 def comments(workspace, name: str, version: str) -> list[str]:
     # The public API cannot list comments; read the local workspace's own store to check what users would see.
     from local_workspace.registry import models
 
-    return [c["comment"] for c in models.list_comments(Path(workspace.data_dir) / "workspace.db", workspace.user,
-                                                       name, version)]
+    return [
+        c["comment"]
+        for c in models.list_comments(Path(workspace.data_dir) / "workspace.db", workspace.user, name, version)
+    ]
 
 
 def pending_event(model_name: str, version: str) -> dict:
-    [event] = TransitionRequestSensor(task_id="s", model_name=model_name, versions=[version],
-                                      lookback_versions=0).poke(make_context()).xcom_value
+    [event] = (
+        TransitionRequestSensor(task_id="s", model_name=model_name, versions=[version], lookback_versions=0)
+        .poke(make_context())
+        .xcom_value
+    )
     return event
 
 
 def decide(request, test_result, context=None, **kwargs):
-    operator = TransitionRequestDecisionOperator(task_id="decide", request=request, test_result=test_result,
-                                                 **kwargs)
+    operator = TransitionRequestDecisionOperator(task_id="decide", request=request, test_result=test_result, **kwargs)
     return operator.execute(context or make_context())
 
 
@@ -96,8 +109,10 @@ def test_missing_or_unclear_result_never_approves(test_result, candidate, model_
     assert ModelRegistryHook().get_model_version(model_name, "2").current_stage == "None"
 
 
-@pytest.mark.parametrize("approval", ["reject", {"decision": "reject", "approver": "ana", "comment": "not now"},
-                                      False, {"something": "else"}])
+@pytest.mark.parametrize(
+    "approval",
+    ["reject", {"decision": "reject", "approver": "ana", "comment": "not now"}, False, {"something": "else"}],
+)
 def test_approval_step_must_say_approve(approval, candidate):
     result = decide(candidate, PASSED, approval=approval)
     assert result["decision"] == "rejected" and "approval" in result["reason"]
@@ -108,8 +123,9 @@ def test_approval_step_saying_approve_approves(candidate):
 
 
 @pytest.mark.parametrize("on_conflict, error", [("skip", AirflowSkipException), ("fail", AirflowException)])
-def test_request_cancelled_meanwhile_is_reported_and_left_alone(on_conflict, error, candidate, model_name,
-                                                                workspace, proxied):
+def test_request_cancelled_meanwhile_is_reported_and_left_alone(
+    on_conflict, error, candidate, model_name, workspace, proxied
+):
     ModelRegistryHook().cancel_transition_request(model_name, "2", "Staging", candidate["requester"])
     proxied.reset()
     with pytest.raises(error, match="no longer open"):
@@ -126,8 +142,9 @@ def test_request_rejected_by_a_person_meanwhile_is_skipped(candidate, model_name
     assert ModelRegistryHook().get_model_version(model_name, "2").current_stage == "None"
 
 
-def test_retry_after_a_crash_between_action_and_comment_posts_the_comment_once(candidate, model_name,
-                                                                               workspace, proxied, monkeypatch):
+def test_retry_after_a_crash_between_action_and_comment_posts_the_comment_once(
+    candidate, model_name, workspace, proxied, monkeypatch
+):
     real_set_tag = ModelRegistryHook.set_model_version_tag
     dead = []
 
@@ -169,8 +186,12 @@ def test_odd_model_name_end_to_end(registered, model_name, workspace):
 def test_bad_arguments_are_refused_before_any_call(proxied):
     with pytest.raises(ValueError, match="on_conflict"):
         TransitionRequestDecisionOperator(task_id="d", request={}, test_result={}, on_conflict="ignore")
-    for request in [None, {"model_name": "m"}, {"model_name": "m", "version": "x", "to_stage": "Staging"},
-                    {"model_name": "m", "version": "1", "to_stage": "Stage"}]:
+    for request in [
+        None,
+        {"model_name": "m"},
+        {"model_name": "m", "version": "x", "to_stage": "Staging"},
+        {"model_name": "m", "version": "1", "to_stage": "Stage"},
+    ]:
         with pytest.raises(ValueError):
             decide(request, PASSED)
     assert proxied.total() == 0

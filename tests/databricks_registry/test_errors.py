@@ -8,17 +8,20 @@ from airflow.providers.databricks.exceptions import DatabricksApiError
 from databricks_registry import errors
 
 
-@pytest.mark.parametrize("status, code, expected", [
-    (400, "INVALID_PARAMETER_VALUE", errors.RegistryInvalidParameter),
-    (401, "UNAUTHENTICATED", errors.RegistryUnauthenticated),
-    (403, "PERMISSION_DENIED", errors.RegistryPermissionDenied),
-    (404, "RESOURCE_DOES_NOT_EXIST", errors.RegistryResourceNotFound),
-    (409, "RESOURCE_ALREADY_EXISTS", errors.RegistryResourceConflict),
-    (429, "REQUEST_LIMIT_EXCEEDED", errors.RegistryUnavailable),
-    (503, "TEMPORARILY_UNAVAILABLE", errors.RegistryUnavailable),
-    (403, None, errors.RegistryPermissionDenied),  # a gateway's non-JSON answer: the status decides
-    (502, None, errors.RegistryUnavailable),
-])
+@pytest.mark.parametrize(
+    "status, code, expected",
+    [
+        (400, "INVALID_PARAMETER_VALUE", errors.RegistryInvalidParameter),
+        (401, "UNAUTHENTICATED", errors.RegistryUnauthenticated),
+        (403, "PERMISSION_DENIED", errors.RegistryPermissionDenied),
+        (404, "RESOURCE_DOES_NOT_EXIST", errors.RegistryResourceNotFound),
+        (409, "RESOURCE_ALREADY_EXISTS", errors.RegistryResourceConflict),
+        (429, "REQUEST_LIMIT_EXCEEDED", errors.RegistryUnavailable),
+        (503, "TEMPORARILY_UNAVAILABLE", errors.RegistryUnavailable),
+        (403, None, errors.RegistryPermissionDenied),  # a gateway's non-JSON answer: the status decides
+        (502, None, errors.RegistryUnavailable),
+    ],
+)
 def test_error_class_follows_code_then_status(status, code, expected):
     body = f'{{"error_code": "{code}", "message": "boom"}}' if code else "<html>Bad gateway</html>"
     error = errors.error_from_response(status, body, "GET 2.0/mlflow/x")

@@ -32,9 +32,14 @@ def fast_hook(**kwargs) -> ModelRegistryHook:
 
 
 def test_every_public_method_has_an_async_twin():
-    public = [n for n, f in inspect.getmembers(ModelRegistryHook, inspect.isfunction)
-              if not n.startswith("_") and not n.startswith("a_") and n not in ("call", "workspace_url")
-              and n in ModelRegistryHook.__dict__]
+    public = [
+        n
+        for n, f in inspect.getmembers(ModelRegistryHook, inspect.isfunction)
+        if not n.startswith("_")
+        and not n.startswith("a_")
+        and n not in ("call", "workspace_url")
+        and n in ModelRegistryHook.__dict__
+    ]
     assert len(public) >= 13
     for name in public:
         assert inspect.iscoroutinefunction(getattr(ModelRegistryHook, f"a_{name}")), name
@@ -52,7 +57,8 @@ async def test_request_approve_lifecycle_archives_previous(mode, registered, mod
 
     open_requests = await call(hook, mode, "list_transition_requests", model_name, v2)
     assert [(a.activity_type, a.to_stage, a.comment) for a in open_requests] == [
-        ("REQUESTED_TRANSITION", "Staging", "please test")]
+        ("REQUESTED_TRANSITION", "Staging", "please test")
+    ]
     assert isinstance(open_requests[0], Activity)
 
     activity = await call(hook, mode, "approve_transition_request", model_name, v2, "Staging", True, "approved")
@@ -99,8 +105,9 @@ async def test_get_search_registered_model_and_tags(mode, registered, model_name
 
     page = await call(hook, mode, "search_model_versions", model_name=model_name, max_results=2)
     assert len(page.model_versions) == 2 and page.next_page_token
-    rest = await call(hook, mode, "search_model_versions", model_name=model_name, max_results=2,
-                      page_token=page.next_page_token)
+    rest = await call(
+        hook, mode, "search_model_versions", model_name=model_name, max_results=2, page_token=page.next_page_token
+    )
     seen = {v.version for v in page.model_versions + rest.model_versions}
     assert seen == set(versions)
 
@@ -129,15 +136,24 @@ async def test_odd_model_names_round_trip(mode, odd_name, registered, model_name
     assert (await call(hook, mode, "get_registered_model", name)).name == name
 
 
-@pytest.mark.parametrize(("extra", "expected"), [
-    ({}, "http://local-workspace:8799"),
-    ({"workspace_ui_url": "http://localhost:18799/"}, "http://localhost:18799"),
-])
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, "http://local-workspace:8799"),
+        ({"workspace_ui_url": "http://localhost:18799/"}, "http://localhost:18799"),
+    ],
+)
 def test_links_use_the_connection_ui_url_when_airflow_calls_another_host(monkeypatch, extra, expected):
     import json
 
-    conn = {"conn_type": "databricks", "host": "local-workspace", "port": 8799, "schema": "http", "password": "t",
-            "extra": extra}
+    conn = {
+        "conn_type": "databricks",
+        "host": "local-workspace",
+        "port": 8799,
+        "schema": "http",
+        "password": "t",
+        "extra": extra,
+    }
     monkeypatch.setenv("AIRFLOW_CONN_LINKS_TEST", json.dumps(conn))
     assert ModelRegistryHook("links_test").workspace_url() == expected
 

@@ -19,9 +19,13 @@ NOTEBOOK = "/Workspace/tests/databricks_registry/notebooks/exit_value"
 
 
 def submit(mode: str, tasks: int = 1) -> int:
-    spec = {"run_name": f"exit-{mode}", "tasks": [
-        {"task_key": f"t{i}", "notebook_task": {"notebook_path": NOTEBOOK, "base_parameters": {"mode": mode}}}
-        for i in range(tasks)]}
+    spec = {
+        "run_name": f"exit-{mode}",
+        "tasks": [
+            {"task_key": f"t{i}", "notebook_task": {"notebook_path": NOTEBOOK, "base_parameters": {"mode": mode}}}
+            for i in range(tasks)
+        ],
+    }
     return DatabricksHook().submit_run(spec)
 
 
@@ -58,8 +62,10 @@ def test_failed_run_includes_the_notebook_error(runs, databricks_env):
     assert err.value.run_id == runs["fail"] and err.value.run_page_url
 
 
-@pytest.mark.parametrize("mode, match", [("text", "not JSON"), ("list", "expected an object"),
-                                         ("none", "without a value"), ("huge", "truncated")])
+@pytest.mark.parametrize(
+    "mode, match",
+    [("text", "not JSON"), ("list", "expected an object"), ("none", "without a value"), ("huge", "truncated")],
+)
 def test_unusable_exit_values_are_typed_errors(mode, match, runs, databricks_env):
     with pytest.raises(NotebookOutputInvalid, match=match):
         read_notebook_result(finished(runs[mode]))

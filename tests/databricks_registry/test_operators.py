@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fake_context import make_context
 
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import (
@@ -13,18 +14,25 @@ from databricks_registry.links import (
 )
 from databricks_registry.operators import CreateTransitionRequestOperator, ModelVersionCommentOperator
 from databricks_registry.plugin import DatabricksRegistryPlugin
-from fake_context import make_context
 
 
 def test_create_request_returns_a_sensor_shaped_event_and_is_retry_safe(registered, model_name, databricks_env):
     (v1,) = registered(1)
-    operator = CreateTransitionRequestOperator(task_id="request", model_name=model_name, version=int(v1),
-                                               comment="best model of the latest AutoML run. Ready for testing")
+    operator = CreateTransitionRequestOperator(
+        task_id="request",
+        model_name=model_name,
+        version=int(v1),
+        comment="best model of the latest AutoML run. Ready for testing",
+    )
     context = make_context()
     event = operator.execute(context)
     assert event["event"] == "TRANSITION_REQUEST_TO_STAGING_CREATED"
     assert (event["model_name"], event["version"], event["to_stage"], event["from_stage"]) == (
-        model_name, v1, "Staging", "None")
+        model_name,
+        v1,
+        "Staging",
+        "None",
+    )
     assert event["requester"] == databricks_env.user and event["creation_timestamp"]
     assert context["ti"].xcoms[MODEL_VERSION_URL_KEY] == model_version_url(databricks_env.url, model_name, v1)
 
@@ -36,8 +44,9 @@ def test_create_request_returns_a_sensor_shaped_event_and_is_retry_safe(register
 def test_create_request_reuses_the_open_request_when_the_workspace_refuses_a_second(registered, model_name):
     (v1,) = registered(1)
     ModelRegistryHook().create_transition_request(model_name, v1, "Staging", "filed by hand")
-    event = CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=v1,
-                                            comment="filed by Airflow").execute(make_context())
+    event = CreateTransitionRequestOperator(
+        task_id="r", model_name=model_name, version=v1, comment="filed by Airflow"
+    ).execute(make_context())
     assert (event["version"], event["comment"]) == (v1, "filed by hand")
     assert len(ModelRegistryHook().list_transition_requests(model_name, v1)) == 1
 
@@ -47,7 +56,8 @@ def test_create_request_refuses_bad_input_and_unknown_versions(registered, model
 
     with pytest.raises(ValueError, match="stage"):
         CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=1, stage="prod").execute(
-            make_context())
+            make_context()
+        )
     assert proxied.total() == 0
     registered(1)
     with pytest.raises(RegistryResourceNotFound):
@@ -56,13 +66,15 @@ def test_create_request_refuses_bad_input_and_unknown_versions(registered, model
 
 def test_comment_operator_posts_and_returns_the_comment(registered, model_name, databricks_env):
     (v1,) = registered(1)
-    result = ModelVersionCommentOperator(task_id="c", model_name=model_name, version=v1,
-                                         comment="This model passed all the tests").execute(make_context())
+    result = ModelVersionCommentOperator(
+        task_id="c", model_name=model_name, version=v1, comment="This model passed all the tests"
+    ).execute(make_context())
     assert result["comment"] == "This model passed all the tests" and result["id"]
     assert result["user_id"] == databricks_env.user
     with pytest.raises(ValueError):
         ModelVersionCommentOperator(task_id="c", model_name=model_name, version=v1, comment="  ").execute(
-            make_context())
+            make_context()
+        )
 
 
 def test_model_version_url_encodes_names():

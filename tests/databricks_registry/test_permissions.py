@@ -7,12 +7,12 @@ import secrets
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
+from fake_context import make_context
 
 from databricks_registry.errors import RegistryPermissionDenied
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.operators import TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
-from fake_context import make_context
 
 READER_TOKEN = secrets.token_urlsafe(16)
 
@@ -62,8 +62,9 @@ def test_decision_without_permission_fails_clearly_and_leaves_the_request_open(a
     version = admin.create_model_version(model_name, "dbfs:/m").version
     admin.create_transition_request(model_name, version, "Staging")
     [event] = TransitionRequestSensor(task_id="s", model_name=model_name).poke(make_context()).xcom_value
-    operator = TransitionRequestDecisionOperator(task_id="d", request=event, test_result={"passed": True},
-                                                 databricks_conn_id="databricks_reader")
+    operator = TransitionRequestDecisionOperator(
+        task_id="d", request=event, test_result={"passed": True}, databricks_conn_id="databricks_reader"
+    )
     with pytest.raises(RegistryPermissionDenied, match="PERMISSION_DENIED"):
         operator.execute(make_context())
     assert admin.get_model_version(model_name, version).current_stage == "None"

@@ -63,8 +63,7 @@ async def test_rate_limited_write_is_retried(mode, proxied, registered, model_na
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("fault", ["lost", "503", "reset", "lost_reset"])
-async def test_ambiguous_write_failure_is_not_retried_blindly(mode, fault, proxied, registered, model_name,
-                                                              workspace):
+async def test_ambiguous_write_failure_is_not_retried_blindly(mode, fault, proxied, registered, model_name, workspace):
     """Defect 2's cause: a lost comments/create answer must not be re-sent by the transport."""
     (v1,) = registered(1)
     proxied.reset()
@@ -104,26 +103,35 @@ async def test_exhausted_retries_give_a_typed_error(mode, proxied, registered, m
     assert proxied.total("comments/create") == 1
 
 
-@pytest.mark.parametrize("error, idempotent, expected", [
-    (_ErrorAnswer(429, "{}"), False, True),
-    (_ErrorAnswer(400, f'{{"error_code": "{LOCK}"}}'), False, True),
-    (_ErrorAnswer(503, "{}"), False, False),
-    (_ErrorAnswer(503, "{}"), True, True),
-    (_ErrorAnswer(500, "{}"), True, True),
-    (requests.exceptions.ConnectTimeout(), False, True),  # never connected: cannot have been applied
-    (aiohttp.ConnectionTimeoutError(), False, True),  # aiohttp's connect timeout: same as requests' ConnectTimeout
-    (aiohttp.SocketTimeoutError(), False, False),  # a read timeout: the request may have been applied
-    (requests.exceptions.ReadTimeout(), False, False),
-    (requests.exceptions.ReadTimeout(), True, True),
-    (requests.exceptions.ConnectionError("reset"), False, False),
-    (ValueError("bug"), True, False),
-])
+@pytest.mark.parametrize(
+    "error, idempotent, expected",
+    [
+        (_ErrorAnswer(429, "{}"), False, True),
+        (_ErrorAnswer(400, f'{{"error_code": "{LOCK}"}}'), False, True),
+        (_ErrorAnswer(503, "{}"), False, False),
+        (_ErrorAnswer(503, "{}"), True, True),
+        (_ErrorAnswer(500, "{}"), True, True),
+        (requests.exceptions.ConnectTimeout(), False, True),  # never connected: cannot have been applied
+        (aiohttp.ConnectionTimeoutError(), False, True),  # aiohttp's connect timeout: same as requests' ConnectTimeout
+        (aiohttp.SocketTimeoutError(), False, False),  # a read timeout: the request may have been applied
+        (requests.exceptions.ReadTimeout(), False, False),
+        (requests.exceptions.ReadTimeout(), True, True),
+        (requests.exceptions.ConnectionError("reset"), False, False),
+        (ValueError("bug"), True, False),
+    ],
+)
 def test_retry_rule_table(error, idempotent, expected):
     assert should_retry(error, idempotent) is expected
 
 
 def test_only_reads_and_same_value_writes_are_idempotent():
     assert ep.is_idempotent(ep.GET_MODEL_VERSION) and ep.is_idempotent(ep.SET_MODEL_VERSION_TAG)
-    for write in (ep.APPROVE_TRANSITION_REQUEST, ep.REJECT_TRANSITION_REQUEST, ep.CREATE_COMMENT,
-                  ep.CREATE_TRANSITION_REQUEST, ep.DELETE_TRANSITION_REQUEST, ep.TRANSITION_STAGE_DATABRICKS):
+    for write in (
+        ep.APPROVE_TRANSITION_REQUEST,
+        ep.REJECT_TRANSITION_REQUEST,
+        ep.CREATE_COMMENT,
+        ep.CREATE_TRANSITION_REQUEST,
+        ep.DELETE_TRANSITION_REQUEST,
+        ep.TRANSITION_STAGE_DATABRICKS,
+    ):
         assert not ep.is_idempotent(write)

@@ -8,15 +8,25 @@ import time
 
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
+from fake_context import make_context
 
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import MODEL_VERSION_URL_KEY
 from databricks_registry.sensors import TransitionRequestSensor, parse_versions
 from databricks_registry.triggers import TransitionRequestTrigger
-from fake_context import make_context
 
-EVENT_KEYS = {"event", "model_name", "version", "to_stage", "from_stage", "requester", "comment",
-              "creation_timestamp", "event_timestamp", "text"}
+EVENT_KEYS = {
+    "event",
+    "model_name",
+    "version",
+    "to_stage",
+    "from_stage",
+    "requester",
+    "comment",
+    "creation_timestamp",
+    "event_timestamp",
+    "text",
+}
 
 
 def sensor(model_name: str, **kwargs) -> TransitionRequestSensor:
@@ -28,6 +38,7 @@ def sensor(model_name: str, **kwargs) -> TransitionRequestSensor:
 
 def register_and_request_later(model_name: str, delay: float = 1.0) -> threading.Thread:
     """What the retraining DAG does: register a new version, then file a request for it."""
+
     def work():
         time.sleep(delay)
         hook = ModelRegistryHook()
@@ -51,7 +62,11 @@ def test_poke_mode_waits_then_returns_webhook_shaped_events(registered, model_na
     assert set(event) == EVENT_KEYS
     assert event["event"] == "TRANSITION_REQUEST_TO_STAGING_CREATED"
     assert (event["model_name"], event["version"], event["to_stage"], event["from_stage"]) == (
-        model_name, v2, "Staging", "None")
+        model_name,
+        v2,
+        "Staging",
+        "None",
+    )
     assert event["requester"] == databricks_env.user and event["comment"] == "ready for testing"
     assert isinstance(event["creation_timestamp"], int) and event["event_timestamp"] == event["creation_timestamp"]
     assert f"version {v2}" in event["text"] and model_name in event["text"]
@@ -71,7 +86,8 @@ def test_events_are_ordered_deduplicated_and_filtered_by_stage(registered, model
 
     production = sensor(model_name, to_stage="production").poke(make_context())
     assert [(e["event"], e["version"]) for e in production.xcom_value] == [
-        ("TRANSITION_REQUEST_TO_PRODUCTION_CREATED", v2)]
+        ("TRANSITION_REQUEST_TO_PRODUCTION_CREATED", v2)
+    ]
 
 
 def test_reschedule_mode_reschedules_until_a_request_exists(registered, model_name):
@@ -100,8 +116,9 @@ async def test_deferrable_mode_runs_the_trigger_and_resumes(registered, model_na
     assert rebuilt.serialize() == (classpath, kwargs)
     assert kwargs["watch"]["watermark"] == 2  # the sensor's first poke already looked back
 
-    creator = asyncio.create_task(asyncio.to_thread(
-        ModelRegistryHook().create_transition_request, model_name, v2, "Staging", "go"))
+    creator = asyncio.create_task(
+        asyncio.to_thread(ModelRegistryHook().create_transition_request, model_name, v2, "Staging", "go")
+    )
     event = await asyncio.wait_for(rebuilt.run().__anext__(), timeout=30)
     await creator
     assert event.payload["status"] == "success"

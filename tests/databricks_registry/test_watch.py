@@ -50,8 +50,16 @@ def test_state_round_trips_through_a_dict():
     assert poke(clone, 11, now=6) == poke(watch, 11, now=6)
 
 
-@pytest.mark.parametrize("kwargs", [{"lookback_versions": -1}, {"rescan_every": 0}, {"recheck_seconds": -1},
-                                    {"versions": ("x",)}, {"versions": ("0",)}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lookback_versions": -1},
+        {"rescan_every": 0},
+        {"recheck_seconds": -1},
+        {"versions": ("x",)},
+        {"versions": ("0",)},
+    ],
+)
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         VersionWatch(**kwargs)

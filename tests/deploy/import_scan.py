@@ -8,11 +8,9 @@ import functools
 import importlib.metadata as metadata
 import re
 import sys
-from pathlib import Path
-
-from packaging.requirements import Requirement
 
 from compose_support import REPO_ROOT
+from packaging.requirements import Requirement
 
 PROVIDER_PREFIX = "apache-airflow-providers-"
 # Importable only on a Databricks runtime; the code imports them behind availability checks.
@@ -25,7 +23,9 @@ def normalize(name: str) -> str:
 
 def local_packages() -> frozenset[str]:
     """Top-level packages of this repository (mounted or copied into the images, never installed from PyPI)."""
-    return frozenset(p.parent.name for folder in ("plugins", "include") for p in (REPO_ROOT / folder).glob("*/__init__.py"))
+    return frozenset(
+        p.parent.name for folder in ("plugins", "include", ".") for p in (REPO_ROOT / folder).glob("*/__init__.py")
+    )
 
 
 def _guarded_by_import_error(handlers: list[ast.ExceptHandler]) -> bool:
@@ -40,8 +40,13 @@ def imported_modules(folders: list[str]) -> dict[str, set[str]]:
     for folder in folders:
         for path in sorted((REPO_ROOT / folder).rglob("*.py")):
             tree = ast.parse(path.read_text(), filename=str(path))
-            guarded = {id(n) for t in ast.walk(tree) if isinstance(t, ast.Try) and _guarded_by_import_error(t.handlers)
-                       for stmt in t.body for n in ast.walk(stmt)}
+            guarded = {
+                id(n)
+                for t in ast.walk(tree)
+                if isinstance(t, ast.Try) and _guarded_by_import_error(t.handlers)
+                for stmt in t.body
+                for n in ast.walk(stmt)
+            }
             for node in ast.walk(tree):
                 if id(node) in guarded:
                     continue
@@ -73,7 +78,7 @@ def _provider_packages() -> dict[str, str]:
     for dist in metadata.distributions():
         name = normalize(dist.metadata["Name"])
         if name.startswith(PROVIDER_PREFIX):
-            out["airflow.providers." + name[len(PROVIDER_PREFIX):].replace("-", ".")] = name
+            out["airflow.providers." + name[len(PROVIDER_PREFIX) :].replace("-", ".")] = name
     return out
 
 

@@ -16,10 +16,21 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-
-from compose_support import (REPO_ROOT, MissingVariable, depends_on, dockerfile_instructions, environment,
-                             healthcheck_command, image_command, interpolate, load, published_port, schema_errors,
-                             services, volume_mounts)
+from compose_support import (
+    REPO_ROOT,
+    MissingVariable,
+    depends_on,
+    dockerfile_instructions,
+    environment,
+    healthcheck_command,
+    image_command,
+    interpolate,
+    load,
+    published_port,
+    schema_errors,
+    services,
+    volume_mounts,
+)
 
 COMPOSE = "docker-compose.yaml"
 ASTRO_OVERRIDE = "docker-compose.override.yml"
@@ -124,8 +135,13 @@ def test_databricks_default_reaches_the_workspace_by_its_in_network_name(name):
         conn = json.loads(environment(svc[service])["AIRFLOW_CONN_DATABRICKS_DEFAULT"])
         ui_url = conn.pop("extra")["workspace_ui_url"]  # the Model Version link opens on the published port
         assert ui_url == environment(svc[WORKSPACE])["LOCAL_WORKSPACE_PUBLIC_URL"], service
-        assert conn == {"conn_type": "databricks", "host": WORKSPACE, "port": int(workspace_serve_args()["--port"]),
-                        "schema": "http", "password": TOKEN}, service
+        assert conn == {
+            "conn_type": "databricks",
+            "host": WORKSPACE,
+            "port": int(workspace_serve_args()["--port"]),
+            "schema": "http",
+            "password": TOKEN,
+        }, service
         profile = environment(svc[service])["CHURN_CLUSTER_PROFILE"]
         assert profile == "local" and profile in job_config()["profiles"]
     assert environment(svc[WORKSPACE])["LOCAL_WORKSPACE_TOKEN"] == TOKEN
@@ -147,8 +163,10 @@ def test_airflow_links_use_the_published_api_server_port():
     svc = services(compose(COMPOSE, AIRFLOW_PORT="18080"))
     _, host_port = published_port(svc["airflow-apiserver"], 8080)
     assert environment(svc["airflow-scheduler"])["AIRFLOW__API__BASE_URL"] == f"http://localhost:{host_port}"
-    assert environment(svc["airflow-scheduler"])["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == \
-        "http://airflow-apiserver:8080/execution/"
+    assert (
+        environment(svc["airflow-scheduler"])["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+        == "http://airflow-apiserver:8080/execution/"
+    )
 
 
 def test_workspace_image_has_openmp_and_seeds_the_churn_table_before_serving():
@@ -194,11 +212,16 @@ def test_airflow_finds_the_plugin_in_its_plugins_folder(tmp_path):
     # The images do not pip-install this project (no `airflow.plugins` entry point there): Airflow imports every
     # file of its plugins folder, as in the containers (PYTHONPATH as set there). A fresh interpreter, because
     # that import registers each file under its bare name (`plugin`, `hooks`, ...).
-    script = ("import json; from airflow._shared.plugins_manager.plugins_manager import "
-              "_load_plugins_from_plugin_directory as load; plugins, errors = load(%r); "
-              "print(json.dumps([[p.name for p in plugins], errors]))" % str(REPO_ROOT / "plugins"))
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path),
-           "PYTHONPATH": os.pathsep.join(str(REPO_ROOT / d) for d in ("include", "plugins"))}
+    script = (
+        "import json; from airflow._shared.plugins_manager.plugins_manager import "
+        "_load_plugins_from_plugin_directory as load; plugins, errors = load(%r); "
+        "print(json.dumps([[p.name for p in plugins], errors]))" % str(REPO_ROOT / "plugins")
+    )
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(str(REPO_ROOT / d) for d in ("include", "plugins")),
+    }
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     names, errors = json.loads(done.stdout.strip().splitlines()[-1])
@@ -235,8 +258,11 @@ def test_astro_local_settings_hold_no_placeholder_connection():
 
 
 def test_dockerignore_keeps_local_settings_secrets_and_state_out_of_images():
-    ignored = {line.strip().rstrip("/") for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {"airflow_settings.yaml", ".env", ".git", ".local", ".venv", "tests", "logs"} <= ignored
     # ...but not what the images are built from.
     assert not ignored & {"include", "plugins", "dags", "requirements.txt", "requirements.lock", "docker"}

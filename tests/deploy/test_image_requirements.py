@@ -7,13 +7,19 @@ import re
 import tomllib
 
 import pytest
-
 from compose_support import REPO_ROOT, dockerfile_instructions
-from import_scan import (candidate_distributions, dependency_closure, external_modules, imported_distributions,
-                         locked_versions, normalize, read_requirements)
+from import_scan import (
+    candidate_distributions,
+    dependency_closure,
+    external_modules,
+    imported_distributions,
+    locked_versions,
+    normalize,
+    read_requirements,
+)
 
 AIRFLOW_SIDE = ["dags", "plugins", "include/churn_pipeline"]
-WORKSPACE_SIDE = ["include/local_workspace", "include/churn", "include/notebooks"]
+WORKSPACE_SIDE = ["local_workspace", "include/churn", "include/notebooks"]
 
 
 def pinned_versions(name: str) -> dict[str, str]:
@@ -30,7 +36,9 @@ def test_airflow_image_installs_exactly_what_the_dags_and_the_plugin_import():
     required = set(read_requirements("requirements-airflow.txt"))
     missing = {dist: sorted(files) for dist, files in imported.items() if dist not in required}
     assert not missing, f"imported but not installed in the Airflow image: {missing}"
-    assert not required - set(imported), f"installed but imported by no DAG, plugin or helper: {required - set(imported)}"
+    assert not required - set(imported), (
+        f"installed but imported by no DAG, plugin or helper: {required - set(imported)}"
+    )
 
 
 def test_astro_requirements_are_the_same_without_airflow_itself():
@@ -41,8 +49,9 @@ def test_astro_requirements_are_the_same_without_airflow_itself():
 @pytest.mark.parametrize("name", ["requirements-airflow.txt", "requirements-workspace.txt"])
 def test_image_requirements_pin_the_locked_versions(name):
     lock = locked_versions()
-    differing = {dist: (version, lock.get(dist)) for dist, version in pinned_versions(name).items()
-                 if lock.get(dist) != version}
+    differing = {
+        dist: (version, lock.get(dist)) for dist, version in pinned_versions(name).items() if lock.get(dist) != version
+    }
     assert not differing, f"{name}: (pinned, locked) differ: {differing}"
 
 
@@ -58,12 +67,17 @@ def test_airflow_image_keeps_the_base_image_airflow():
 def test_workspace_image_installs_the_project_runtime_without_airflow():
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     runtime = {normalize(re.split(r"[<>=!~\[; ]", dep, maxsplit=1)[0]) for dep in pyproject["project"]["dependencies"]}
-    assert set(read_requirements("requirements-workspace.txt")) == {d for d in runtime if not d.startswith("apache-airflow")}
+    assert set(read_requirements("requirements-workspace.txt")) == {
+        d for d in runtime if not d.startswith("apache-airflow")
+    }
 
 
 def test_workspace_image_has_everything_the_server_and_the_notebooks_import():
     installed = dependency_closure(list(read_requirements("requirements-workspace.txt")))
     assert not {d for d in installed if d.startswith("apache-airflow")}  # Airflow stays out of the workspace
-    missing = {module: sorted(files) for module, files in external_modules(WORKSPACE_SIDE).items()
-               if not candidate_distributions(module) & installed}
+    missing = {
+        module: sorted(files)
+        for module, files in external_modules(WORKSPACE_SIDE).items()
+        if not candidate_distributions(module) & installed
+    }
     assert not missing, f"imported by the workspace or the notebooks, not installed in its image: {missing}"

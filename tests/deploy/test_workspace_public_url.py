@@ -23,8 +23,11 @@ PUBLIC_URL = "http://localhost:1"
 
 @pytest.fixture(scope="module")
 def published_workspace(tmp_path_factory):
-    ws = start_workspace(tmp_path_factory.mktemp("public-url"), workspace_dir=REPO_ROOT,
-                         extra_env={"LOCAL_WORKSPACE_PUBLIC_URL": PUBLIC_URL + "/"})
+    ws = start_workspace(
+        tmp_path_factory.mktemp("public-url"),
+        workspace_dir=REPO_ROOT,
+        extra_env={"LOCAL_WORKSPACE_PUBLIC_URL": PUBLIC_URL + "/"},
+    )
     try:
         yield ws
     finally:
@@ -33,8 +36,9 @@ def published_workspace(tmp_path_factory):
 
 def test_run_pages_use_the_public_url_while_notebooks_call_the_server(published_workspace):
     client = WorkspaceClient(host=published_workspace.url, token=published_workspace.token)
-    task = jobs.SubmitTask(task_key="env", notebook_task=jobs.NotebookTask(
-        notebook_path="/Workspace/tests/local_workspace/notebooks/env"))
+    task = jobs.SubmitTask(
+        task_key="env", notebook_task=jobs.NotebookTask(notebook_path="/Workspace/tests/local_workspace/notebooks/env")
+    )
     run = client.jobs.submit(run_name="public url", tasks=[task]).result(timedelta(minutes=5))
 
     assert run.state.result_state == jobs.RunResultState.SUCCESS
@@ -49,13 +53,38 @@ def test_run_pages_use_the_public_url_while_notebooks_call_the_server(published_
     assert result["host"] == published_workspace.url and result["api_status"] == 200
 
 
-@pytest.mark.parametrize("bad", ["localhost:8799", "ftp://localhost:8799", "http://", "http://localhost:99999",
-                                 "http://localhost:8799/?a=1", "http://localhost:8799/#x"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "localhost:8799",
+        "ftp://localhost:8799",
+        "http://",
+        "http://localhost:99999",
+        "http://localhost:8799/?a=1",
+        "http://localhost:8799/#x",
+    ],
+)
 def test_a_malformed_public_url_is_refused_before_anything_is_created(tmp_path, bad):
     data_dir = tmp_path / "never-created"
     env = {**os.environ, "LOCAL_WORKSPACE_TOKEN": "t"}
-    done = subprocess.run([sys.executable, "-m", "local_workspace", "serve", "--data-dir", str(data_dir),
-                           "--port", "1", "--public-url", bad], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local_workspace",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            "1",
+            "--public-url",
+            bad,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "--public-url" in done.stderr and repr(bad) in done.stderr
     assert not data_dir.exists()

@@ -7,9 +7,8 @@ approved and v1 archived, the bad one rejected with a comment naming the failed 
 
 from __future__ import annotations
 
-import pytest
-
 import dag_runner
+import pytest
 from dagtest_support import RegistryClient, point_clients_at
 
 MODEL = "Churn E2E Bank"
@@ -115,8 +114,9 @@ def _register_model_without_age(name: str) -> str:
 
     table = generate_churn_data(2000, seed=5)
     columns = [c for c in FEATURE_COLUMNS if c != "Age"]
-    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["Geography", "Gender"])],
-                             remainder="passthrough")
+    prep = ColumnTransformer(
+        [("cat", OneHotEncoder(handle_unknown="ignore"), ["Geography", "Gender"])], remainder="passthrough"
+    )
     model = Pipeline([("prep", prep), ("model", LGBMClassifier(n_estimators=30, verbose=-1, n_jobs=1))])
     model.fit(table[columns], table["Exited"])
     mlflow.set_tracking_uri("databricks")
@@ -124,8 +124,11 @@ def _register_model_without_age(name: str) -> str:
     mlflow.set_experiment("/Shared/churn_e2e_by_hand")
     with mlflow.start_run():
         info = mlflow.sklearn.log_model(
-            model, name="model", signature=infer_signature(table[columns], model.predict(table[columns])),
-            registered_model_name=name, pip_requirements=["scikit-learn", "lightgbm"],
+            model,
+            name="model",
+            signature=infer_signature(table[columns], model.predict(table[columns])),
+            registered_model_name=name,
+            pip_requirements=["scikit-learn", "lightgbm"],
             serialization_format="cloudpickle",
         )
     return str(info.registered_model_version)

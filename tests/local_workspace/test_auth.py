@@ -7,7 +7,7 @@ import json
 import re
 import subprocess
 import sys
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -53,8 +53,9 @@ def test_no_credentials_is_401(workspace, method, path):
 def test_wrong_credentials_are_401(workspace, method, path, authorization):
     bad_basic = base64.b64encode(b"user:wrong-token").decode()
     header = authorization.format(token=workspace.token, bad_basic=bad_basic)
-    _assert_unauthenticated(requests.request(method, workspace.url + path, json={},
-                                             headers={"Authorization": header}, timeout=30))
+    _assert_unauthenticated(
+        requests.request(method, workspace.url + path, json={}, headers={"Authorization": header}, timeout=30)
+    )
 
 
 def test_bearer_and_basic_token_are_accepted(workspace):
@@ -74,7 +75,8 @@ def test_every_route_the_app_serves_requires_credentials(workspace, tmp_path):
         "routes = [(sorted(getattr(r, 'methods', None) or ['GET']), r.path) for r in app.app.routes "
         "if hasattr(r, 'path') and r.path]\n"
         "routes += [(sorted(r.methods - {'HEAD', 'OPTIONS'}), r.rule) for r in flask_app.url_map.iter_rules()]\n"
-        "print(json.dumps(routes))\n")
+        "print(json.dumps(routes))\n"
+    )
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     routes = json.loads(out.stdout.strip().splitlines()[-1])
@@ -103,10 +105,15 @@ def test_client_sent_user_header_is_ignored(workspace, model_name, spoofed_heade
     headers = {"Authorization": f"Bearer {workspace.token}", spoofed_header: "mallory"}
     base = workspace.url + "/api/2.0/mlflow"
     requests.post(f"{base}/registered-models/create", json={"name": model_name}, headers=headers, timeout=30)
-    requests.post(f"{base}/model-versions/create", json={"name": model_name, "source": "dbfs:/x"},
-                  headers=headers, timeout=30)
-    created = requests.post(f"{base}/comments/create", json={"name": model_name, "version": "1", "comment": "hi"},
-                            headers=headers, timeout=30)
+    requests.post(
+        f"{base}/model-versions/create", json={"name": model_name, "source": "dbfs:/x"}, headers=headers, timeout=30
+    )
+    created = requests.post(
+        f"{base}/comments/create",
+        json={"name": model_name, "version": "1", "comment": "hi"},
+        headers=headers,
+        timeout=30,
+    )
     assert created.json()["comment"]["user_id"] == workspace.user
 
 
@@ -115,12 +122,15 @@ def test_browser_login_flow(workspace):
     first = browser.get(workspace.url + "/", headers={"Accept": "text/html"}, allow_redirects=False, timeout=30)
     assert first.status_code == 302 and first.headers["Location"].startswith("/login")
 
-    bad = browser.post(workspace.url + "/login", data={"token": "nope", "next": "/"}, allow_redirects=False,
-                       timeout=30)
+    bad = browser.post(workspace.url + "/login", data={"token": "nope", "next": "/"}, allow_redirects=False, timeout=30)
     assert bad.status_code == 401 and not browser.cookies
 
-    good = browser.post(workspace.url + "/login", data={"token": workspace.token, "next": "/#/models"},
-                        allow_redirects=False, timeout=30)
+    good = browser.post(
+        workspace.url + "/login",
+        data={"token": workspace.token, "next": "/#/models"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert good.status_code == 303 and good.headers["Location"] == "/#/models"
     set_cookie = good.headers["Set-Cookie"]
     assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
@@ -136,15 +146,27 @@ def test_browser_login_flow(workspace):
 
 def test_forged_or_foreign_session_cookie_is_401(workspace):
     forged = signing.make_session_cookie(b"not-the-workspace-key", workspace.user)
-    _assert_unauthenticated(requests.get(workspace.url + "/ajax-api/2.0/mlflow/experiments/search",
-                                         cookies={"lw_session": forged}, timeout=30))
-    _assert_unauthenticated(requests.get(workspace.url + "/ajax-api/2.0/mlflow/experiments/search",
-                                         cookies={"lw_session": workspace.token}, timeout=30))
+    _assert_unauthenticated(
+        requests.get(
+            workspace.url + "/ajax-api/2.0/mlflow/experiments/search", cookies={"lw_session": forged}, timeout=30
+        )
+    )
+    _assert_unauthenticated(
+        requests.get(
+            workspace.url + "/ajax-api/2.0/mlflow/experiments/search",
+            cookies={"lw_session": workspace.token},
+            timeout=30,
+        )
+    )
 
 
 def test_login_does_not_redirect_off_site(workspace):
-    response = requests.post(workspace.url + "/login", data={"token": workspace.token, "next": "//evil.example/x"},
-                             allow_redirects=False, timeout=30)
+    response = requests.post(
+        workspace.url + "/login",
+        data={"token": workspace.token, "next": "//evil.example/x"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -152,19 +174,24 @@ def test_signed_download_signature_is_checked(workspace):
     key = signing.load_key(workspace.data_dir)
     params = signing.sign_download(key, "m", "1", "MLmodel")
     tampered = dict(params, path="../../secrets.json")
-    _assert_unauthenticated(requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(tampered)}",
-                                         timeout=30))
+    _assert_unauthenticated(
+        requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(tampered)}", timeout=30)
+    )
     expired = dict(params, expires="1000")
-    _assert_unauthenticated(requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(expired)}",
-                                         timeout=30))
+    _assert_unauthenticated(
+        requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(expired)}", timeout=30)
+    )
     # A valid signature gets through auth; the model does not exist, so the registry answers 404.
     valid = requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(params)}", timeout=30)
     assert valid.status_code == 404 and valid.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
 
 
 def test_token_never_written_to_server_log(workspace):
-    requests.get(workspace.url + "/api/2.0/mlflow/experiments/search",
-                 headers={"Authorization": f"Bearer {workspace.token}"}, timeout=30)
+    requests.get(
+        workspace.url + "/api/2.0/mlflow/experiments/search",
+        headers={"Authorization": f"Bearer {workspace.token}"},
+        timeout=30,
+    )
     assert workspace.token not in (workspace.data_dir / "server.log").read_text()
 
 
@@ -176,13 +203,15 @@ def test_cookie_needs_a_recorded_session_and_the_current_token(workspace):
     never_issued = signing.make_session_cookie(key, workspace.user, "never-issued", fingerprint)
     _assert_unauthenticated(requests.get(url, cookies={"lw_session": never_issued}, timeout=30))
 
-    issued = requests.post(workspace.url + "/login", data={"token": workspace.token}, allow_redirects=False,
-                           timeout=30).cookies["lw_session"]
+    issued = requests.post(
+        workspace.url + "/login", data={"token": workspace.token}, allow_redirects=False, timeout=30
+    ).cookies["lw_session"]
     claims = signing.read_session_cookie(key, issued)
     assert claims.user == workspace.user and claims.token_fingerprint == fingerprint
     assert requests.get(url, cookies={"lw_session": issued}, timeout=30).ok
-    other_token = signing.make_session_cookie(key, workspace.user, claims.session_id,
-                                              signing.token_fingerprint(key, "another-token"))
+    other_token = signing.make_session_cookie(
+        key, workspace.user, claims.session_id, signing.token_fingerprint(key, "another-token")
+    )
     _assert_unauthenticated(requests.get(url, cookies={"lw_session": other_token}, timeout=30))
     other_user = signing.make_session_cookie(key, "mallory@example.com", claims.session_id, fingerprint)
     _assert_unauthenticated(requests.get(url, cookies={"lw_session": other_user}, timeout=30))

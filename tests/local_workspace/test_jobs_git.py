@@ -57,17 +57,23 @@ def run_at(client: WorkspaceClient, git_url: str, **ref) -> jobs.Run:
     return client.jobs.submit(
         run_name="git run",
         git_source=jobs.GitSource(git_url=git_url, git_provider=jobs.GitProvider.GIT_HUB, **ref),
-        tasks=[jobs.SubmitTask(task_key="version",
-                               notebook_task=jobs.NotebookTask(notebook_path="notebooks/version",
-                                                               source=jobs.Source.GIT))],
+        tasks=[
+            jobs.SubmitTask(
+                task_key="version",
+                notebook_task=jobs.NotebookTask(notebook_path="notebooks/version", source=jobs.Source.GIT),
+            )
+        ],
     ).result(WAIT)
 
 
-@pytest.mark.parametrize(("ref", "expected"), [
-    ({"git_branch": "main"}, "v2"),
-    ({"git_branch": "feature"}, "v3"),
-    ({"git_tag": "v1.0"}, "v1"),
-])
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ({"git_branch": "main"}, "v2"),
+        ({"git_branch": "feature"}, "v3"),
+        ({"git_tag": "v1.0"}, "v1"),
+    ],
+)
 def test_checkout_at_branch_or_tag(client, repo, ref, expected):
     run = run_at(client, repo["path"], **ref)
     assert run.state.result_state == jobs.RunResultState.SUCCESS
@@ -89,11 +95,14 @@ def test_source_defaults_to_git_when_git_source_is_set(client, repo):
     assert client.jobs.get_run_output(run.tasks[0].run_id).notebook_output.result == "v3"
 
 
-@pytest.mark.parametrize(("ref", "message"), [
-    ({"git_branch": "no-such-branch"}, "branch 'no-such-branch' not found"),
-    ({"git_tag": "v9"}, "tag 'v9' not found"),
-    ({"git_commit": "0" * 40}, "not found"),
-])
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ({"git_branch": "no-such-branch"}, "branch 'no-such-branch' not found"),
+        ({"git_tag": "v9"}, "tag 'v9' not found"),
+        ({"git_commit": "0" * 40}, "not found"),
+    ],
+)
 def test_bad_ref_fails_the_run_clearly(client, repo, ref, message):
     with pytest.raises(OperationFailed, match=message):
         run_at(client, repo["path"], **ref)

@@ -17,8 +17,11 @@ WAIT = timedelta(minutes=3)
 
 
 def sleep_task(seconds: float, key: str = "sleep", timeout_seconds: int | None = None) -> jobs.SubmitTask:
-    return jobs.SubmitTask(task_key=key, timeout_seconds=timeout_seconds, notebook_task=jobs.NotebookTask(
-        notebook_path=f"{NOTEBOOKS}/sleep", base_parameters={"seconds": str(seconds)}))
+    return jobs.SubmitTask(
+        task_key=key,
+        timeout_seconds=timeout_seconds,
+        notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/sleep", base_parameters={"seconds": str(seconds)}),
+    )
 
 
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):
@@ -52,8 +55,10 @@ def test_idempotency_token_returns_the_same_run_even_after_it_finished(client):
 
 def test_cancel_a_running_run_kills_the_notebook(client):
     waiter = client.jobs.submit(run_name="cancel", tasks=[sleep_task(120)])
-    wait_for(lambda: client.jobs.get_run(waiter.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
-             what="RUNNING")
+    wait_for(
+        lambda: client.jobs.get_run(waiter.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
+        what="RUNNING",
+    )
     started = time.monotonic()
     client.jobs.cancel_run(waiter.run_id)
     run = waiter.result(WAIT)
@@ -85,8 +90,9 @@ def test_task_timeout_ends_as_timedout(client):
 @pytest.fixture(scope="module")
 def single_slot_workspace(tmp_path_factory):
     """A workspace of its own that runs one run at a time (and that this module may restart)."""
-    ws = start_workspace(data_dir=tmp_path_factory.mktemp("single-slot"), workspace_dir=REPO_ROOT,
-                         max_concurrent_runs=1)
+    ws = start_workspace(
+        data_dir=tmp_path_factory.mktemp("single-slot"), workspace_dir=REPO_ROOT, max_concurrent_runs=1
+    )
     holder = {"ws": ws}
     try:
         yield holder
@@ -98,8 +104,10 @@ def test_runs_beyond_the_limit_wait_in_the_queue(single_slot_workspace):
     ws = single_slot_workspace["ws"]
     client = WorkspaceClient(host=ws.url, token=ws.token)
     first = client.jobs.submit(run_name="slot holder", tasks=[sleep_task(120)])
-    wait_for(lambda: client.jobs.get_run(first.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
-             what="first run RUNNING")
+    wait_for(
+        lambda: client.jobs.get_run(first.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
+        what="first run RUNNING",
+    )
     second = client.jobs.submit(run_name="queued", tasks=[sleep_task(0)])
     time.sleep(1.0)  # several dispatcher rounds: the second run must still wait
     queued = client.jobs.get_run(second.run_id)
@@ -130,8 +138,10 @@ def test_restart_keeps_watching_a_notebook_that_still_runs(single_slot_workspace
     ws = single_slot_workspace["ws"]
     client = WorkspaceClient(host=ws.url, token=ws.token)
     running = client.jobs.submit(run_name="interrupted", tasks=[sleep_task(300)])
-    wait_for(lambda: client.jobs.get_run(running.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
-             what="RUNNING")
+    wait_for(
+        lambda: client.jobs.get_run(running.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
+        what="RUNNING",
+    )
     waiting = client.jobs.submit(run_name="still queued", tasks=[sleep_task(0)])
     task_dir = ws.data_dir / "runs" / str(running.run_id)
     notebooks = _runner_processes_for(task_dir)
@@ -156,8 +166,10 @@ def test_graceful_stop_ends_running_runs_and_their_notebooks(single_slot_workspa
     ws = single_slot_workspace["ws"]
     client = WorkspaceClient(host=ws.url, token=ws.token)
     running = client.jobs.submit(run_name="stopped by shutdown", tasks=[sleep_task(300)])
-    wait_for(lambda: client.jobs.get_run(running.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
-             what="RUNNING")
+    wait_for(
+        lambda: client.jobs.get_run(running.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
+        what="RUNNING",
+    )
     task_dir = ws.data_dir / "runs" / str(running.run_id)
     assert task_dir.is_dir()
     ws = single_slot_workspace["ws"] = ws.restart()  # SIGTERM: the server shuts down cleanly

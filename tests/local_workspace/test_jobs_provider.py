@@ -55,8 +55,13 @@ def test_hook_submit_poll_and_read_output(databricks_env):
 
 def test_hook_legacy_single_task_submission(databricks_env):
     hook = DatabricksHook()
-    run_id = hook.submit_run({"run_name": "legacy", "new_cluster": {"spark_version": "15.4.x-scala2.12"},
-                              "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello", "base_parameters": {"name": "old"}}})
+    run_id = hook.submit_run(
+        {
+            "run_name": "legacy",
+            "new_cluster": {"spark_version": "15.4.x-scala2.12"},
+            "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello", "base_parameters": {"name": "old"}},
+        }
+    )
     assert wait_terminal(hook, run_id).is_successful
     # A single-task (2.0-style) run answers get-output on its own id.
     assert json.loads(hook.get_run_output(run_id)["notebook_output"]["result"]) == {"greeting": "hello old."}
@@ -72,8 +77,9 @@ def test_hook_cancel_run(databricks_env):
 
 def test_operator_sync_success_pushes_run_id_and_url(databricks_env):
     ti = FakeTaskInstance()
-    operator = DatabricksSubmitRunOperator(task_id="sync", run_name="operator sync", polling_period_seconds=1,
-                                           tasks=[task("hello", "hello", name="op")])
+    operator = DatabricksSubmitRunOperator(
+        task_id="sync", run_name="operator sync", polling_period_seconds=1, tasks=[task("hello", "hello", name="op")]
+    )
     operator.execute({"ti": ti})
     assert ti.xcom["run_page_url"].startswith(databricks_env.url)
     run = DatabricksHook().get_run(ti.xcom["run_id"])
@@ -88,8 +94,13 @@ def test_operator_sync_failure_reports_the_notebook_error(databricks_env):
 
 async def test_operator_deferrable_runs_through_the_trigger(databricks_env):
     ti = FakeTaskInstance()
-    operator = DatabricksSubmitRunOperator(task_id="deferred", run_name="operator deferrable", deferrable=True,
-                                           polling_period_seconds=1, tasks=[task("hello", "hello", name="deferred")])
+    operator = DatabricksSubmitRunOperator(
+        task_id="deferred",
+        run_name="operator deferrable",
+        deferrable=True,
+        polling_period_seconds=1,
+        tasks=[task("hello", "hello", name="deferred")],
+    )
     with pytest.raises(TaskDeferred) as deferred:
         operator.execute({"ti": ti})
     trigger = deferred.value.trigger
@@ -102,8 +113,9 @@ async def test_operator_deferrable_runs_through_the_trigger(databricks_env):
 
 
 async def test_operator_deferrable_failure_carries_task_errors(databricks_env):
-    operator = DatabricksSubmitRunOperator(task_id="deferred_fail", deferrable=True, polling_period_seconds=1,
-                                           tasks=[task("boom", "fails")])
+    operator = DatabricksSubmitRunOperator(
+        task_id="deferred_fail", deferrable=True, polling_period_seconds=1, tasks=[task("boom", "fails")]
+    )
     with pytest.raises(TaskDeferred) as deferred:
         operator.execute({"ti": FakeTaskInstance()})
     (event,) = [event async for event in deferred.value.trigger.run()]
@@ -117,8 +129,13 @@ def test_notebook_operator_finds_its_task_and_succeeds(databricks_env):
 
     ti = FakeTaskInstance()
     operator = DatabricksNotebookOperator(
-        task_id="notebook_op", databricks_task_key="notebook_op_key", notebook_path=f"{NOTEBOOKS}/hello",
-        source="WORKSPACE", notebook_params={"name": "nb-op"}, existing_cluster_id="local", polling_period_seconds=1,
+        task_id="notebook_op",
+        databricks_task_key="notebook_op_key",
+        notebook_path=f"{NOTEBOOKS}/hello",
+        source="WORKSPACE",
+        notebook_params={"name": "nb-op"},
+        existing_cluster_id="local",
+        polling_period_seconds=1,
     )
     operator.execute({"ti": ti})
     output = DatabricksHook().get_run_output(ti.xcom["run_id"])

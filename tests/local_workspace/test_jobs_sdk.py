@@ -53,9 +53,13 @@ def test_submit_wait_and_read_the_notebook_exit_value(client, workspace):
 
 
 def test_parent_run_output_is_refused_like_databricks(client):
-    run = client.jobs.submit(run_name="two tasks", tasks=[
-        notebook_task("first", "hello", name="one"), notebook_task("second", "hello", ["first"], name="two"),
-    ]).result(WAIT)
+    run = client.jobs.submit(
+        run_name="two tasks",
+        tasks=[
+            notebook_task("first", "hello", name="one"),
+            notebook_task("second", "hello", ["first"], name="two"),
+        ],
+    ).result(WAIT)
     with pytest.raises(InvalidParameterValue, match="Retrieving the output of runs with multiple tasks"):
         client.jobs.get_run_output(run.run_id)
     first, second = run.tasks
@@ -65,8 +69,9 @@ def test_parent_run_output_is_refused_like_databricks(client):
 
 
 def test_notebook_exception_fails_the_run_with_error_and_trace(client):
-    waiter = client.jobs.submit(run_name="fails", tasks=[notebook_task("boom", "fails"),
-                                                         notebook_task("after", "hello", ["boom"])])
+    waiter = client.jobs.submit(
+        run_name="fails", tasks=[notebook_task("boom", "fails"), notebook_task("after", "hello", ["boom"])]
+    )
     run = waiter.result(WAIT)
     assert run.state.life_cycle_state == jobs.RunLifeCycleState.TERMINATED
     assert run.state.result_state == jobs.RunResultState.FAILED
@@ -76,7 +81,7 @@ def test_notebook_exception_fails_the_run_with_error_and_trace(client):
     assert after.state.result_state == jobs.RunResultState.UPSTREAM_FAILED
     output = client.jobs.get_run_output(boom.run_id)
     assert output.error == "ValueError: bad value 42"
-    assert "fails.py\", line 8" in output.error_trace
+    assert 'fails.py", line 8' in output.error_trace
     assert output.notebook_output is None
 
 
@@ -101,8 +106,12 @@ def test_notebook_env_points_back_at_the_workspace_without_leaking_the_token(cli
 
 def test_unknown_run_answers_like_databricks(client, workspace):
     # Databricks answers 400 INVALID_PARAMETER_VALUE "Run N does not exist."; the SDK maps that to ResourceDoesNotExist.
-    answer = requests.get(f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": 987654321},
-                          headers={"Authorization": f"Bearer {workspace.token}"}, timeout=10)
+    answer = requests.get(
+        f"{workspace.url}/api/2.2/jobs/runs/get",
+        params={"run_id": 987654321},
+        headers={"Authorization": f"Bearer {workspace.token}"},
+        timeout=10,
+    )
     assert answer.status_code == 400
     assert answer.json() == {"error_code": "INVALID_PARAMETER_VALUE", "message": "Run 987654321 does not exist."}
     with pytest.raises(ResourceDoesNotExist, match="Run 987654321 does not exist"):
@@ -118,35 +127,63 @@ def test_unknown_run_answers_like_databricks(client, workspace):
     [
         ({"run_name": "no tasks"}, "At least one task is required"),
         ({"tasks": [{"task_key": "a"}]}, "notebook_task is required"),
-        ({"tasks": [{"task_key": "a", "spark_python_task": {"python_file": "x.py"}}]}, "spark_python_task is not supported"),
-        ({"tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "b"}]}]},
-         "depends on 'b'"),
-        ({"tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "b"}]},
-                    {"task_key": "b", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "a"}]}]},
-         "cycle"),
-        ({"idempotency_token": "x" * 65, "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]},
-         "at most 64 characters"),
-        ({"timeout_seconds": -1, "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]},
-         "non-negative integer"),
-        ({"git_source": {"git_url": "https://github.com/x/y", "git_provider": "gitHub", "git_branch": "main"},
-          "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "nb"}}]}, "only checks out local repositories"),
+        (
+            {"tasks": [{"task_key": "a", "spark_python_task": {"python_file": "x.py"}}]},
+            "spark_python_task is not supported",
+        ),
+        (
+            {"tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "b"}]}]},
+            "depends on 'b'",
+        ),
+        (
+            {
+                "tasks": [
+                    {"task_key": "a", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "b"}]},
+                    {"task_key": "b", "notebook_task": {"notebook_path": "/x"}, "depends_on": [{"task_key": "a"}]},
+                ]
+            },
+            "cycle",
+        ),
+        (
+            {"idempotency_token": "x" * 65, "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]},
+            "at most 64 characters",
+        ),
+        (
+            {"timeout_seconds": -1, "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "/x"}}]},
+            "non-negative integer",
+        ),
+        (
+            {
+                "git_source": {"git_url": "https://github.com/x/y", "git_provider": "gitHub", "git_branch": "main"},
+                "tasks": [{"task_key": "a", "notebook_task": {"notebook_path": "nb"}}],
+            },
+            "only checks out local repositories",
+        ),
     ],
 )
 def test_invalid_submissions_are_rejected_and_create_no_run(workspace, body, message):
     headers = {"Authorization": f"Bearer {workspace.token}"}
-    before = requests.get(f"{workspace.url}/api/2.2/jobs/runs/list", headers=headers, params={"limit": 1}, timeout=10).json()
+    before = requests.get(
+        f"{workspace.url}/api/2.2/jobs/runs/list", headers=headers, params={"limit": 1}, timeout=10
+    ).json()
     answer = requests.post(f"{workspace.url}/api/2.2/jobs/runs/submit", json=body, headers=headers, timeout=10)
     assert answer.status_code == 400
     assert answer.json()["error_code"] == "INVALID_PARAMETER_VALUE" and message in answer.json()["message"]
-    after = requests.get(f"{workspace.url}/api/2.2/jobs/runs/list", headers=headers, params={"limit": 1}, timeout=10).json()
+    after = requests.get(
+        f"{workspace.url}/api/2.2/jobs/runs/list", headers=headers, params={"limit": 1}, timeout=10
+    ).json()
     assert after.get("runs", [{}])[0].get("run_id") == before.get("runs", [{}])[0].get("run_id")
 
 
 def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
     headers = {"Authorization": f"Bearer {workspace.token}"}
     body = {"run_name": "v2.1", "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}]}
-    run_id = requests.post(f"{workspace.url}/api/2.1/jobs/runs/submit", json=body, headers=headers, timeout=10).json()["run_id"]
-    run = requests.get(f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": run_id}, headers=headers, timeout=10).json()
+    run_id = requests.post(f"{workspace.url}/api/2.1/jobs/runs/submit", json=body, headers=headers, timeout=10).json()[
+        "run_id"
+    ]
+    run = requests.get(
+        f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": run_id}, headers=headers, timeout=10
+    ).json()
     assert run["run_name"] == "v2.1"
     denied = requests.get(f"{workspace.url}/api/2.1/jobs/runs/get", params={"run_id": run_id}, timeout=10)
     assert denied.status_code == 401 and denied.json()["error_code"] == "UNAUTHENTICATED"
@@ -168,9 +205,11 @@ def test_list_runs_newest_first_with_paging(client):
 
 def test_independent_tasks_run_side_by_side_and_dependents_wait(client):
     def sleeper(key: str, depends_on: list[str] | None = None) -> jobs.SubmitTask:
-        return jobs.SubmitTask(task_key=key, depends_on=[jobs.TaskDependency(task_key=d) for d in depends_on or []],
-                               notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/sleep",
-                                                               base_parameters={"seconds": "2"}))
+        return jobs.SubmitTask(
+            task_key=key,
+            depends_on=[jobs.TaskDependency(task_key=d) for d in depends_on or []],
+            notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/sleep", base_parameters={"seconds": "2"}),
+        )
 
     waiter = client.jobs.submit(run_name="graph", tasks=[sleeper("a"), sleeper("b"), sleeper("c", ["a", "b"])])
     deadline = time.monotonic() + 60
@@ -199,9 +238,13 @@ def test_notebook_uses_mlflow_with_databricks_uris_unchanged(client):
 
 
 def test_task_values_flow_to_downstream_tasks(client):
-    run = client.jobs.submit(run_name="task values", tasks=[
-        notebook_task("train", "set_task_value"), notebook_task("evaluate", "get_task_value", ["train"]),
-    ]).result(WAIT)
+    run = client.jobs.submit(
+        run_name="task values",
+        tasks=[
+            notebook_task("train", "set_task_value"),
+            notebook_task("evaluate", "get_task_value", ["train"]),
+        ],
+    ).result(WAIT)
     assert run.state.result_state == jobs.RunResultState.SUCCESS
     seen = json.loads(client.jobs.get_run_output(run.tasks[1].run_id).notebook_output.result)
     assert seen == {"version": 7, "metrics": {"f1": 0.6}, "missing": "fallback"}

@@ -29,8 +29,9 @@ def _log_and_register(mlflow, name: str):
     mlflow.set_experiment("/Shared/local-workspace-tests")
     with mlflow.start_run() as run:
         mlflow.log_metric("f1", 0.75)
-        info = mlflow.sklearn.log_model(LogisticRegression().fit(X, y), name="model", registered_model_name=name,
-                                        input_example=X[:1])
+        info = mlflow.sklearn.log_model(
+            LogisticRegression().fit(X, y), name="model", registered_model_name=name, input_example=X[:1]
+        )
     return run, info, X
 
 
@@ -59,22 +60,29 @@ def test_model_version_artifacts_listing_and_signed_download(mlflow_databricks, 
     auth = {"Authorization": f"Bearer {workspace.token}"}
     api = workspace.url + "/api/2.0/mlflow/model-versions"
 
-    listing = requests.get(f"{api}/list-artifacts", params={"name": model_name, "version": version, "path": ""},
-                           headers=auth, timeout=30).json()
+    listing = requests.get(
+        f"{api}/list-artifacts", params={"name": model_name, "version": version, "path": ""}, headers=auth, timeout=30
+    ).json()
     files = {f["path"]: f for f in listing["files"]}
     assert files["MLmodel"]["is_dir"] is False and files["MLmodel"]["file_size"] > 0
 
-    signed = requests.get(f"{api}/get-signed-download-uri",
-                          params={"name": model_name, "version": version, "path": "MLmodel"},
-                          headers=auth, timeout=30).json()
+    signed = requests.get(
+        f"{api}/get-signed-download-uri",
+        params={"name": model_name, "version": version, "path": "MLmodel"},
+        headers=auth,
+        timeout=30,
+    ).json()
     assert signed["headers"] == []
     # The client downloads without its token: the URL carries its own short-lived signature.
     body = requests.get(signed["signed_uri"], timeout=30)
     assert body.status_code == 200 and b"flavors" in body.content
 
-    traversal = requests.get(f"{api}/list-artifacts",
-                             params={"name": model_name, "version": version, "path": "../.."},
-                             headers=auth, timeout=30)
+    traversal = requests.get(
+        f"{api}/list-artifacts",
+        params={"name": model_name, "version": version, "path": "../.."},
+        headers=auth,
+        timeout=30,
+    )
     assert traversal.status_code == 400 and traversal.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
@@ -100,13 +108,23 @@ def test_run_artifacts_round_trip_and_the_ui_reads_them(mlflow_databricks, works
     assert [f.path for f in mlflow.MlflowClient().list_artifacts(run_id, "notes")] == ["notes/a.txt"]
 
     # The web UI reads the same files through MLflow's own handlers.
-    ui = requests.get(f"{workspace.url}/get-artifact", params={"path": "notes/a.txt", "run_uuid": run_id},
-                      headers={"Authorization": f"Bearer {workspace.token}"}, timeout=30)
+    ui = requests.get(
+        f"{workspace.url}/get-artifact",
+        params={"path": "notes/a.txt", "run_uuid": run_id},
+        headers={"Authorization": f"Bearer {workspace.token}"},
+        timeout=30,
+    )
     assert ui.status_code == 200 and ui.content.decode() == "hello ü"
 
 
-@pytest.mark.parametrize("path", ["etc/passwd", "WorkspaceInternal/Mlflow/Artifacts/%2e%2e/%2e%2e/escape.txt",
-                                  "WorkspaceInternal/Mlflow/Artifacts/0/Runs/%2e%2e/%2e%2e/%2e%2e/escape.txt"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "etc/passwd",
+        "WorkspaceInternal/Mlflow/Artifacts/%2e%2e/%2e%2e/escape.txt",
+        "WorkspaceInternal/Mlflow/Artifacts/0/Runs/%2e%2e/%2e%2e/%2e%2e/escape.txt",
+    ],
+)
 def test_files_api_stays_inside_the_artifact_store(workspace, path):
     auth = {"Authorization": f"Bearer {workspace.token}"}
     response = requests.put(f"{workspace.url}/api/2.0/fs/files/{path}", data=b"x", headers=auth, timeout=30)

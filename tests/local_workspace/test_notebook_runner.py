@@ -11,18 +11,27 @@ from pathlib import Path
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 
 
-def run_notebook(tmp_path: Path, name: str, params: dict | None = None, env: dict | None = None,
-                 secrets: dict | None = None) -> tuple[dict, subprocess.CompletedProcess]:
+def run_notebook(
+    tmp_path: Path, name: str, params: dict | None = None, env: dict | None = None, secrets: dict | None = None
+) -> tuple[dict, subprocess.CompletedProcess]:
     params_file = tmp_path / "params.json"
     params_file.write_text(json.dumps(params or {}))
     result_file = tmp_path / "result.json"
-    command = [sys.executable, "-m", "local_workspace.runner", "--notebook", str(NOTEBOOKS / name),
-               "--params", str(params_file), "--result", str(result_file)]
+    command = [
+        sys.executable,
+        "-m",
+        "local_workspace.runner",
+        "--notebook",
+        str(NOTEBOOKS / name),
+        "--params",
+        str(params_file),
+        "--result",
+        str(result_file),
+    ]
     if secrets is not None:
         (tmp_path / "secrets.json").write_text(json.dumps(secrets))
         command += ["--secrets-file", str(tmp_path / "secrets.json")]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                               env={**os.environ, **(env or {})})
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
     return json.loads(result_file.read_text()), completed
 
 
@@ -83,8 +92,11 @@ def test_working_directory_is_the_notebooks_directory(tmp_path):
     notebook.parent.mkdir()
     notebook.write_text("# Databricks notebook source\nimport os\ndbutils.notebook.exit(os.getcwd())\n")
     result_file = tmp_path / "result.json"
-    subprocess.run([sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
-                    "--result", str(result_file)], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook), "--result", str(result_file)],
+        check=True,
+        timeout=120,
+    )
     assert json.loads(result_file.read_text())["result"] == str(notebook.parent)
 
 
@@ -94,11 +106,25 @@ def test_absolute_run_paths_resolve_in_the_workspace_root(tmp_path):
     (root / "Shared" / "lib.py").write_text("# Databricks notebook source\nANSWER = 42\n")
     notebook = root / "Users" / "me" / "main.py"
     notebook.parent.mkdir(parents=True)
-    notebook.write_text("# Databricks notebook source\n# MAGIC %run /Workspace/Shared/lib\n\n"
-                        "# COMMAND ----------\n\ndbutils.notebook.exit(str(ANSWER))\n")
+    notebook.write_text(
+        "# Databricks notebook source\n# MAGIC %run /Workspace/Shared/lib\n\n"
+        "# COMMAND ----------\n\ndbutils.notebook.exit(str(ANSWER))\n"
+    )
     result_file = tmp_path / "result.json"
-    subprocess.run([sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
-                    "--result", str(result_file), "--workspace-root", str(root)], timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local_workspace.runner",
+            "--notebook",
+            str(notebook),
+            "--result",
+            str(result_file),
+            "--workspace-root",
+            str(root),
+        ],
+        timeout=120,
+    )
     assert json.loads(result_file.read_text()) == {"status": "SUCCESS", "result": "42", "truncated": False}
 
 
@@ -106,8 +132,10 @@ def test_run_of_a_missing_notebook_fails_clearly(tmp_path):
     notebook = tmp_path / "main.py"
     notebook.write_text("# Databricks notebook source\n# MAGIC %run ./nowhere\n")
     result_file = tmp_path / "result.json"
-    subprocess.run([sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook),
-                    "--result", str(result_file)], timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "local_workspace.runner", "--notebook", str(notebook), "--result", str(result_file)],
+        timeout=120,
+    )
     result = json.loads(result_file.read_text())
     assert result["status"] == "FAILED" and "%run ./nowhere" in result["error"] and "not found" in result["error"]
 

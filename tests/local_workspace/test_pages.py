@@ -27,8 +27,9 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture(scope="module")
 def browser(workspace) -> requests.Session:
     session = requests.Session()
-    login = session.post(workspace.url + "/login", data={"token": workspace.token, "next": "/"},
-                         allow_redirects=False, timeout=30)
+    login = session.post(
+        workspace.url + "/login", data={"token": workspace.token, "next": "/"}, allow_redirects=False, timeout=30
+    )
     assert login.status_code == 303 and session.cookies.get("lw_session")
     return session
 
@@ -56,9 +57,19 @@ def open_page(browser, url: str, status: int = 200) -> str:
 
 
 def run_notebook(api, notebook: str, params: dict) -> dict:
-    run_id = api("POST", "/api/2.2/jobs/runs/submit", json={"run_name": f"pages {HOSTILE}", "tasks": [
-        {"task_key": "main", "notebook_task": {"notebook_path": f"{NOTEBOOKS}/{notebook}",
-                                               "base_parameters": params}}]})["run_id"]
+    run_id = api(
+        "POST",
+        "/api/2.2/jobs/runs/submit",
+        json={
+            "run_name": f"pages {HOSTILE}",
+            "tasks": [
+                {
+                    "task_key": "main",
+                    "notebook_task": {"notebook_path": f"{NOTEBOOKS}/{notebook}", "base_parameters": params},
+                }
+            ],
+        },
+    )["run_id"]
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         run = api("GET", "/api/2.2/jobs/runs/get", params={"run_id": run_id})
@@ -90,7 +101,7 @@ def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspac
 
 
 def test_run_page_with_a_non_ascii_digit_version_parameter_renders(browser, api):
-    """"²".isdigit() is True but int("²") raises: such a `version` parameter is just not a model version."""
+    """ "²".isdigit() is True but int("²") raises: such a `version` parameter is just not a model version."""
     run = run_notebook(api, "hello", {"name": "x", "model_name": "superscript model", "version": "\u00b2"})
     page = open_page(browser, run["tasks"][0]["run_page_url"])
     assert "<code>version</code>" in page
@@ -114,8 +125,11 @@ def test_activity_page_shows_requests_comments_and_decisions(workspace, browser,
         api("POST", f"{base}/model-versions/create", json={"name": name, "source": "dbfs:/x"})
 
     def act(path: str, version: str, stage: str, comment: str, **extra):
-        api(extra.pop("method", "POST"), f"{base}/transition-requests/{path}",
-            json={"name": name, "version": version, "stage": stage, "comment": comment, **extra})
+        api(
+            extra.pop("method", "POST"),
+            f"{base}/transition-requests/{path}",
+            json={"name": name, "version": version, "stage": stage, "comment": comment, **extra},
+        )
 
     act("create", "1", "Staging", "v1 please")
     act("approve", "1", "Staging", "v1 ok", archive_existing_versions=True)
@@ -129,8 +143,11 @@ def test_activity_page_shows_requests_comments_and_decisions(workspace, browser,
     page = open_page(browser, f"{workspace.url}/registry/models/{quote(name, safe='')}/versions/2")
     assert f"<h1>{escape(name)} · version 2</h1>" in page
     requests_table = page.split("<h2>Transition requests</h2>")[1].split("<h2>Comments</h2>")[0]
-    for status, comment in (("APPROVED", "v2 please"), ("REJECTED", "straight to prod?"),
-                            ("OPEN", "now &lt;script&gt;alert(1)&lt;/script&gt;")):
+    for status, comment in (
+        ("APPROVED", "v2 please"),
+        ("REJECTED", "straight to prod?"),
+        ("OPEN", "now &lt;script&gt;alert(1)&lt;/script&gt;"),
+    ):
         assert f'<span class="status {status.lower()}">{status}</span>' in requests_table
         assert f"<pre>{comment}</pre>" in requests_table
     assert "<pre>**ship it** &lt;script&gt;alert(1)&lt;/script&gt;</pre>" in page  # the comment, as plain text
@@ -152,23 +169,28 @@ def test_activity_page_shows_requests_comments_and_decisions(workspace, browser,
 
 def test_unknown_runs_and_models_are_404_pages(workspace, browser):
     assert "Run 987654 does not exist." in open_page(browser, f"{workspace.url}/jobs/runs/987654", 404)
-    page = open_page(browser, f"{workspace.url}/registry/models/{quote('no such ' + HOSTILE_NAME, safe='')}/versions/1",
-                     404)
+    page = open_page(
+        browser, f"{workspace.url}/registry/models/{quote('no such ' + HOSTILE_NAME, safe='')}/versions/1", 404
+    )
     assert "no such &lt;script&gt;" in page
     open_page(browser, f"{workspace.url}/registry/models/{quote('no such model')}", 404)
 
 
-@pytest.mark.parametrize("path", ["/jobs/runs/1", "/jobs/runs", "/registry/models",
-                                  f"/registry/models/{quote('a b ü', safe='')}/versions/1"])
+@pytest.mark.parametrize(
+    "path", ["/jobs/runs/1", "/jobs/runs", "/registry/models", f"/registry/models/{quote('a b ü', safe='')}/versions/1"]
+)
 def test_pages_without_a_session_redirect_to_login_and_back(workspace, path):
     anonymous = requests.Session()
     response = anonymous.get(workspace.url + path, headers=HTML, allow_redirects=False, timeout=30)
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert location.path == "/login" and parse_qs(location.query)["next"] == [unquote(path)]
-    login = anonymous.post(workspace.url + "/login", data={"token": workspace.token,
-                                                           "next": unquote(path)},
-                           allow_redirects=False, timeout=30)
+    login = anonymous.post(
+        workspace.url + "/login",
+        data={"token": workspace.token, "next": unquote(path)},
+        allow_redirects=False,
+        timeout=30,
+    )
     # Today's login answers a non-ASCII next path as raw UTF-8 bytes (browsers read them as UTF-8), percent-encoded
     # would be better: accept both.
     location = login.headers["Location"].encode("latin-1").decode("utf-8")
@@ -199,8 +221,10 @@ def test_bridge_translates_databricks_links_to_pages_that_exist(workspace, brows
     bridge.write_text(browser.get(workspace.url + "/workspace-pages/static/ui-bridge.js", timeout=30).text)
 
     def evaluate(function: str, argument: str):
-        code = (f"const b = require({json.dumps(str(bridge))});"
-                f"process.stdout.write(JSON.stringify(b.{function}({json.dumps(argument)})));")
+        code = (
+            f"const b = require({json.dumps(str(bridge))});"
+            f"process.stdout.write(JSON.stringify(b.{function}({json.dumps(argument)})));"
+        )
         out = subprocess.run(["node", "-e", code], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
@@ -216,8 +240,11 @@ def test_bridge_translates_databricks_links_to_pages_that_exist(workspace, brows
 
     # Databricks' run URL shapes: `{host}/#job/{job}/run/{run}`, with `?o={workspace id}` when known, and the old
     # `#job/runs/{run}` form.
-    for link in (f"{workspace.url}/#job/41/run/42", f"{workspace.url}/?o=1234567890123456#job/41/run/42",
-                 f"{workspace.url}/#job/runs/42"):
+    for link in (
+        f"{workspace.url}/#job/41/run/42",
+        f"{workspace.url}/?o=1234567890123456#job/41/run/42",
+        f"{workspace.url}/#job/runs/42",
+    ):
         assert evaluate("translate", "#" + link.split("#", 1)[1]) == {"path": "/jobs/runs/42"}
     assert evaluate("translate", "#/experiments/1") is None  # MLflow's own routes are left alone
     assert evaluate("translate", "#mlflow/models/%E0%A4%A/versions/1") is None  # malformed encoding

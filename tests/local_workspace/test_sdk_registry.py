@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from databricks.sdk import WorkspaceClient
-from databricks.sdk.errors import NotFound, PermissionDenied, ResourceAlreadyExists
+from databricks.sdk.errors import NotFound, ResourceAlreadyExists
 from databricks.sdk.errors.platform import InvalidParameterValue
 from databricks.sdk.service.ml import ActivityAction, ActivityType, CommentActivityAction
 
@@ -44,10 +44,12 @@ def test_request_list_approve_with_archive(w, workspace, model_name):
 
     open_requests = list(w.model_registry.list_transition_requests(model_name, v2))
     assert [(r.activity_type, r.to_stage, r.from_stage, r.user_id) for r in open_requests] == [
-        (ActivityType.REQUESTED_TRANSITION, "Staging", "None", workspace.user)]
+        (ActivityType.REQUESTED_TRANSITION, "Staging", "None", workspace.user)
+    ]
 
     approved = w.model_registry.approve_transition_request(
-        model_name, v2, "Staging", archive_existing_versions=True, comment="tests passed").activity
+        model_name, v2, "Staging", archive_existing_versions=True, comment="tests passed"
+    ).activity
     assert approved.activity_type == ActivityType.APPROVED_REQUEST
     assert (approved.from_stage, approved.to_stage, approved.user_id) == ("None", "Staging", workspace.user)
     assert approved.comment == "tests passed"
@@ -78,8 +80,9 @@ def test_reject_closes_the_request_and_keeps_the_stage(w, model_name):
 def test_requester_cancels_own_request(w, workspace, model_name):
     (v1,) = _versions(w, model_name)
     w.model_registry.create_transition_request(model_name, v1, "Staging")
-    cancelled = w.model_registry.delete_transition_request(model_name, v1, "Staging", creator=workspace.user,
-                                                           comment="wrong version")
+    cancelled = w.model_registry.delete_transition_request(
+        model_name, v1, "Staging", creator=workspace.user, comment="wrong version"
+    )
     assert cancelled.activity.activity_type == ActivityType.CANCELLED_REQUEST
     assert list(w.model_registry.list_transition_requests(model_name, v1)) == []
 
@@ -157,8 +160,9 @@ def test_get_registered_model_databricks(w, model_name):
 def test_transition_stage_returns_model_version_databricks(w, model_name):
     (v1,) = _versions(w, model_name)
     w.model_registry.create_transition_request(model_name, v1, "Production", comment="please")
-    mv = w.model_registry.transition_stage(model_name, v1, "staging", archive_existing_versions=True,
-                                           comment="direct").model_version_databricks
+    mv = w.model_registry.transition_stage(
+        model_name, v1, "staging", archive_existing_versions=True, comment="direct"
+    ).model_version_databricks
     assert (mv.name, mv.version, mv.current_stage) == (model_name, v1, "Staging")
     assert [r.to_stage for r in mv.open_requests] == ["Production"]
 

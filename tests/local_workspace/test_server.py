@@ -20,8 +20,14 @@ def _serve(args: list[str], env_token: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "LOCAL_WORKSPACE_TOKEN"}
     if env_token:
         env["LOCAL_WORKSPACE_TOKEN"] = env_token
-    return subprocess.Popen([sys.executable, "-m", "local_workspace", "serve", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "local_workspace", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def _read_until_ready(process: subprocess.Popen, timeout: float = 120) -> list[str]:
@@ -71,14 +77,21 @@ def test_token_from_environment_is_not_printed(tmp_path):
         _stop(process)
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--port", "70000"], "--port"),
-    (["--workers", "0"], "at least 1"),
-    (["--users-file", "/nonexistent/users.json"], "--users-file"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--port", "70000"], "--port"),
+        (["--workers", "0"], "at least 1"),
+        (["--users-file", "/nonexistent/users.json"], "--users-file"),
+    ],
+)
 def test_bad_flags_fail_clearly_without_creating_state(tmp_path, args, message):
-    result = subprocess.run([sys.executable, "-m", "local_workspace", "serve", "--data-dir", str(tmp_path / "ws"),
-                             *args], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "local_workspace", "serve", "--data-dir", str(tmp_path / "ws"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert message in result.stderr + result.stdout
     assert not (tmp_path / "ws").exists()
@@ -87,8 +100,21 @@ def test_bad_flags_fail_clearly_without_creating_state(tmp_path, args, message):
 def test_bad_users_file_content(tmp_path):
     users = tmp_path / "users.json"
     users.write_text(json.dumps({"t": {"user": "u", "permission": "CAN_EVERYTHING"}}))
-    result = subprocess.run([sys.executable, "-m", "local_workspace", "serve", "--data-dir", str(tmp_path / "ws"),
-                             "--users-file", str(users)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local_workspace",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "ws"),
+            "--users-file",
+            str(users),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "CAN_MANAGE" in result.stderr
 
 
@@ -115,29 +141,39 @@ def test_state_survives_restart(tmp_path):
         http, api = _api(ws)
         http.post(f"{api}/registered-models/create", json={"name": "kept"}, timeout=30).raise_for_status()
         for _ in range(2):
-            http.post(f"{api}/model-versions/create", json={"name": "kept", "source": "dbfs:/x"},
-                      timeout=30).raise_for_status()
-        http.post(f"{api}/databricks/model-versions/transition-stage",
-                  json={"name": "kept", "version": "1", "stage": "Staging", "archive_existing_versions": False},
-                  timeout=30).raise_for_status()
-        http.post(f"{api}/transition-requests/create", json={"name": "kept", "version": "2", "stage": "Staging"},
-                  timeout=30).raise_for_status()
-        comment = http.post(f"{api}/comments/create", json={"name": "kept", "version": "2", "comment": "note"},
-                            timeout=30).json()["comment"]
+            http.post(
+                f"{api}/model-versions/create", json={"name": "kept", "source": "dbfs:/x"}, timeout=30
+            ).raise_for_status()
+        http.post(
+            f"{api}/databricks/model-versions/transition-stage",
+            json={"name": "kept", "version": "1", "stage": "Staging", "archive_existing_versions": False},
+            timeout=30,
+        ).raise_for_status()
+        http.post(
+            f"{api}/transition-requests/create", json={"name": "kept", "version": "2", "stage": "Staging"}, timeout=30
+        ).raise_for_status()
+        comment = http.post(
+            f"{api}/comments/create", json={"name": "kept", "version": "2", "comment": "note"}, timeout=30
+        ).json()["comment"]
 
         ws = ws.restart()
         http, api = _api(ws)
-        listed = http.get(f"{api}/transition-requests/list", params={"name": "kept", "version": "2"},
-                          timeout=30).json()["requests"]
+        listed = http.get(
+            f"{api}/transition-requests/list", params={"name": "kept", "version": "2"}, timeout=30
+        ).json()["requests"]
         assert [r["to_stage"] for r in listed] == ["Staging"]
-        assert http.patch(f"{api}/comments/update", json={"id": comment["id"], "comment": "still here"},
-                          timeout=30).ok
-        http.post(f"{api}/transition-requests/approve",
-                  json={"name": "kept", "version": "2", "stage": "Staging", "archive_existing_versions": True},
-                  timeout=30).raise_for_status()
-        stages = {v["version"]: v["current_stage"] for v in http.get(
-            f"{api}/databricks/registered-models/get", params={"name": "kept"},
-            timeout=30).json()["registered_model_databricks"]["latest_versions"]}
+        assert http.patch(f"{api}/comments/update", json={"id": comment["id"], "comment": "still here"}, timeout=30).ok
+        http.post(
+            f"{api}/transition-requests/approve",
+            json={"name": "kept", "version": "2", "stage": "Staging", "archive_existing_versions": True},
+            timeout=30,
+        ).raise_for_status()
+        stages = {
+            v["version"]: v["current_stage"]
+            for v in http.get(f"{api}/databricks/registered-models/get", params={"name": "kept"}, timeout=30).json()[
+                "registered_model_databricks"
+            ]["latest_versions"]
+        }
         assert stages == {"1": "Archived", "2": "Staging"}
     finally:
         ws.stop()
@@ -154,31 +190,43 @@ def test_two_workers_share_state(tmp_path):
             time.sleep(0.5)
         http, api = _api(ws)
         http.post(f"{api}/registered-models/create", json={"name": "shared"}, timeout=30).raise_for_status()
-        http.post(f"{api}/model-versions/create", json={"name": "shared", "source": "dbfs:/x"},
-                  timeout=30).raise_for_status()
+        http.post(
+            f"{api}/model-versions/create", json={"name": "shared", "source": "dbfs:/x"}, timeout=30
+        ).raise_for_status()
 
         def create(_):
             # New connections, so requests spread over both worker processes.
-            return requests.post(f"{api}/transition-requests/create",
-                                 json={"name": "shared", "version": "1", "stage": "Staging"},
-                                 headers={"Authorization": f"Bearer {ws.token}"}, timeout=60).status_code
+            return requests.post(
+                f"{api}/transition-requests/create",
+                json={"name": "shared", "version": "1", "stage": "Staging"},
+                headers={"Authorization": f"Bearer {ws.token}"},
+                timeout=60,
+            ).status_code
 
         with ThreadPoolExecutor(8) as pool:
             statuses = sorted(pool.map(create, range(8)))
         assert statuses == [200] + [409] * 7
 
         def listed(_):
-            return len(requests.get(f"{api}/transition-requests/list", params={"name": "shared", "version": "1"},
-                                    headers={"Authorization": f"Bearer {ws.token}"}, timeout=60).json()["requests"])
+            return len(
+                requests.get(
+                    f"{api}/transition-requests/list",
+                    params={"name": "shared", "version": "1"},
+                    headers={"Authorization": f"Bearer {ws.token}"},
+                    timeout=60,
+                ).json()["requests"]
+            )
 
         with ThreadPoolExecutor(4) as pool:
             assert set(pool.map(listed, range(12))) == {1}
 
         def approve(_):
-            return requests.post(f"{api}/transition-requests/approve",
-                                 json={"name": "shared", "version": "1", "stage": "Staging",
-                                       "archive_existing_versions": True},
-                                 headers={"Authorization": f"Bearer {ws.token}"}, timeout=60).status_code
+            return requests.post(
+                f"{api}/transition-requests/approve",
+                json={"name": "shared", "version": "1", "stage": "Staging", "archive_existing_versions": True},
+                headers={"Authorization": f"Bearer {ws.token}"},
+                timeout=60,
+            ).status_code
 
         # Concurrent decisions on one request: exactly one wins, the rest find no open request.
         with ThreadPoolExecutor(4) as pool:

@@ -30,8 +30,7 @@ class Api:
         self.session_headers = {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, timeout: float = 120, **kwargs) -> requests.Response:
-        return requests.request(method, f"{self.base}/{path}", headers=self.session_headers, timeout=timeout,
-                                **kwargs)
+        return requests.request(method, f"{self.base}/{path}", headers=self.session_headers, timeout=timeout, **kwargs)
 
     def ok(self, method: str, path: str, **kwargs) -> dict:
         response = self.call(method, path, **kwargs)
@@ -40,12 +39,17 @@ class Api:
 
     def new_model(self, name: str, n_versions: int) -> list[str]:
         self.ok("POST", "registered-models/create", json={"name": name})
-        return [self.ok("POST", "model-versions/create", json={"name": name, "source": "dbfs:/x"})[
-            "model_version"]["version"] for _ in range(n_versions)]
+        return [
+            self.ok("POST", "model-versions/create", json={"name": name, "source": "dbfs:/x"})["model_version"][
+                "version"
+            ]
+            for _ in range(n_versions)
+        ]
 
     def stage(self, name: str, version: str) -> str:
-        return self.ok("GET", "model-versions/get", params={"name": name, "version": version})[
-            "model_version"]["current_stage"]
+        return self.ok("GET", "model-versions/get", params={"name": name, "version": version})["model_version"][
+            "current_stage"
+        ]
 
     def stages(self, name: str, versions: list[str]) -> dict[str, str]:
         return {v: self.stage(name, v) for v in versions}
@@ -70,7 +74,7 @@ def run_concurrently(calls) -> list:
         barrier.wait()
         try:
             results[i] = call()
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+        except BaseException as exc:
             results[i] = exc
 
     threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
@@ -85,15 +89,17 @@ def run_concurrently(calls) -> list:
 def activities(data_dir: Path, name: str) -> list[dict]:
     with closing_ro(data_dir / "workspace.db") as conn:
         conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM registry_activities WHERE model_name = ? ORDER BY creation_timestamp",
-                            (name,)).fetchall()
+        rows = conn.execute(
+            "SELECT * FROM registry_activities WHERE model_name = ? ORDER BY creation_timestamp", (name,)
+        ).fetchall()
     return [dict(r) for r in rows]
 
 
 def request_statuses(data_dir: Path, name: str) -> Counter:
     with closing_ro(data_dir / "workspace.db") as conn:
-        rows = conn.execute("SELECT version, status FROM registry_transition_requests WHERE model_name = ?",
-                            (name,)).fetchall()
+        rows = conn.execute(
+            "SELECT version, status FROM registry_transition_requests WHERE model_name = ?", (name,)
+        ).fetchall()
     return Counter(rows)
 
 
@@ -102,7 +108,7 @@ def integrity_check(db_path: Path) -> str:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-class closing_ro:  # noqa: N801 - used like contextlib.closing
+class closing_ro:
     """A read-only connection (never creates the file, never writes)."""
 
     def __init__(self, path: Path):
@@ -136,8 +142,11 @@ def assert_serial_history(acts: list[dict], versions: list[str], winner: str, st
     """
     by = archived_by(acts)
     assert set(by) == set(versions) - {winner}, f"archived {sorted(by)}; winner {winner}"
-    assert all(a["from_stage"] == stage and a["to_stage"] == "Archived"
-               for a in acts if a["activity_type"] == "SYSTEM_TRANSITION")
+    assert all(
+        a["from_stage"] == stage and a["to_stage"] == "Archived"
+        for a in acts
+        if a["activity_type"] == "SYSTEM_TRANSITION"
+    )
     archivers = list(by.values())
     assert len(set(archivers)) == len(archivers), f"one transition archived two holders: {by}"
     (first,) = set(versions) - set(archivers)  # the one transition that archived nobody

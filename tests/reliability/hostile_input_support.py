@@ -14,8 +14,18 @@ import requests
 # Tables whose rows must not change when a request is rejected: registry state in both databases, job runs,
 # MLflow tracking entities.
 WORKSPACE_TABLES = ("registry_transition_requests", "registry_activities", "registry_comments", "job_runs")
-MLFLOW_TABLES = ("registered_models", "model_versions", "registered_model_tags", "model_version_tags",
-                 "registered_model_aliases", "experiments", "runs", "params", "tags", "metrics")
+MLFLOW_TABLES = (
+    "registered_models",
+    "model_versions",
+    "registered_model_tags",
+    "model_version_tags",
+    "registered_model_aliases",
+    "experiments",
+    "runs",
+    "params",
+    "tags",
+    "metrics",
+)
 
 
 def wait_for(predicate, timeout: float = 180, what: str = "condition", interval: float = 0.2):
@@ -49,8 +59,11 @@ def state_snapshot(data_dir: Path) -> dict[str, list]:
     snapshot = {f"workspace.{t}": _rows(data_dir / "workspace.db", t) for t in WORKSPACE_TABLES}
     snapshot.update({f"mlflow.{t}": _rows(data_dir / "mlflow.db", t) for t in MLFLOW_TABLES})
     artifacts = data_dir / "artifacts"
-    snapshot["artifacts"] = sorted((str(p.relative_to(artifacts)), p.stat().st_size)
-                                   for p in artifacts.rglob("*") if p.is_file()) if artifacts.is_dir() else []
+    snapshot["artifacts"] = (
+        sorted((str(p.relative_to(artifacts)), p.stat().st_size) for p in artifacts.rglob("*") if p.is_file())
+        if artifacts.is_dir()
+        else []
+    )
     return snapshot
 
 

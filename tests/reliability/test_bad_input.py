@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hostile_input_cases import (  # noqa: E402
+from hostile_input_cases import (
     ARTIFACT,
     LOGIN_CASES,
     MODEL,
     Case,
     all_cases,
 )
-from hostile_input_support import api_session, assert_databricks_error, state_snapshot, wait_for  # noqa: E402
+from hostile_input_support import api_session, assert_databricks_error, state_snapshot, wait_for
 
-from local_workspace.launcher import start_workspace  # noqa: E402
+from local_workspace.launcher import start_workspace
 
 CASES = all_cases()
 
@@ -36,11 +36,12 @@ def seeded(tmp_path_factory):
     try:
         http = api_session(ws)
         api = f"{ws.url}/api/2.0/mlflow"
-        for call, body in [("registered-models/create", {"name": MODEL}),
-                           ("model-versions/create", {"name": MODEL, "source": "dbfs:/databricks/mlflow-tracking/1"}),
-                           ("transition-requests/create", {"name": MODEL, "version": "1", "stage": "Staging",
-                                                           "comment": "please"}),
-                           ("comments/create", {"name": MODEL, "version": "1", "comment": "looks fine"})]:
+        for call, body in [
+            ("registered-models/create", {"name": MODEL}),
+            ("model-versions/create", {"name": MODEL, "source": "dbfs:/databricks/mlflow-tracking/1"}),
+            ("transition-requests/create", {"name": MODEL, "version": "1", "stage": "Staging", "comment": "please"}),
+            ("comments/create", {"name": MODEL, "version": "1", "comment": "looks fine"}),
+        ]:
             http.post(f"{api}/{call}", json=body, timeout=120).raise_for_status()
         http.put(f"{ws.url}/api/2.0/fs/files{ARTIFACT}", data=b"artifact", timeout=120).raise_for_status()
         yield ws
@@ -54,8 +55,16 @@ def _send(ws, case: Case):
         http.headers.pop("Authorization")
         if case.auth:
             http.headers["Authorization"] = case.auth
-    return http.request(case.method, ws.url + case.path, params=case.params, json=case.json, data=case.data,
-                        headers=case.headers, timeout=300, allow_redirects=False)
+    return http.request(
+        case.method,
+        ws.url + case.path,
+        params=case.params,
+        json=case.json,
+        data=case.data,
+        headers=case.headers,
+        timeout=300,
+        allow_redirects=False,
+    )
 
 
 def test_the_corpus_is_large_enough():
@@ -111,8 +120,13 @@ def test_runs_list_pages_stay_small_however_large_the_runs(seeded):
     ws = seeded
     http = api_session(ws)
     api = f"{ws.url}/api/2.2/jobs"
-    tasks = [{"task_key": f"t{i}", "notebook_task": {"notebook_path": "/Shared/does-not-exist",
-                                                     "base_parameters": {"p": "v" * 9_900}}} for i in range(100)]
+    tasks = [
+        {
+            "task_key": f"t{i}",
+            "notebook_task": {"notebook_path": "/Shared/does-not-exist", "base_parameters": {"p": "v" * 9_900}},
+        }
+        for i in range(100)
+    ]
     run_ids = []
     for n in range(6):
         answer = http.post(f"{api}/runs/submit", json={"run_name": f"large {n}", "tasks": tasks}, timeout=300)
@@ -133,8 +147,13 @@ def test_runs_list_pages_stay_small_however_large_the_runs(seeded):
     assert set(run_ids) <= set(seen) and len(seen) == len(set(seen))
     # Let the runs end (their notebook does not exist) so no later test sees them change.
     for run_id in run_ids:
-        wait_for(lambda: http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"][
-            "life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR"), what=f"run {run_id} to end")
+        wait_for(
+            lambda: (
+                http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"]["life_cycle_state"]
+                in ("TERMINATED", "INTERNAL_ERROR")
+            ),
+            what=f"run {run_id} to end",
+        )
 
 
 def test_limits_admit_input_right_at_them(seeded):
@@ -143,12 +162,14 @@ def test_limits_admit_input_right_at_them(seeded):
     ws = seeded
     http = api_session(ws)
     api = f"{ws.url}/api/2.0/mlflow"
-    answer = http.post(f"{api}/comments/create", json={"name": MODEL, "version": "1", "comment": "c" * 65_536},
-                       timeout=120)
+    answer = http.post(
+        f"{api}/comments/create", json={"name": MODEL, "version": "1", "comment": "c" * 65_536}, timeout=120
+    )
     assert answer.status_code == 200, answer.text[:300]
     assert len(answer.json()["comment"]["comment"]) == 65_536
-    missing = http.get(f"{api}/transition-requests/list", params={"name": MODEL, "version": str(2**63 - 1)},
-                       timeout=120)
+    missing = http.get(
+        f"{api}/transition-requests/list", params={"name": MODEL, "version": str(2**63 - 1)}, timeout=120
+    )
     assert missing.status_code == 404 and missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
 
 
@@ -160,4 +181,4 @@ def test_nesting_is_counted_outside_strings_only():
     assert json_depth({"a": "x", "b": [[[]]], "c": {}}) == 4
     check_json_body(("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH).encode(), "/api/2.0/mlflow/x")
     # An unterminated string full of escaped quotes costs one linear pass, not a quadratic scan.
-    check_json_body(b'[' * 100 + b'"' + b'\\"' * 2_000_000, "/api/2.0/mlflow/x")
+    check_json_body(b"[" * 100 + b'"' + b'\\"' * 2_000_000, "/api/2.0/mlflow/x")

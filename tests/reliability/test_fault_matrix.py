@@ -29,17 +29,24 @@ from databricks_registry.operators import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "databricks_registry"))
-from fake_context import make_context  # noqa: E402
-from fault_proxy import CountingProxy, connection_json  # noqa: E402
+from fake_context import make_context
+from fault_proxy import CountingProxy, connection_json
 
 RUN_ID = "scheduled__2026-11-29T00:00:00+00:00"
 FAST = {"retry_limit": 3, "retry_args": {"stop": stop_after_attempt(3), "wait": wait_none()}}
-PASSED = {"passed": True, "checks": [{"name": "input_schema", "passed": True},
-                                     {"name": "holdout_quality", "passed": True}],
-          "champion_version": "1", "evaluation_run_id": "run-1", "report_markdown": "**PASSED** 2/2 checks"}
-FAILED = {**PASSED, "passed": False, "checks": [{"name": "input_schema", "passed": True},
-                                                {"name": "holdout_quality", "passed": False}],
-          "report_markdown": "**FAILED** 1/2 checks; failed: holdout_quality"}
+PASSED = {
+    "passed": True,
+    "checks": [{"name": "input_schema", "passed": True}, {"name": "holdout_quality", "passed": True}],
+    "champion_version": "1",
+    "evaluation_run_id": "run-1",
+    "report_markdown": "**PASSED** 2/2 checks",
+}
+FAILED = {
+    **PASSED,
+    "passed": False,
+    "checks": [{"name": "input_schema", "passed": True}, {"name": "holdout_quality", "passed": False}],
+    "report_markdown": "**FAILED** 1/2 checks; failed: holdout_quality",
+}
 
 
 class WorkerCrash(Exception):
@@ -144,49 +151,75 @@ def inject(proxy, monkeypatch, fault: str, path: str) -> list[bool]:
 def comments(workspace, name: str, version: str) -> list[str]:
     from local_workspace.registry import models
 
-    return [c["comment"] for c in models.list_comments(Path(workspace.data_dir) / "workspace.db", workspace.user,
-                                                       name, version)]
+    return [
+        c["comment"]
+        for c in models.list_comments(Path(workspace.data_dir) / "workspace.db", workspace.user, name, version)
+    ]
 
 
 def decisions(workspace, name: str, version: str) -> list[tuple[str, str]]:
     """APPROVED_REQUEST / REJECTED_REQUEST activities (no public API lists activities; read the workspace's store)."""
     with sqlite3.connect(Path(workspace.data_dir) / "workspace.db") as db:
-        rows = db.execute("SELECT activity_type, comment FROM registry_activities WHERE model_name = ? AND "
-                          "version = ? AND activity_type IN ('APPROVED_REQUEST', 'REJECTED_REQUEST')",
-                          (name, version)).fetchall()
+        rows = db.execute(
+            "SELECT activity_type, comment FROM registry_activities WHERE model_name = ? AND "
+            "version = ? AND activity_type IN ('APPROVED_REQUEST', 'REJECTED_REQUEST')",
+            (name, version),
+        ).fetchall()
     return [(kind, comment or "") for kind, comment in rows]
 
 
-def file_request_and_decide(name: str, test_result: dict, approval=None, arm=None, arm_request=None,
-                            **kwargs) -> dict:
+def file_request_and_decide(name: str, test_result: dict, approval=None, arm=None, arm_request=None, **kwargs) -> dict:
     """The promotion's two registry tasks, each retried as Airflow would; `arm`/`arm_request` inject the fault
     right before the task it targets."""
     if arm_request:
         arm_request()
-    request = as_airflow_would(CreateTransitionRequestOperator(
-        task_id="request", model_name=name, version="2", stage="Staging", comment="ready for testing", **FAST))
+    request = as_airflow_would(
+        CreateTransitionRequestOperator(
+            task_id="request", model_name=name, version="2", stage="Staging", comment="ready for testing", **FAST
+        )
+    )
     if arm:
         arm()
-    return as_airflow_would(TransitionRequestDecisionOperator(
-        task_id="decide", request=request, test_result=test_result, approval=approval, **FAST, **kwargs))
+    return as_airflow_would(
+        TransitionRequestDecisionOperator(
+            task_id="decide", request=request, test_result=test_result, approval=approval, **FAST, **kwargs
+        )
+    )
 
 
 FAULTS = ["lost", "lost_reset", "429", "503", "reset", "crash_before", "crash_after"]
 CRASHES = ["crash_before", "crash_after"]
-APPROVE_PATH = [(path, fault) for path in ["transition-requests/create", "model-versions/get",
-                                           "transition-requests/list", "set-tag:acting",
-                                           "transition-requests/approve", "comments/create"] for fault in FAULTS]
-APPROVE_PATH += [(path, fault) for path in ["set-tag:acted", "set-tag:commenting", "set-tag:commented"]
-                 for fault in CRASHES]
+APPROVE_PATH = [
+    (path, fault)
+    for path in [
+        "transition-requests/create",
+        "model-versions/get",
+        "transition-requests/list",
+        "set-tag:acting",
+        "transition-requests/approve",
+        "comments/create",
+    ]
+    for fault in FAULTS
+]
+APPROVE_PATH += [
+    (path, fault) for path in ["set-tag:acted", "set-tag:commenting", "set-tag:commented"] for fault in CRASHES
+]
 # A write that lands only after the caller gave up (the retry's own write then gets 404), a 2xx with an unreadable body.
-APPROVE_PATH += [("transition-requests/approve", "late"), ("transition-requests/approve", "garbled"),
-                 ("comments/create", "garbled")]
+APPROVE_PATH += [
+    ("transition-requests/approve", "late"),
+    ("transition-requests/approve", "garbled"),
+    ("comments/create", "garbled"),
+]
 REJECT_PATH = [(path, fault) for path in ["transition-requests/reject", "comments/create"] for fault in FAULTS]
 REJECT_PATH += [("transition-requests/reject", "late"), ("transition-requests/reject", "garbled")]
 REJECT_PATH += [("set-tag:acting", fault) for fault in CRASHES] + [("set-tag:commenting", fault) for fault in CRASHES]
 # comments/create cannot be read back: when the caller cannot know whether it landed, it is never re-sent.
-UNKNOWN_AND_NOT_SENT = {("comments/create", "503"), ("comments/create", "reset"), ("comments/create", "crash_before"),
-                        ("set-tag:commenting", "crash_after")}
+UNKNOWN_AND_NOT_SENT = {
+    ("comments/create", "503"),
+    ("comments/create", "reset"),
+    ("comments/create", "crash_before"),
+    ("set-tag:commenting", "crash_after"),
+}
 
 
 def run_case(name: str, test_result: dict, path: str, fault: str, proxy, monkeypatch) -> dict:
@@ -228,25 +261,29 @@ def check_single_decision(workspace, name: str, result: dict, decision: str, pat
 
 
 @pytest.mark.parametrize("path, fault", APPROVE_PATH)
-def test_approve_path_ends_with_one_decision_and_one_comment(path, fault, champion_and_candidate, faulty,
-                                                             workspace, monkeypatch):
+def test_approve_path_ends_with_one_decision_and_one_comment(
+    path, fault, champion_and_candidate, faulty, workspace, monkeypatch
+):
     result = run_case(champion_and_candidate, PASSED, path, fault, faulty, monkeypatch)
     check_single_decision(workspace, champion_and_candidate, result, "approved", path, fault)
 
 
 @pytest.mark.parametrize("path, fault", REJECT_PATH)
-def test_reject_path_ends_with_one_decision_and_one_comment(path, fault, champion_and_candidate, faulty,
-                                                            workspace, monkeypatch):
+def test_reject_path_ends_with_one_decision_and_one_comment(
+    path, fault, champion_and_candidate, faulty, workspace, monkeypatch
+):
     result = run_case(champion_and_candidate, FAILED, path, fault, faulty, monkeypatch)
     check_single_decision(workspace, champion_and_candidate, result, "rejected", path, fault)
 
 
-def test_lost_approve_answer_is_resolved_by_looking_not_by_a_retry_that_gets_404(champion_and_candidate, faulty,
-                                                                                  workspace):
+def test_lost_approve_answer_is_resolved_by_looking_not_by_a_retry_that_gets_404(
+    champion_and_candidate, faulty, workspace
+):
     """Defect 1: the approve landed, its answer was lost; the comment must still be posted, once."""
     name = champion_and_candidate
-    result = file_request_and_decide(name, PASSED,
-                                     arm=lambda: faulty.inject_lost_response(1, "transition-requests/approve"))
+    result = file_request_and_decide(
+        name, PASSED, arm=lambda: faulty.inject_lost_response(1, "transition-requests/approve")
+    )
     assert result["decision"] == "approved" and result["comment_confirmed"] is True
     assert faulty.total("transition-requests/approve") == 1
     [comment] = comments(workspace, name, "2")
@@ -256,15 +293,15 @@ def test_lost_approve_answer_is_resolved_by_looking_not_by_a_retry_that_gets_404
 def test_lost_reject_answer_still_ends_in_one_comment(champion_and_candidate, faulty, workspace):
     """Defect 1, reject side: a lost reject answer must not turn into a skip without comment."""
     name = champion_and_candidate
-    result = file_request_and_decide(name, FAILED,
-                                     arm=lambda: faulty.inject_lost_response(1, "transition-requests/reject"))
+    result = file_request_and_decide(
+        name, FAILED, arm=lambda: faulty.inject_lost_response(1, "transition-requests/reject")
+    )
     assert result["decision"] == "rejected"
     [comment] = comments(workspace, name, "2")
     assert comment.startswith("### Airflow decision: REJECTED")
 
 
-def test_lost_comment_answers_and_task_retries_never_duplicate_the_comment(champion_and_candidate, faulty,
-                                                                           workspace):
+def test_lost_comment_answers_and_task_retries_never_duplicate_the_comment(champion_and_candidate, faulty, workspace):
     """Defect 2: three lost comments/create answers plus task retries used to leave 4 identical comments."""
     name = champion_and_candidate
     result = file_request_and_decide(name, PASSED, arm=lambda: faulty.inject_lost_response(3, "comments/create"))
@@ -328,8 +365,7 @@ def test_passed_true_with_a_failed_check_is_never_approved(champion_and_candidat
     assert "all tests passed" not in comment and "holdout_quality" in comment
 
 
-def test_dry_run_failure_approved_by_a_person_says_so_without_contradiction(champion_and_candidate, faulty,
-                                                                              workspace):
+def test_dry_run_failure_approved_by_a_person_says_so_without_contradiction(champion_and_candidate, faulty, workspace):
     """Issue 8: the header must not say "all tests passed" above a body listing a failure."""
     name = champion_and_candidate
     dry = {**FAILED, "passed": True, "report_markdown": "**FAILED (dry run: failures reported, not enforced)**"}

@@ -14,9 +14,9 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hostile_input_support import integrity_check, runner_pids, wait_for  # noqa: E402
+from hostile_input_support import integrity_check, runner_pids, wait_for
 
-from local_workspace.launcher import start_workspace  # noqa: E402
+from local_workspace.launcher import start_workspace
 
 # Waits for a go-file, then leaves a side effect and exits with a value: the test decides when it finishes.
 WITNESS_NOTEBOOK = """# Databricks notebook source
@@ -48,9 +48,18 @@ def crashable(tmp_path):
 
 def _submit(client: WorkspaceClient, tmp_path: Path, label: str, token: str | None = None) -> tuple[int, dict]:
     files = {name: str(tmp_path / f"{label}-{name}") for name in ("started_file", "go_file", "effects_file")}
-    run = client.jobs.submit(run_name=label, idempotency_token=token, tasks=[jobs.SubmitTask(
-        task_key="witness", notebook_task=jobs.NotebookTask(notebook_path="/Shared/witness",
-                                                            base_parameters={**files, "label": label}))])
+    run = client.jobs.submit(
+        run_name=label,
+        idempotency_token=token,
+        tasks=[
+            jobs.SubmitTask(
+                task_key="witness",
+                notebook_task=jobs.NotebookTask(
+                    notebook_path="/Shared/witness", base_parameters={**files, "label": label}
+                ),
+            )
+        ],
+    )
     wait_for(lambda: Path(files["started_file"]).exists(), what=f"notebook {label} to start")
     return run.run_id, {k: Path(v) for k, v in files.items()}
 
@@ -85,8 +94,11 @@ def test_notebook_that_finished_while_the_server_was_down_is_adopted(crashable, 
     output = client.jobs.get_run_output(run.tasks[0].run_id)
     assert output.notebook_output.result == "result of adopted"
     # The same idempotency token answers the adopted run; nothing ran a second time.
-    again = client.jobs.submit(run_name="resubmitted", idempotency_token=token, tasks=[jobs.SubmitTask(
-        task_key="witness", notebook_task=jobs.NotebookTask(notebook_path="/Shared/witness"))])
+    again = client.jobs.submit(
+        run_name="resubmitted",
+        idempotency_token=token,
+        tasks=[jobs.SubmitTask(task_key="witness", notebook_task=jobs.NotebookTask(notebook_path="/Shared/witness"))],
+    )
     assert again.run_id == run_id
     assert files["effects_file"].read_text() == "side effect\n"
     assert integrity_check(ws.data_dir / "workspace.db") == "ok"

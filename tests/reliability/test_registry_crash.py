@@ -18,11 +18,17 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))  # helpers live next to the tests (this folder has no conftest)
-from _registry_support import (  # noqa: E402
-    APPROVE, DATABRICKS_TRANSITION, Api, activities, integrity_check, request_statuses, unique_model,
+from _registry_support import (
+    APPROVE,
+    DATABRICKS_TRANSITION,
+    Api,
+    activities,
+    integrity_check,
+    request_statuses,
+    unique_model,
 )
 
-from local_workspace.launcher import start_workspace  # noqa: E402
+from local_workspace.launcher import start_workspace
 
 FAULTS_DIR = Path(__file__).parent / "registry_faults"
 
@@ -59,9 +65,13 @@ def _server_stopped_mid_approval(tmp_path: Path, point: str, workers: int):
 
     Returns (server, api, model name, pid of the process that stopped)."""
     data_dir, marker, name = tmp_path / "ws", tmp_path / "fault-reached", unique_model("crash")
-    fault_env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
-                 "REGISTRY_FAULT_POINT": point, "REGISTRY_FAULT_MODEL": name, "REGISTRY_FAULT_VERSION": "2",
-                 "REGISTRY_FAULT_MARKER": str(marker)}
+    fault_env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
+        "REGISTRY_FAULT_POINT": point,
+        "REGISTRY_FAULT_MODEL": name,
+        "REGISTRY_FAULT_VERSION": "2",
+        "REGISTRY_FAULT_MARKER": str(marker),
+    }
     server = start_workspace(data_dir, workers=workers, extra_env=fault_env, timeout=300)
     try:
         api = Api(server.url, server.token)
@@ -84,12 +94,16 @@ def _assert_fully_approved(api: Api, data_dir: Path, name: str) -> None:
 
 
 def _decisions(data_dir: Path, name: str) -> list[tuple[str, str]]:
-    return sorted((a["activity_type"], a["version"]) for a in activities(data_dir, name)
-                  if a["activity_type"] in ("APPROVED_REQUEST", "SYSTEM_TRANSITION"))
+    return sorted(
+        (a["activity_type"], a["version"])
+        for a in activities(data_dir, name)
+        if a["activity_type"] in ("APPROVED_REQUEST", "SYSTEM_TRANSITION")
+    )
 
 
-@pytest.mark.parametrize("point,workers", [("after_mlflow_commit", 1), ("after_mlflow_commit", 2),
-                                           ("before_mlflow_commit", 1)])
+@pytest.mark.parametrize(
+    "point,workers", [("after_mlflow_commit", 1), ("after_mlflow_commit", 2), ("before_mlflow_commit", 1)]
+)
 def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, workers):
     server, _, name, _ = _server_stopped_mid_approval(tmp_path, point, workers)
     data_dir = server.data_dir
@@ -113,8 +127,11 @@ def test_killed_approval_is_all_or_nothing_after_restart(tmp_path, point, worker
         # Nothing stays locked by the killed writer: the next approval goes through and archives the holder.
         holder = "2" if stages["2"] == "Production" else "1"
         api.request_transition(name, "3", "Production")
-        api.ok("POST", APPROVE, json={"name": name, "version": "3", "stage": "Production",
-                                      "archive_existing_versions": True})
+        api.ok(
+            "POST",
+            APPROVE,
+            json={"name": name, "version": "3", "stage": "Production", "archive_existing_versions": True},
+        )
         assert api.stage(name, holder) == "Archived"
         assert api.stage(name, "3") == "Production"
     finally:
@@ -131,8 +148,11 @@ def test_approval_left_by_a_killed_worker_is_finished_by_the_next_stage_write(tm
     try:
         assert stopped_pid != server.process.pid  # a worker, not uvicorn's supervisor
         os.kill(stopped_pid, signal.SIGKILL)
-        api.ok("POST", DATABRICKS_TRANSITION, json={"name": name, "version": "3", "stage": "Staging",
-                                                    "archive_existing_versions": True})
+        api.ok(
+            "POST",
+            DATABRICKS_TRANSITION,
+            json={"name": name, "version": "3", "stage": "Staging", "archive_existing_versions": True},
+        )
         _assert_fully_approved(api, server.data_dir, name)
         assert api.stage(name, "3") == "Staging"
     finally:
@@ -165,17 +185,24 @@ def test_an_error_after_mlflow_committed_still_finishes_the_approval(tmp_path):
     """MLflow's stage transaction commits, then its call raises: the change is in `mlflow.db`, so the approval
     must be finished (request closed, activities written), not marked failed with its request left open."""
     name = unique_model("late-error")
-    fault_env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
-                 "REGISTRY_FAULT_POINT": "error_after_mlflow_commit", "REGISTRY_FAULT_MODEL": name,
-                 "REGISTRY_FAULT_VERSION": "2", "REGISTRY_FAULT_MARKER": str(tmp_path / "unused")}
+    fault_env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(FAULTS_DIR), os.environ.get("PYTHONPATH")])),
+        "REGISTRY_FAULT_POINT": "error_after_mlflow_commit",
+        "REGISTRY_FAULT_MODEL": name,
+        "REGISTRY_FAULT_VERSION": "2",
+        "REGISTRY_FAULT_MARKER": str(tmp_path / "unused"),
+    }
     server = start_workspace(tmp_path / "ws", workers=1, extra_env=fault_env, timeout=300)
     try:
         api = Api(server.url, server.token)
         api.new_model(name, 2)
         assert api.change_stage(DATABRICKS_TRANSITION, name, "1", "Production", True).status_code == 200
         api.request_transition(name, "2", "Production")
-        api.ok("POST", APPROVE, json={"name": name, "version": "2", "stage": "Production",
-                                      "archive_existing_versions": True})
+        api.ok(
+            "POST",
+            APPROVE,
+            json={"name": name, "version": "2", "stage": "Production", "archive_existing_versions": True},
+        )
         _assert_fully_approved(api, server.data_dir, name)
     finally:
         server.stop()

@@ -9,12 +9,19 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # helpers live next to the tests (this folder has no conftest)
-from _registry_support import (  # noqa: E402
-    APPROVE, DATABRICKS_TRANSITION, MLFLOW_TRANSITION, Api, activities, assert_serial_history, request_statuses,
-    run_concurrently, unique_model,
+from _registry_support import (
+    APPROVE,
+    DATABRICKS_TRANSITION,
+    MLFLOW_TRANSITION,
+    Api,
+    activities,
+    assert_serial_history,
+    request_statuses,
+    run_concurrently,
+    unique_model,
 )
 
-from local_workspace.launcher import start_workspace  # noqa: E402
+from local_workspace.launcher import start_workspace
 
 MIXES = {
     "databricks": [DATABRICKS_TRANSITION],
@@ -39,10 +46,12 @@ def _race_to(api: Api, name: str, versions: list[str], endpoints: list[str], sta
     for version, endpoint in plan:
         if endpoint == APPROVE:
             api.request_transition(name, version, stage)
-    results = run_concurrently([
-        (lambda v=v, e=e: api.change_stage(e, name, v, stage, archive)) for v, e in plan])
-    failures = [(v, e, r if isinstance(r, Exception) else (r.status_code, r.text))
-                for (v, e), r in zip(plan, results) if isinstance(r, Exception) or r.status_code != 200]
+    results = run_concurrently([(lambda v=v, e=e: api.change_stage(e, name, v, stage, archive)) for v, e in plan])
+    failures = [
+        (v, e, r if isinstance(r, Exception) else (r.status_code, r.text))
+        for (v, e), r in zip(plan, results)
+        if isinstance(r, Exception) or r.status_code != 200
+    ]
     assert not failures, failures
 
 
@@ -67,8 +76,10 @@ def test_many_writers_of_every_kind_on_two_stages(server):
     ws, api = server
     name = unique_model("race-two-stages")
     versions = api.new_model(name, 40)
-    plan = [(v, "Staging" if i % 2 else "Production", [DATABRICKS_TRANSITION, APPROVE, MLFLOW_TRANSITION][i % 3])
-            for i, v in enumerate(versions)]
+    plan = [
+        (v, "Staging" if i % 2 else "Production", [DATABRICKS_TRANSITION, APPROVE, MLFLOW_TRANSITION][i % 3])
+        for i, v in enumerate(versions)
+    ]
     for v, stage, endpoint in plan:
         if endpoint == APPROVE:
             api.request_transition(name, v, stage)
@@ -104,14 +115,16 @@ def test_one_request_is_decided_once(server):
     api.request_transition(name, version, "Production")
     approve = {"name": name, "version": version, "stage": "Production", "archive_existing_versions": True}
     reject = {"name": name, "version": version, "stage": "Production"}
-    results = run_concurrently([(lambda: api.call("POST", APPROVE, json=approve)) for _ in range(10)]
-                               + [(lambda: api.call("POST", "transition-requests/reject", json=reject))
-                                  for _ in range(10)])
+    results = run_concurrently(
+        [(lambda: api.call("POST", APPROVE, json=approve)) for _ in range(10)]
+        + [(lambda: api.call("POST", "transition-requests/reject", json=reject)) for _ in range(10)]
+    )
     codes = [r.status_code for r in results]
     assert codes.count(200) == 1, [(r.status_code, r.text) for r in results]
     assert all(c == 404 for c in codes if c != 200), codes
-    decisions = [a for a in activities(ws.data_dir, name)
-                 if a["activity_type"] in ("APPROVED_REQUEST", "REJECTED_REQUEST")]
+    decisions = [
+        a for a in activities(ws.data_dir, name) if a["activity_type"] in ("APPROVED_REQUEST", "REJECTED_REQUEST")
+    ]
     assert len(decisions) == 1
     expected_stage = "Production" if decisions[0]["activity_type"] == "APPROVED_REQUEST" else "None"
     assert api.stage(name, version) == expected_stage

@@ -23,13 +23,11 @@ from local_workspace import cli
 from local_workspace.launcher import start_workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hostile_input_support import wait_for  # noqa: E402
+from hostile_input_support import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEAK_NOTEBOOK = "/Workspace/tests/reliability/notebooks/leak_token"
 HTML = {"Accept": "text/html"}
-
-
 
 
 def login(url: str, token: str, next_path: str = "/") -> requests.Response:
@@ -43,8 +41,9 @@ def session_cookie(url: str, token: str) -> str:
 
 
 def cookie_works(url: str, cookie: str) -> bool:
-    response = requests.get(url + "/ajax-api/2.0/mlflow/experiments/search?max_results=1",
-                            cookies={"lw_session": cookie}, timeout=30)
+    response = requests.get(
+        url + "/ajax-api/2.0/mlflow/experiments/search?max_results=1", cookies={"lw_session": cookie}, timeout=30
+    )
     assert response.status_code in (200, 401), response.text
     return response.status_code == 200
 
@@ -57,9 +56,22 @@ def hidden_next(page: str) -> str:
 
 # --- login `next` -------------------------------------------------------------------------------------------
 
-OFF_SITE = ["/%09/evil.example", "/\t/evil.example", "//evil.example", "/%2F/evil.example", "/%2509/evil.example",
-            "/\\evil.example", "/%5Cevil.example", "https://evil.example/", "evil.example", "/%0d%0a/evil.example",
-            "/x\r\nSet-Cookie: a=b", "/x%0D%0ALocation:%20https://evil.example", "/\u2028/evil.example", " /x"]
+OFF_SITE = [
+    "/%09/evil.example",
+    "/\t/evil.example",
+    "//evil.example",
+    "/%2F/evil.example",
+    "/%2509/evil.example",
+    "/\\evil.example",
+    "/%5Cevil.example",
+    "https://evil.example/",
+    "evil.example",
+    "/%0d%0a/evil.example",
+    "/x\r\nSet-Cookie: a=b",
+    "/x%0D%0ALocation:%20https://evil.example",
+    "/\u2028/evil.example",
+    " /x",
+]
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
@@ -98,8 +110,10 @@ def test_login_page_keeps_the_url_fragment(workspace):
     assert script and "location.hash" in script.group(1)
     if shutil.which("node") is None:
         return  # the page check above still holds; running the script needs a JavaScript engine
-    harness = ('var field={value:"/"};var document={getElementById:function(){return {elements:{next:field}};}};'
-               'var location={hash:"#/models/churn/versions/3"};' + script.group(1) + ';console.log(field.value);')
+    harness = (
+        'var field={value:"/"};var document={getElementById:function(){return {elements:{next:field}};}};'
+        'var location={hash:"#/models/churn/versions/3"};' + script.group(1) + ";console.log(field.value);"
+    )
     out = subprocess.run(["node", "-e", harness], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "/#/models/churn/versions/3", out.stderr
     assert login(workspace.url, workspace.token, out.stdout.strip()).headers["Location"] == "/#/models/churn/versions/3"
@@ -107,12 +121,18 @@ def test_login_page_keeps_the_url_fragment(workspace):
 
 def test_signed_in_browser_goes_straight_to_next(workspace):
     cookie = session_cookie(workspace.url, workspace.token)
-    again = requests.get(workspace.url + "/login", params={"next": "/#/experiments/0"}, cookies={"lw_session": cookie},
-                         allow_redirects=False, timeout=30)
+    again = requests.get(
+        workspace.url + "/login",
+        params={"next": "/#/experiments/0"},
+        cookies={"lw_session": cookie},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert again.status_code == 303 and again.headers["Location"] == "/#/experiments/0"
 
 
 # --- session cookies: revocable, bound to the token ------------------------------------------------------------
+
 
 def _bearer(workspace) -> dict:
     return {"Authorization": f"Bearer {workspace.token}"}
@@ -121,37 +141,55 @@ def _bearer(workspace) -> dict:
 def _new_version(workspace) -> tuple[str, str]:
     name = "csrf-" + os.urandom(4).hex()
     base = workspace.url + "/api/2.0/mlflow"
-    assert requests.post(base + "/registered-models/create", json={"name": name}, headers=_bearer(workspace),
-                         timeout=30).ok
-    created = requests.post(base + "/model-versions/create", json={"name": name, "source": "dbfs:/x"},
-                            headers=_bearer(workspace), timeout=30)
+    assert requests.post(
+        base + "/registered-models/create", json={"name": name}, headers=_bearer(workspace), timeout=30
+    ).ok
+    created = requests.post(
+        base + "/model-versions/create",
+        json={"name": name, "source": "dbfs:/x"},
+        headers=_bearer(workspace),
+        timeout=30,
+    )
     assert created.ok, created.text
     return name, created.json()["model_version"]["version"]
 
 
-def _cookie_request_transition(workspace, cookie: str, name: str, version: str, headers: dict,
-                               prefix: str = "/api") -> requests.Response:
+def _cookie_request_transition(
+    workspace, cookie: str, name: str, version: str, headers: dict, prefix: str = "/api"
+) -> requests.Response:
     """What a page's no-preflight `fetch(..., {method: "POST", body, credentials: "include"})` sends: a text/plain
     body, which the registry's JSON parsing accepts."""
     body = f'{{"name": "{name}", "version": "{version}", "stage": "Production"}}'
-    return requests.post(f"{workspace.url}{prefix}/2.0/mlflow/transition-requests/create", data=body,
-                         headers={"Content-Type": "text/plain", **headers}, cookies={"lw_session": cookie},
-                         timeout=30)
+    return requests.post(
+        f"{workspace.url}{prefix}/2.0/mlflow/transition-requests/create",
+        data=body,
+        headers={"Content-Type": "text/plain", **headers},
+        cookies={"lw_session": cookie},
+        timeout=30,
+    )
 
 
 def _open_requests(workspace, name: str, version: str) -> list:
-    response = requests.get(workspace.url + "/api/2.0/mlflow/transition-requests/list",
-                            params={"name": name, "version": version}, headers=_bearer(workspace), timeout=30)
+    response = requests.get(
+        workspace.url + "/api/2.0/mlflow/transition-requests/list",
+        params={"name": name, "version": version},
+        headers=_bearer(workspace),
+        timeout=30,
+    )
     assert response.ok, response.text
     return response.json()["requests"]
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
-    {"Origin": "http://sibling.localhost", "Sec-Fetch-Site": "same-site"},
-    {"Origin": "null"},
-    {},  # neither header: refused too
-], ids=["cross-site", "same-site", "opaque-origin", "no-origin"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "http://sibling.localhost", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "null"},
+        {},  # neither header: refused too
+    ],
+    ids=["cross-site", "same-site", "opaque-origin", "no-origin"],
+)
 def test_cookie_write_from_another_origin_is_refused(workspace, headers):
     name, version = _new_version(workspace)
     cookie = session_cookie(workspace.url, workspace.token)
@@ -169,19 +207,32 @@ def test_cookie_write_from_the_workspace_own_pages_is_accepted(workspace, same_o
     name = "ui-" + os.urandom(4).hex()
     cookie = session_cookie(workspace.url, workspace.token)
     headers = {"Sec-Fetch-Site": "same-origin"} if same_origin == "sec-fetch-site" else {"Origin": workspace.url}
-    response = requests.post(workspace.url + "/ajax-api/2.0/mlflow/registered-models/create", json={"name": name},
-                             headers=headers, cookies={"lw_session": cookie}, timeout=30)
+    response = requests.post(
+        workspace.url + "/ajax-api/2.0/mlflow/registered-models/create",
+        json={"name": name},
+        headers=headers,
+        cookies={"lw_session": cookie},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
-    got = requests.get(workspace.url + "/api/2.0/mlflow/registered-models/get", params={"name": name},
-                       headers=_bearer(workspace), timeout=30)
+    got = requests.get(
+        workspace.url + "/api/2.0/mlflow/registered-models/get",
+        params={"name": name},
+        headers=_bearer(workspace),
+        timeout=30,
+    )
     assert got.status_code == 200, got.text
 
 
 def test_token_write_needs_no_origin_header(workspace):
     """API clients (Databricks SDK, MLflow, Airflow) send neither Origin nor Sec-Fetch-Site."""
     name = "token-" + os.urandom(4).hex()
-    response = requests.post(workspace.url + "/api/2.0/mlflow/registered-models/create", json={"name": name},
-                             headers=_bearer(workspace), timeout=30)
+    response = requests.post(
+        workspace.url + "/api/2.0/mlflow/registered-models/create",
+        json={"name": name},
+        headers=_bearer(workspace),
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
 
 
@@ -224,6 +275,7 @@ def test_rotating_the_token_ends_old_sessions(tmp_path):
 
 # --- the token stays off command lines, logs and run files --------------------------------------------------
 
+
 def _cmdlines_of_group(pgid: int) -> list[str]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -258,18 +310,38 @@ def test_token_file_is_created_once_and_reused(tmp_path, monkeypatch):
     assert cli.resolve_token(args) == token
 
 
-@pytest.mark.parametrize("content,mode,message", [
-    ("", 0o600, "empty file"), ("two words\n", 0o600, "several words"),
-    ("a-good-token\n", 0o644, "chmod 600"), ("a-good-token\n", 0o640, "chmod 600"),
-])
+@pytest.mark.parametrize(
+    "content,mode,message",
+    [
+        ("", 0o600, "empty file"),
+        ("two words\n", 0o600, "several words"),
+        ("a-good-token\n", 0o644, "chmod 600"),
+        ("a-good-token\n", 0o640, "chmod 600"),
+    ],
+)
 def test_bad_token_file_is_refused_clearly(tmp_path, content, mode, message):
     token_file = tmp_path / "token"
     token_file.write_text(content)
     token_file.chmod(mode)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCAL_WORKSPACE_")}
-    out = subprocess.run([sys.executable, "-m", "local_workspace", "serve", "--port", "1", "--data-dir",
-                          str(tmp_path / "data"), "--token-file", str(token_file)],
-                         capture_output=True, text=True, timeout=120, env=env)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local_workspace",
+            "serve",
+            "--port",
+            "1",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--token-file",
+            str(token_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert out.returncode != 0 and f"--token-file {token_file}" in out.stderr and message in out.stderr
 
 
@@ -277,24 +349,38 @@ def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
     """os.write(1/2, token), a split write, child processes, and output after the runner's main returned (a
     non-daemon thread, an atexit handler): the token reaches no log, file or answer."""
     headers = {"Authorization": f"Bearer {workspace.token}"}
-    submitted = requests.post(workspace.url + "/api/2.2/jobs/runs/submit", headers=headers, timeout=30, json={
-        "run_name": "leak", "tasks": [{"task_key": "leak", "notebook_task": {"notebook_path": LEAK_NOTEBOOK}}]})
+    submitted = requests.post(
+        workspace.url + "/api/2.2/jobs/runs/submit",
+        headers=headers,
+        timeout=30,
+        json={"run_name": "leak", "tasks": [{"task_key": "leak", "notebook_task": {"notebook_path": LEAK_NOTEBOOK}}]},
+    )
     assert submitted.ok, submitted.text
     run_id = submitted.json()["run_id"]
 
     def finished():
-        run = requests.get(workspace.url + "/api/2.2/jobs/runs/get", params={"run_id": run_id}, headers=headers,
-                           timeout=30).json()
+        run = requests.get(
+            workspace.url + "/api/2.2/jobs/runs/get", params={"run_id": run_id}, headers=headers, timeout=30
+        ).json()
         return run if run["state"]["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED") else None
 
     run = wait_for(finished, what=f"run {run_id} to finish")
     assert run["state"]["result_state"] == "SUCCESS", run
     task_run_id = run["tasks"][0]["run_id"]
-    output = requests.get(workspace.url + "/api/2.2/jobs/runs/get-output", params={"run_id": task_run_id},
-                          headers=headers, timeout=30)
+    output = requests.get(
+        workspace.url + "/api/2.2/jobs/runs/get-output", params={"run_id": task_run_id}, headers=headers, timeout=30
+    )
     logs = output.json()["logs"]
-    for line in ("fd1 [REDACTED]", "fd2 [REDACTED]", "[REDACTED] split", "child [REDACTED]",
-                 "child-err [REDACTED]", "print [REDACTED]", "thread [REDACTED]", "atexit [REDACTED]"):
+    for line in (
+        "fd1 [REDACTED]",
+        "fd2 [REDACTED]",
+        "[REDACTED] split",
+        "child [REDACTED]",
+        "child-err [REDACTED]",
+        "print [REDACTED]",
+        "thread [REDACTED]",
+        "atexit [REDACTED]",
+    ):
         assert line in logs, logs
     assert workspace.token not in output.text
 
@@ -307,8 +393,11 @@ def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
 def test_access_log_has_paths_but_no_query_strings(workspace):
     marker = "qs-" + os.urandom(6).hex()
     path = "/api/2.0/mlflow/experiments/search"
-    requests.get(f"{workspace.url}{path}?max_results=1&marker={marker}",
-                 headers={"Authorization": f"Bearer {workspace.token}"}, timeout=30)
+    requests.get(
+        f"{workspace.url}{path}?max_results=1&marker={marker}",
+        headers={"Authorization": f"Bearer {workspace.token}"},
+        timeout=30,
+    )
     requests.get(f"{workspace.url}/health?probe={marker}", timeout=30)
     log = lambda: workspace.log_path.read_text(errors="replace")  # noqa: E731
     wait_for(lambda: "GET /health" in log() and f"GET {path}" in log(), what="access log lines")
@@ -318,13 +407,16 @@ def test_access_log_has_paths_but_no_query_strings(workspace):
 
 # --- Files API path ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/api/2.0/fs/files//x", "/api/2.0/fs/files/WorkspaceInternal//Mlflow/x",
-                                  "/api/2.0/fs/directories//x"])
+
+@pytest.mark.parametrize(
+    "path", ["/api/2.0/fs/files//x", "/api/2.0/fs/files/WorkspaceInternal//Mlflow/x", "/api/2.0/fs/directories//x"]
+)
 def test_empty_path_segment_is_a_json_400_not_a_redirect(workspace, path):
     headers = {"Authorization": f"Bearer {workspace.token}"}
     for method in ("PUT", "GET"):
-        response = requests.request(method, workspace.url + path, data=b"x", headers=headers, allow_redirects=False,
-                                    timeout=30)
+        response = requests.request(
+            method, workspace.url + path, data=b"x", headers=headers, allow_redirects=False, timeout=30
+        )
         assert response.status_code == 400, (method, path, response.status_code, response.text[:200])
         assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 

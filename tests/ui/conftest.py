@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from stack import ARTIFACTS, CHROMIUM, start_stack  # noqa: E402
+from stack import ARTIFACTS, CHROMIUM, start_stack
 
 
 @pytest.fixture(scope="package")
@@ -59,4 +59,3 @@ def page(browser, stack, request):
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
         finally:
             context.close()
-

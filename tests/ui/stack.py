@@ -12,9 +12,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,8 +27,9 @@ class StackFailed(AssertionError):
     pass
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 3.0,
-              alive: Callable[[], None] | None = None) -> Any:
+def wait_for(
+    what: str, check: Callable[[], Any], timeout: float, interval: float = 3.0, alive: Callable[[], None] | None = None
+) -> Any:
     """Poll `check` until it returns something truthy; fail naming `what` (and the last value) on timeout."""
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
@@ -150,8 +152,12 @@ class Stack:
             url += "?" + urllib.parse.urlencode(data)
             data = None
         body = json.dumps(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, method=method, headers={
-            "Authorization": f"Bearer {self.workspace_token}", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method=method,
+            headers={"Authorization": f"Bearer {self.workspace_token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=60) as resp:
             return json.loads(resp.read() or b"null")
 
@@ -164,15 +170,32 @@ def start_stack(local_dir: Path) -> Stack:
     local_dir.mkdir(parents=True, exist_ok=True)
     with open(output, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "scripts" / "local_airflow.py"), "--local-dir", str(local_dir),
-             "--airflow-port", str(airflow_port), "--workspace-port", str(workspace_port)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=REPO_ROOT)
-    stack = Stack(process, local_dir, f"http://127.0.0.1:{airflow_port}", "", f"http://127.0.0.1:{workspace_port}",
-                  "", output)
+            [
+                sys.executable,
+                str(REPO_ROOT / "scripts" / "local_airflow.py"),
+                "--local-dir",
+                str(local_dir),
+                "--airflow-port",
+                str(airflow_port),
+                "--workspace-port",
+                str(workspace_port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=REPO_ROOT,
+        )
+    stack = Stack(
+        process, local_dir, f"http://127.0.0.1:{airflow_port}", "", f"http://127.0.0.1:{workspace_port}", "", output
+    )
     try:
-        banner = wait_for("make airflow to print the UI URL and password",
-                          lambda: "Airflow UI:" in output.read_text() and output.read_text(), START_TIMEOUT,
-                          alive=stack.alive)
+        banner = wait_for(
+            "make airflow to print the UI URL and password",
+            lambda: "Airflow UI:" in output.read_text() and output.read_text(),
+            START_TIMEOUT,
+            alive=stack.alive,
+        )
     except BaseException:
         stack.interrupt()
         raise

@@ -35,8 +35,11 @@ def _trigger_from_form(page, stack, dag_id: str, name: str, fill=None) -> dict:
     button = dialog.get_by_role("button", name="Trigger", exact=True)
     assert button.is_enabled(), "the trigger form refuses its own defaults"
     button.click()
-    new = wait_for(f"the {dag_id} run the form triggered",
-                   lambda: [run for run in stack.runs(dag_id) if run["dag_run_id"] not in before], 180)
+    new = wait_for(
+        f"the {dag_id} run the form triggered",
+        lambda: [run for run in stack.runs(dag_id) if run["dag_run_id"] not in before],
+        180,
+    )
     assert len(new) == 1, new
     return new[0]
 
@@ -48,8 +51,9 @@ def _trained_version(stack) -> str:
 
 
 def _stage_of(stack, version: str) -> str:
-    return stack.workspace_api("GET", "model-versions/get", {"name": MODEL, "version": version})[
-        "model_version"]["current_stage"]
+    return stack.workspace_api("GET", "model-versions/get", {"name": MODEL, "version": version})["model_version"][
+        "current_stage"
+    ]
 
 
 def _log_problems(stack) -> list[str]:
@@ -103,15 +107,22 @@ def test_human_review_waits_in_the_triggerer_then_for_approve_in_required_action
         ti = next(t for t in stack.task_instances(PROMOTION, run_id) if t["task_id"] == SENSOR)
         trigger = ti.get("trigger") or {}
         return ti["state"] == "deferred" and trigger.get("triggerer_id") is not None and ti
+
     deferred = wait_for("the sensor to be deferred to the triggerer", sensor_in_triggerer, 900, alive=stack.alive)
     assert deferred["trigger"]["classpath"].endswith("TransitionRequestTrigger")
 
     # Someone requests Production in the registry; the trigger notices, the tests run, the review asks.
-    stack.workspace_api("POST", "transition-requests/create",
-                        {"name": MODEL, "version": version, "stage": "Production", "comment": "ready for prod?"})
-    wait_for("the review to ask for an answer",
-             lambda: stack.task_state(PROMOTION, run_id, REVIEW, 0) == "awaiting_input", RUN_TIMEOUT,
-             alive=stack.alive)
+    stack.workspace_api(
+        "POST",
+        "transition-requests/create",
+        {"name": MODEL, "version": version, "stage": "Production", "comment": "ready for prod?"},
+    )
+    wait_for(
+        "the review to ask for an answer",
+        lambda: stack.task_state(PROMOTION, run_id, REVIEW, 0) == "awaiting_input",
+        RUN_TIMEOUT,
+        alive=stack.alive,
+    )
     assert stack.task_state(PROMOTION, run_id, SENSOR) == "success"
 
     page.goto(f"{stack.url}/required_actions")

@@ -20,8 +20,15 @@ class RegistryOperator(BaseOperator):
         Which errors are retried is not configurable: only what is safe to repeat (see `transport.should_retry`).
     """
 
-    def __init__(self, *, databricks_conn_id: str = ModelRegistryHook.default_conn_name, retry_limit: int = 3,
-                 retry_delay: float = 1.0, retry_args: dict[Any, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        databricks_conn_id: str = ModelRegistryHook.default_conn_name,
+        retry_limit: int = 3,
+        retry_delay: float = 1.0,
+        retry_args: dict[Any, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.databricks_conn_id = databricks_conn_id
         self.retry_limit = retry_limit
@@ -30,9 +37,13 @@ class RegistryOperator(BaseOperator):
 
     @property
     def hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(self.databricks_conn_id, retry_limit=self.retry_limit,
-                                 retry_delay=self.retry_delay, retry_args=self.retry_args,
-                                 caller=type(self).__name__)
+        return ModelRegistryHook(
+            self.databricks_conn_id,
+            retry_limit=self.retry_limit,
+            retry_delay=self.retry_delay,
+            retry_args=self.retry_args,
+            caller=type(self).__name__,
+        )
 
     def push_model_version_link(self, context: Any, hook: ModelRegistryHook, name: str, version: str) -> None:
         context["ti"].xcom_push(key=MODEL_VERSION_URL_KEY, value=model_version_url(hook.workspace_url(), name, version))

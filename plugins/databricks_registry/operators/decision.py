@@ -73,9 +73,18 @@ class TransitionRequestDecisionOperator(RegistryOperator):
     template_fields: Sequence[str] = ("request", "test_result", "approval", "mode", "test_run_page_url")
     operator_extra_links = (ModelVersionLink(), DatabricksRunPageLink())
 
-    def __init__(self, *, request: Any, test_result: Any, archive_existing_versions: bool = True,
-                 on_conflict: str = "skip", approval: Any = None, mode: str = "enforce",
-                 test_run_page_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        request: Any,
+        test_result: Any,
+        archive_existing_versions: bool = True,
+        on_conflict: str = "skip",
+        approval: Any = None,
+        mode: str = "enforce",
+        test_run_page_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if on_conflict not in ON_CONFLICT:
             raise ValueError(f"on_conflict must be one of {ON_CONFLICT}, got {on_conflict!r}")
@@ -104,15 +113,22 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         if step.step is Step.ACT:
             # An earlier try's unanswered write of the same decision may still land: keep its decision id.
             earlier = marker.decision_id if marker and marker.decision == outcome.decision else None
-            marker = DecisionMarker(run_label, request_key(request), outcome.decision, PHASE_ACTING, outcome.reason,
-                                    decision_id=earlier or uuid.uuid4().hex[:16])
+            marker = DecisionMarker(
+                run_label,
+                request_key(request),
+                outcome.decision,
+                PHASE_ACTING,
+                outcome.reason,
+                decision_id=earlier or uuid.uuid4().hex[:16],
+            )
             step, marker = self._act(hook, request, outcome, marker)
         if step.step is Step.DONE:
             self.log.info("Nothing to do: %s (%s).", step.why, marker.decision)
             if marker.phase == PHASE_COMMENTING:  # a try died while commenting: whether it landed stays unknown
                 self._mark(hook, request, marker.at(PHASE_COMMENT_UNCONFIRMED))
-            return self._result(request, marker, outcome_reason=f"already decided by this DAG run: {marker.reason}",
-                                comment=None)
+            return self._result(
+                request, marker, outcome_reason=f"already decided by this DAG run: {marker.reason}", comment=None
+            )
         if step.step is Step.SKIP:
             reason = f"version {request.version} is already in {request.to_stage}; no action taken"
             self.log.info("%s", reason)
@@ -122,25 +138,29 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         self.log.info("Commenting: %s.", step.why)
         return self._comment(hook, request, outcome, marker, run_label)
 
-    def _look(self, hook: ModelRegistryHook, request: TransitionRequestEvent,
-              run_label: str) -> tuple[Plan, DecisionMarker | None]:
+    def _look(
+        self, hook: ModelRegistryHook, request: TransitionRequestEvent, run_label: str
+    ) -> tuple[Plan, DecisionMarker | None]:
         """Read the registry (version stage, this run's marker, open requests) and plan the next step."""
         version = hook.get_model_version(request.model_name, request.version)
         marker = own_marker(version.tags.get(marker_tag_key(request.to_stage, run_label)), run_label, request)
-        is_open = self._find_open(hook.list_transition_requests(request.model_name, request.version),
-                                  request) is not None
+        is_open = (
+            self._find_open(hook.list_transition_requests(request.model_name, request.version), request) is not None
+        )
         self._stage = version.current_stage
         return plan(marker, is_open, version.current_stage, request.to_stage), marker
 
-    def _act(self, hook: ModelRegistryHook, request: TransitionRequestEvent, outcome: Outcome,
-             marker: DecisionMarker) -> tuple[Plan, DecisionMarker | None]:
+    def _act(
+        self, hook: ModelRegistryHook, request: TransitionRequestEvent, outcome: Outcome, marker: DecisionMarker
+    ) -> tuple[Plan, DecisionMarker | None]:
         """Approve or reject once; after an ambiguous failure, look at the registry to learn whether it landed."""
         self._mark(hook, request, marker, required=True)
         text = activity_text(outcome, request, marker.run, marker.decision_id)
         try:
             if outcome.approve:
-                hook.approve_transition_request(request.model_name, request.version, request.to_stage,
-                                                self.archive_existing_versions, text)
+                hook.approve_transition_request(
+                    request.model_name, request.version, request.to_stage, self.archive_existing_versions, text
+                )
             else:
                 hook.reject_transition_request(request.model_name, request.version, request.to_stage, text)
         except RegistryResponseError as e:  # a 2xx answer: applied, only its body is unreadable
@@ -170,8 +190,14 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         self._mark(hook, request, acted)
         return Plan(Step.COMMENT, f"{outcome.decision} the request"), acted
 
-    def _comment(self, hook: ModelRegistryHook, request: TransitionRequestEvent, outcome: Outcome,
-                 marker: DecisionMarker, run_label: str) -> dict[str, Any]:
+    def _comment(
+        self,
+        hook: ModelRegistryHook,
+        request: TransitionRequestEvent,
+        outcome: Outcome,
+        marker: DecisionMarker,
+        run_label: str,
+    ) -> dict[str, Any]:
         if marker.decision != outcome.decision:  # an earlier try decided otherwise: explain that decision
             outcome = Outcome(marker.decision == APPROVED, marker.reason)
         comment = comment_text(outcome, request, self.test_result, run_label, marker.decision_id)
@@ -184,16 +210,26 @@ class TransitionRequestDecisionOperator(RegistryOperator):
             comment_id = None
         except RegistryOutcomeUnknown as e:
             self._mark(hook, request, commenting.at(PHASE_COMMENT_UNCONFIRMED))
-            self.log.warning("The decision comment may or may not have been stored (%s). It is not re-sent, to "
-                             "never post it twice; the %s activity carries decision id %s.", e, marker.decision,
-                             marker.decision_id)
+            self.log.warning(
+                "The decision comment may or may not have been stored (%s). It is not re-sent, to "
+                "never post it twice; the %s activity carries decision id %s.",
+                e,
+                marker.decision,
+                marker.decision_id,
+            )
             return {**self._result(request, marker, outcome.reason, comment), "comment_confirmed": False}
         except RegistryError:
             self._mark(hook, request, marker.at(PHASE_ACTED))  # refused, certainly not stored: a retry posts it
             raise
         self._mark(hook, request, commenting.at(PHASE_COMMENTED, comment_id=comment_id))
-        self.log.info("%s transition of %r version %s to %s: %s", marker.decision.capitalize(), request.model_name,
-                      request.version, request.to_stage, outcome.reason)
+        self.log.info(
+            "%s transition of %r version %s to %s: %s",
+            marker.decision.capitalize(),
+            request.model_name,
+            request.version,
+            request.to_stage,
+            outcome.reason,
+        )
         return self._result(request, marker, outcome.reason, comment)
 
     @staticmethod
@@ -208,13 +244,15 @@ class TransitionRequestDecisionOperator(RegistryOperator):
             return activity
         return None
 
-    def _mark(self, hook: ModelRegistryHook, request: TransitionRequestEvent, marker: DecisionMarker,
-              required: bool = False) -> None:
+    def _mark(
+        self, hook: ModelRegistryHook, request: TransitionRequestEvent, marker: DecisionMarker, required: bool = False
+    ) -> None:
         """Record progress. A mark written before a non-idempotent write is required (no mark, no write); one
         written after it is bookkeeping whose loss the next look recovers from."""
         try:
-            hook.set_model_version_tag(request.model_name, request.version,
-                                       marker_tag_key(request.to_stage, marker.run), marker.to_json())
+            hook.set_model_version_tag(
+                request.model_name, request.version, marker_tag_key(request.to_stage, marker.run), marker.to_json()
+            )
         except RegistryError as e:
             if required:
                 raise
@@ -238,9 +276,16 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         return f"Airflow DAG {ti.dag_id} run {ti.run_id} task {ti.task_id}{suffix}"
 
     @staticmethod
-    def _result(request: TransitionRequestEvent, marker: DecisionMarker | None, outcome_reason: str,
-                comment: str | None) -> dict[str, Any]:
-        return {"decision": marker.decision if marker else SKIPPED, "model_name": request.model_name,
-                "version": request.version, "to_stage": request.to_stage, "comment": comment,
-                "reason": outcome_reason, "decision_id": marker.decision_id if marker else None,
-                "comment_confirmed": bool(marker) and (comment is not None or marker.phase == PHASE_COMMENTED)}
+    def _result(
+        request: TransitionRequestEvent, marker: DecisionMarker | None, outcome_reason: str, comment: str | None
+    ) -> dict[str, Any]:
+        return {
+            "decision": marker.decision if marker else SKIPPED,
+            "model_name": request.model_name,
+            "version": request.version,
+            "to_stage": request.to_stage,
+            "comment": comment,
+            "reason": outcome_reason,
+            "decision_id": marker.decision_id if marker else None,
+            "comment_confirmed": bool(marker) and (comment is not None or marker.phase == PHASE_COMMENTED),
+        }

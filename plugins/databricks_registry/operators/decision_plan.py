@@ -69,8 +69,12 @@ class DecisionMarker:
     def from_json(cls, text: str | None) -> DecisionMarker | None:
         try:
             data = json.loads(text or "")
-            return cls(**{k: data.get(k) for k in ("run", "request_key", "decision", "phase", "reason",
-                                                   "decision_id", "comment_id")})
+            return cls(
+                **{
+                    k: data.get(k)
+                    for k in ("run", "request_key", "decision", "phase", "reason", "decision_id", "comment_id")
+                }
+            )
         except (ValueError, TypeError, AttributeError):
             return None
 
@@ -104,8 +108,10 @@ def plan(marker: DecisionMarker | None, request_open: bool, stage: str | None, t
     if marker is not None and marker.phase in _COMMENT_PHASES:
         if marker.phase == PHASE_COMMENTED:
             return Plan(Step.DONE, "this DAG run already decided this request and posted its comment")
-        return Plan(Step.DONE, "this DAG run already decided this request; its comment may have been posted and "
-                               "is never sent twice")
+        return Plan(
+            Step.DONE,
+            "this DAG run already decided this request; its comment may have been posted and is never sent twice",
+        )
     if marker is not None and marker.phase == PHASE_ACTED:
         return Plan(Step.COMMENT, f"this DAG run already {marker.decision} the request; its comment is missing")
     if request_open:
@@ -113,8 +119,11 @@ def plan(marker: DecisionMarker | None, request_open: bool, stage: str | None, t
     if marker is not None and marker.phase == PHASE_ACTING:
         in_stage = stage == to_stage
         if in_stage == (marker.decision == APPROVED):
-            return Plan(Step.COMMENT, f"an earlier try's {marker.decision[:-1]} was applied (request closed, version "
-                                      f"in {stage}); its comment is missing")
+            return Plan(
+                Step.COMMENT,
+                f"an earlier try's {marker.decision[:-1]} was applied (request closed, version "
+                f"in {stage}); its comment is missing",
+            )
         return Plan(Step.CONFLICT, f"an earlier try's {marker.decision[:-1]} did not land and the request is closed")
     if stage == to_stage:
         return Plan(Step.SKIP, f"the version is already in {to_stage}")

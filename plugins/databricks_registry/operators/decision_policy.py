@@ -68,8 +68,10 @@ def _checks(test_result: dict) -> list[tuple[str, bool]] | None:
         return None
     checks = []
     for check in raw:
-        if not isinstance(check, dict) or not isinstance(check.get("name"), str) or not isinstance(
-            check.get("passed"), bool
+        if (
+            not isinstance(check, dict)
+            or not isinstance(check.get("name"), str)
+            or not isinstance(check.get("passed"), bool)
         ):
             return None
         checks.append((check["name"], check["passed"]))
@@ -87,13 +89,20 @@ def decide(test_result: Any, approval: Any = None, mode: str = "enforce") -> Out
         return Outcome(False, f"the test result is unreadable (passed={passed!r}), so the version cannot be approved")
     checks = _checks(test_result)
     if checks is None:
-        return Outcome(False, "the test result lists no readable checks (each needs a name and a boolean passed), "
-                              "so the version cannot be approved")
+        return Outcome(
+            False,
+            "the test result lists no readable checks (each needs a name and a boolean passed), "
+            "so the version cannot be approved",
+        )
     failed = tuple(name for name, ok in checks if not ok)
     listed = test_result.get("failed_checks")
     if listed is not None and (not isinstance(listed, list) or sorted(map(str, listed)) != sorted(failed)):
-        return Outcome(False, f"the test result contradicts itself (failed_checks={listed!r} but the failing checks "
-                              f"are {list(failed)}), so the version cannot be approved", failed)
+        return Outcome(
+            False,
+            f"the test result contradicts itself (failed_checks={listed!r} but the failing checks "
+            f"are {list(failed)}), so the version cannot be approved",
+            failed,
+        )
     names = ", ".join(failed)
     if not passed:
         detail = f"failed checks: {names}" if failed else "passed=false although every check passed"
@@ -105,18 +114,30 @@ def decide(test_result: Any, approval: Any = None, mode: str = "enforce") -> Out
         suffix = f" and {who}" if approval_ok else ""
         return Outcome(True, f"{_all(len(checks))} passed{suffix}")
     if mode == "enforce":
-        return Outcome(False, f"enforced checks failed ({names}) although the result says passed; "
-                              "such a result is never approved", failed)
+        return Outcome(
+            False,
+            f"enforced checks failed ({names}) although the result says passed; such a result is never approved",
+            failed,
+        )
     if approval_ok:
-        return Outcome(True, f"{len(failed)} of {len(checks)} checks failed and were not enforced (dry run: {names}); "
-                             f"{who} anyway", failed, not_enforced=True)
+        return Outcome(
+            True,
+            f"{len(failed)} of {len(checks)} checks failed and were not enforced (dry run: {names}); {who} anyway",
+            failed,
+            not_enforced=True,
+        )
     why = f"approval was not given ({who})" if approval is not None else "no person approved it"
-    return Outcome(False, f"checks failed in a dry run ({names}, not enforced) and {why}; failed checks are only "
-                          "ever approved by a person", failed)
+    return Outcome(
+        False,
+        f"checks failed in a dry run ({names}, not enforced) and {why}; failed checks are only "
+        "ever approved by a person",
+        failed,
+    )
 
 
-def comment_text(outcome: Outcome, request: TransitionRequestEvent, test_result: Any, run_label: str,
-                 decision_id: str | None = None) -> str:
+def comment_text(
+    outcome: Outcome, request: TransitionRequestEvent, test_result: Any, run_label: str, decision_id: str | None = None
+) -> str:
     """The registry comment: header, one-sentence reason, provenance, then the test notebook's report."""
     verdict = "APPROVED" if outcome.approve else "REJECTED"
     if outcome.not_enforced:
@@ -145,5 +166,7 @@ def activity_text(outcome: Outcome, request: TransitionRequestEvent, run_label: 
     """What the approve/reject call itself carries (the registry keeps it with the decision, atomically): the
     verdict, the reason and the decision id that the full comment repeats."""
     verdict = "APPROVED" if outcome.approve else "REJECTED"
-    return (f"Airflow decision: {verdict} transition to {request.to_stage} — {outcome.reason}. "
-            f"Decided by {run_label} (decision id {decision_id}).")
+    return (
+        f"Airflow decision: {verdict} transition to {request.to_stage} — {outcome.reason}. "
+        f"Decided by {run_label} (decision id {decision_id})."
+    )

@@ -38,8 +38,9 @@ class CreateTransitionRequestOperator(RegistryOperator):
     template_fields: Sequence[str] = ("model_name", "version", "stage", "comment")
     operator_extra_links = (ModelVersionLink(),)
 
-    def __init__(self, *, model_name: str, version: str | int, stage: str = "Staging", comment: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, model_name: str, version: str | int, stage: str = "Staging", comment: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.model_name = model_name
         self.version = version
@@ -54,8 +55,9 @@ class CreateTransitionRequestOperator(RegistryOperator):
         self.push_model_version_link(context, hook, name, version)
         existing = self._open_request(hook, name, version, stage, same_comment=True)
         if existing is not None:
-            self.log.info("Version %s of %r already has this open request to %s; not filing another.",
-                          version, name, stage)
+            self.log.info(
+                "Version %s of %r already has this open request to %s; not filing another.", version, name, stage
+            )
             return TransitionRequestEvent.from_activity(name, version, existing, current.current_stage).to_dict()
         try:
             request = hook.create_transition_request(name, version, stage, self.comment)
@@ -71,20 +73,30 @@ class CreateTransitionRequestOperator(RegistryOperator):
             existing = self._open_request(hook, name, version, stage, same_comment=False)
             if existing is None:
                 raise
-            self.log.warning("An open request to %s already exists for version %s of %r (comment %r); using it.",
-                             stage, version, name, existing.comment)
+            self.log.warning(
+                "An open request to %s already exists for version %s of %r (comment %r); using it.",
+                stage,
+                version,
+                name,
+                existing.comment,
+            )
             return TransitionRequestEvent.from_activity(name, version, existing, current.current_stage).to_dict()
-        self.log.info("Requested transition of %r version %s from %s to %s.", name, version,
-                      current.current_stage, stage)
+        self.log.info(
+            "Requested transition of %r version %s from %s to %s.", name, version, current.current_stage, stage
+        )
         return TransitionRequestEvent(
-            model_name=name, version=version, to_stage=request.to_stage or stage,
-            from_stage=current.current_stage, requester=request.user_id, comment=request.comment,
+            model_name=name,
+            version=version,
+            to_stage=request.to_stage or stage,
+            from_stage=current.current_stage,
+            requester=request.user_id,
+            comment=request.comment,
             creation_timestamp=request.creation_timestamp,
         ).to_dict()
 
-
-    def _open_request(self, hook: ModelRegistryHook, name: str, version: str, stage: str,
-                      same_comment: bool) -> Activity | None:
+    def _open_request(
+        self, hook: ModelRegistryHook, name: str, version: str, stage: str, same_comment: bool
+    ) -> Activity | None:
         for activity in hook.list_transition_requests(name, version):
             if activity.to_stage != stage:
                 continue
@@ -125,8 +137,10 @@ class ModelVersionCommentOperator(RegistryOperator):
         self.push_model_version_link(context, hook, name, version)
         if previous.get("run") == run and previous.get("phase") in ("posting", "posted"):
             confirmed = previous["phase"] == "posted"
-            self.log.info("This DAG run already %s this comment; not posting it again.",
-                          "posted" if confirmed else "tried to post")
+            self.log.info(
+                "This DAG run already %s this comment; not posting it again.",
+                "posted" if confirmed else "tried to post",
+            )
             return {"id": previous.get("comment_id"), "comment": self.comment, "comment_confirmed": confirmed}
         hook.set_model_version_tag(name, version, key, json.dumps({"run": run, "phase": "posting"}))
         try:
@@ -142,8 +156,9 @@ class ModelVersionCommentOperator(RegistryOperator):
             raise
         comment_id = created.id if created else None
         try:
-            hook.set_model_version_tag(name, version, key, json.dumps({"run": run, "phase": "posted",
-                                                                       "comment_id": comment_id}))
+            hook.set_model_version_tag(
+                name, version, key, json.dumps({"run": run, "phase": "posted", "comment_id": comment_id})
+            )
         except RegistryError as e:  # the comment exists; a retry finds "posting" and does not post it again
             self.log.warning("Could not record the posted comment's id: %s", e)
         self.log.info("Commented on %r version %s (comment id %s).", name, version, comment_id)

@@ -15,7 +15,8 @@ def call(method, path, body=None):
         url += "?" + urllib.parse.urlencode(body or {})
     else:
         data = json.dumps(body or {}).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())

@@ -17,10 +17,21 @@ try:
     call("POST", "registered-models/create", {"name": model_name})
 except urllib.error.HTTPError:
     pass  # already registered
-version = call("POST", "model-versions/create", {"name": model_name, "source": "s3://stub/model",
-                                                 "description": "stub"})["model_version"]["version"]
-dbutils.notebook.exit(json.dumps({
-    "model_name": model_name, "version": version, "run_id": "stub-run", "metrics": {"f1": 0.61, "roc_auc": 0.85},
-    "n_rows": 10000, "automl_backend": "stub",
-    "widgets": {name: dbutils.widgets.get(name) for name in ("source_table", "primary_metric", "timeout_minutes")},
-}))
+version = call(
+    "POST", "model-versions/create", {"name": model_name, "source": "s3://stub/model", "description": "stub"}
+)["model_version"]["version"]
+dbutils.notebook.exit(
+    json.dumps(
+        {
+            "model_name": model_name,
+            "version": version,
+            "run_id": "stub-run",
+            "metrics": {"f1": 0.61, "roc_auc": 0.85},
+            "n_rows": 10000,
+            "automl_backend": "stub",
+            "widgets": {
+                name: dbutils.widgets.get(name) for name in ("source_table", "primary_metric", "timeout_minutes")
+            },
+        }
+    )
+)

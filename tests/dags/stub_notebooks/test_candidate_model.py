@@ -13,12 +13,31 @@ event = json.loads(dbutils.widgets.get("event_message"))
 version = call("GET", "model-versions/get", {"name": event["model_name"], "version": event["version"]})["model_version"]
 bad = "bad" in (version.get("description") or "")
 checks = [
-    {"name": "input_schema", "passed": not bad, "measured": "9 columns" if bad else "10 columns",
-     "threshold": "10 columns", "detail": "missing column Age" if bad else ""},
-    {"name": "holdout_quality", "passed": True, "measured": 0.61, "threshold": float(dbutils.widgets.get("min_f1")),
-     "detail": ""},
+    {
+        "name": "input_schema",
+        "passed": not bad,
+        "measured": "9 columns" if bad else "10 columns",
+        "threshold": "10 columns",
+        "detail": "missing column Age" if bad else "",
+    },
+    {
+        "name": "holdout_quality",
+        "passed": True,
+        "measured": 0.61,
+        "threshold": float(dbutils.widgets.get("min_f1")),
+        "detail": "",
+    },
 ]
 report = "| check | passed |\n|---|---|\n" + "\n".join(f"| {c['name']} | {c['passed']} |" for c in checks)
-dbutils.notebook.exit(json.dumps({"passed": not bad, "checks": checks, "metrics": {"f1": 0.61},
-                                  "champion_version": None, "evaluation_run_id": "stub-eval",
-                                  "report_markdown": report}))
+dbutils.notebook.exit(
+    json.dumps(
+        {
+            "passed": not bad,
+            "checks": checks,
+            "metrics": {"f1": 0.61},
+            "champion_version": None,
+            "evaluation_run_id": "stub-eval",
+            "report_markdown": report,
+        }
+    )
+)

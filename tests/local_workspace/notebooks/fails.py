@@ -2,6 +2,7 @@
 def check(value):
     raise ValueError(f"bad value {value}")
 
+
 # COMMAND ----------
 
 print("about to fail")

@@ -27,7 +27,9 @@ os.write(1, f"{token[half:]} split\n".encode())
 # COMMAND ----------
 
 subprocess.run(["echo", "child", token], check=True)
-subprocess.run([sys.executable, "-c", "import os, sys; sys.stderr.write('child-err ' + os.environ['DATABRICKS_TOKEN'] + '\\n')"],
-               check=True)
+subprocess.run(
+    [sys.executable, "-c", "import os, sys; sys.stderr.write('child-err ' + os.environ['DATABRICKS_TOKEN'] + '\\n')"],
+    check=True,
+)
 print("print", token)
 dbutils.notebook.exit("done")

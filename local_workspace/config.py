@@ -1,0 +1,96 @@
+"""Settings shared by the server processes, read from the environment that `local-workspace serve` sets.
+
+Several uvicorn workers and the run dispatcher all build the same config from the same variables, so nothing
+here may live only in one process's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_USER = "local-user@example.com"
+DEFAULT_PORT = 8799
+DEFAULT_DATA_DIR = ".local/workspace"
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    data_dir: Path
+    # Where this process is reached from this machine (notebook runs call back here).
+    base_url: str
+    # token -> user name; the user name becomes `user_id` / `creator_user_name` in API answers.
+    tokens: dict[str, str] = field(default_factory=dict)
+    # Workspace paths such as `/Workspace/Shared/x/notebook` resolve to files below this directory.
+    workspace_dir: Path | None = None
+    max_concurrent_runs: int = 2
+    # user name -> registry permission level (CAN_READ ... CAN_MANAGE); users not listed have CAN_MANAGE.
+    permissions: dict[str, str] = field(default_factory=dict)
+    # Where a person's browser reaches the workspace when that differs from base_url (a container behind a
+    # published port); used for the pages the API links to (`run_page_url`), as a real workspace links its own host.
+    public_url: str | None = None
+
+    @property
+    def page_url(self) -> str:
+        return self.public_url or self.base_url
+
+    @property
+    def db_path(self) -> Path:
+        """Our own state (transition requests, comments, job runs); MLflow keeps its tables in mlflow.db."""
+        return self.data_dir / "workspace.db"
+
+    @property
+    def mlflow_db_uri(self) -> str:
+        return f"sqlite:///{self.data_dir / 'mlflow.db'}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Per-run working files and logs of notebook runs."""
+        return self.data_dir / "runs"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.data_dir / "secrets.json"
+
+    def user_for_token(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        return self.tokens.get(token)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> WorkspaceConfig:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("LOCAL_WORKSPACE_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
+        tokens: dict[str, str] = {}
+        permissions: dict[str, str] = {}
+        users_file = env.get("LOCAL_WORKSPACE_USERS_FILE")
+        if users_file:
+            # {"<token>": "<user>"} or {"<token>": {"user": "<user>", "permission": "CAN_EDIT"}}
+            for token, entry in json.loads(Path(users_file).read_text()).items():
+                if isinstance(entry, dict):
+                    tokens[token] = entry["user"]
+                    if entry.get("permission"):
+                        permissions[entry["user"]] = entry["permission"]
+                else:
+                    tokens[token] = entry
+        token = env.get("LOCAL_WORKSPACE_TOKEN")
+        if not token and env.get("LOCAL_WORKSPACE_TOKEN_FILE"):
+            token = Path(env["LOCAL_WORKSPACE_TOKEN_FILE"]).read_text().strip()
+        if token:
+            tokens[token] = env.get("LOCAL_WORKSPACE_USER", DEFAULT_USER)
+        workspace_dir = env.get("LOCAL_WORKSPACE_WORKSPACE_DIR")
+        return cls(
+            data_dir=data_dir,
+            base_url=env.get("LOCAL_WORKSPACE_URL", f"http://127.0.0.1:{DEFAULT_PORT}"),
+            tokens=tokens,
+            workspace_dir=Path(workspace_dir).resolve() if workspace_dir else None,
+            max_concurrent_runs=int(env.get("LOCAL_WORKSPACE_MAX_CONCURRENT_RUNS", "2")),
+            permissions=permissions,
+            public_url=env.get("LOCAL_WORKSPACE_PUBLIC_URL") or None,
+        )

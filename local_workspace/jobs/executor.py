@@ -1,0 +1,421 @@
+"""Execute one submitted run: check out git, then run each task's notebook subprocess in dependency order,
+enforcing timeouts and cancel requests, and record every outcome in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from local_workspace.config import WorkspaceConfig
+from local_workspace.db import session_scope
+from local_workspace.jobs import models
+from local_workspace.jobs.git_checkout import GitCheckoutError, checkout
+from local_workspace.jobs.notebooks import NotebookNotFound, resolve_git_notebook, resolve_workspace_notebook
+from local_workspace.jobs.paths import run_dir, task_dir
+from local_workspace.jobs.runner_process import find_runner, is_runner_for, kill_process_group, read_result
+from local_workspace.jobs.submit_spec import parse_git_source
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+CANCEL_CHECK_SECONDS = 0.5
+STOPPED_MESSAGE = "The local workspace stopped while this run was active; the run was not completed."
+# No final period: the parent's message quotes it as "Task x failed with message: <this>."
+RESTART_MESSAGE = (
+    "The local workspace restarted while this task was active and its notebook process ended "
+    "without a result, so the task did not complete (submit the run again)"
+)
+# Variables of the server process a notebook must not inherit (other users' tokens, server internals).
+HIDDEN_ENV_PREFIXES = ("DATABRICKS_", "MLFLOW_", "_MLFLOW_", "AIRFLOW_CONN_", "LOCAL_WORKSPACE_")
+KEPT_ENV_PREFIXES = ("LOCAL_WORKSPACE_SECRET_",)
+
+
+def token_for_run(config: WorkspaceConfig, token_sha256: str | None, user: str) -> str | None:
+    """The submitter's token (matched by hash), else any token of the same user."""
+    for token, owner in config.tokens.items():
+        if token_sha256 and hashlib.sha256(token.encode()).hexdigest() == token_sha256:
+            return token
+    return next((token for token, owner in config.tokens.items() if owner == user), None)
+
+
+def notebook_env(config: WorkspaceConfig, token: str | None) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(HIDDEN_ENV_PREFIXES) or k.startswith(KEPT_ENV_PREFIXES)
+    }
+    env.update(
+        {
+            "DATABRICKS_HOST": config.base_url,
+            "MLFLOW_TRACKING_URI": "databricks",
+            "MLFLOW_REGISTRY_URI": "databricks",
+            "LOCAL_WORKSPACE_WAREHOUSE_DIR": str(config.data_dir / "warehouse"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if token:
+        env["DATABRICKS_TOKEN"] = token
+    return env
+
+
+class RunExecutor:
+    """Runs one submitted run; with `resume=True` it takes over a run a crashed server process left RUNNING:
+    finished tasks keep their outcome, a task whose notebook finished meanwhile adopts its result, a notebook
+    still running is watched to its end, and tasks that had not started run now."""
+
+    def __init__(self, config: WorkspaceConfig, run_id: int, stopping: threading.Event, resume: bool = False):
+        self.config = config
+        self.run_id = run_id
+        self.stopping = stopping
+        self.resume = resume
+        self.deadline: float | None = None
+        self.finished: dict[str, str] = {}  # task_key -> result_state of tasks that ended before a restart
+        self.started: dict[int, tuple] = {}  # task run id -> (pid, start ms) of notebooks started before it
+
+    def execute(self) -> None:
+        try:
+            self._execute()
+        except Exception as exc:
+            log.exception("run %s failed inside the local workspace", self.run_id)
+            self._fail_everything("INTERNAL_ERROR", f"Internal error of the local workspace: {exc}", "INTERNAL_ERROR")
+
+    def _execute(self) -> None:
+        with session_scope(self.config.db_path) as session:
+            parent = models.get_run(session, self.run_id)
+            tasks = models.tasks_of(session, self.run_id)
+            spec, user, token_hash = parent.spec, parent.creator_user_name, parent.token_sha256
+            task_specs = [(t.run_id, t.task_key, t.spec, t.timeout_seconds) for t in tasks]
+            if self.resume:  # what the previous server process got done: finished tasks, started notebooks
+                self.finished = {t.task_key: t.result_state for t in tasks if t.is_terminal}
+                self.started = {
+                    t.run_id: (t.pid, t.execution_start_time)
+                    for t in tasks
+                    if t.run_dir and t.life_cycle_state in ("RUNNING", "TERMINATING")
+                }
+            if parent.timeout_seconds:
+                elapsed = max(0, models.now_ms() - parent.start_time) / 1000 if self.resume and parent.start_time else 0
+                self.deadline = time.monotonic() + parent.timeout_seconds - elapsed
+            run_timeout = parent.timeout_seconds
+        token = token_for_run(self.config, token_hash, user)
+        directory = run_dir(self.config, self.run_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.resume:
+            checkout_dir = directory / "repo" if (directory / "repo").is_dir() else None
+            self._run_task_graph(task_specs, token, checkout_dir, run_timeout)
+            self._finish_parent()
+            return
+
+        checkout_dir = None
+        if spec.get("git_source") and any(
+            s.get("notebook_task", {}).get("source") == "GIT" for _, _, s, _ in task_specs
+        ):
+            checkout_dir = directory / "repo"
+            try:
+                commit = checkout(parse_git_source(spec["git_source"]), checkout_dir)
+            except GitCheckoutError as exc:
+                self._fail_everything("INTERNAL_ERROR", str(exc), "REPOSITORY_CHECKOUT_FAILED", "CLIENT_ERROR")
+                return
+            with session_scope(self.config.db_path) as session:
+                for row in [models.get_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
+                    row.used_commit = commit
+
+        with session_scope(self.config.db_path) as session:
+            parent = models.get_run(session, self.run_id)
+            if parent.is_terminal:
+                return
+            parent.mark_running()
+
+        self._run_task_graph(task_specs, token, checkout_dir, run_timeout)
+        self._finish_parent()
+
+    def _run_task_graph(self, task_specs: list, token: str | None, checkout_dir: Path | None, run_timeout: int) -> None:
+        """Start every task whose upstream tasks have ended, so independent tasks run side by side (as on
+        Databricks); a task whose upstream did not succeed is skipped when its turn comes."""
+        outcomes: dict[str, str] = dict(self.finished)
+        waiting = [item for item in task_specs if item[1] not in outcomes]
+        upstream = {rid: [d["task_key"] for d in spec.get("depends_on") or []] for rid, _, spec, _ in task_specs}
+        with session_scope(self.config.db_path) as session:
+            models.block_tasks(session, [rid for rid, deps in upstream.items() if deps], upstream)
+        running: dict[str, threading.Thread] = {}
+
+        def run(task_run_id: int, key: str, spec: dict, timeout: int) -> None:
+            try:
+                if task_run_id in self.started:
+                    outcome = self._adopt_task(task_run_id, timeout, run_timeout)
+                else:
+                    outcome = self._run_task(
+                        task_run_id, key, spec, timeout, outcomes, token, checkout_dir, run_timeout
+                    )
+            except Exception as exc:
+                log.exception("task %s of run %s failed inside the local workspace", key, self.run_id)
+                outcome = self._finish_task(
+                    task_run_id,
+                    "INTERNAL_ERROR",
+                    "FAILED",
+                    f"Internal error of the local workspace: {exc}",
+                    "INTERNAL_ERROR",
+                )
+            outcomes[key] = outcome
+
+        while waiting or running:
+            for item in list(waiting):
+                task_run_id, key, spec, timeout = item
+                if all(dep["task_key"] in outcomes for dep in spec.get("depends_on") or []):
+                    waiting.remove(item)
+                    running[key] = threading.Thread(target=run, args=item, name=f"run-{self.run_id}-{key}", daemon=True)
+                    running[key].start()
+            for key, thread in list(running.items()):
+                if not thread.is_alive():
+                    running.pop(key)
+            if running:
+                time.sleep(POLL_SECONDS / 2)
+
+    def _run_task(
+        self,
+        task_run_id: int,
+        key: str,
+        spec: dict,
+        timeout: int,
+        outcomes: dict[str, str],
+        token: str | None,
+        checkout_dir: Path | None,
+        run_timeout: int,
+    ) -> str:
+        upstream = [dep["task_key"] for dep in spec.get("depends_on") or []]
+        not_ok = [dep for dep in upstream if outcomes.get(dep) != "SUCCESS"]
+        if self.stopping.is_set():
+            return self._finish_task(
+                task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
+            )
+        if self._cancel_requested():
+            return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
+        if self._timed_out():
+            return self._finish_task(
+                task_run_id, "TERMINATED", "TIMEDOUT", f"Run timed out after {run_timeout} seconds."
+            )
+        if not_ok:
+            cancelled = all(outcomes.get(dep) in ("CANCELED", "TIMEDOUT", "UPSTREAM_CANCELED") for dep in not_ok)
+            result = "UPSTREAM_CANCELED" if cancelled else "UPSTREAM_FAILED"
+            return self._finish_task(
+                task_run_id,
+                "SKIPPED",
+                result,
+                f"Upstream task(s) {', '.join(not_ok)} did not succeed; this task was skipped.",
+            )
+        notebook = spec["notebook_task"]
+        try:
+            if notebook.get("source") == "GIT":
+                path = resolve_git_notebook(checkout_dir, notebook["notebook_path"])
+            else:
+                path = resolve_workspace_notebook(self._workspace_dir(), notebook["notebook_path"])
+        except NotebookNotFound as exc:
+            return self._finish_task(
+                task_run_id, "INTERNAL_ERROR", "FAILED", str(exc), "RESOURCE_NOT_FOUND", "CLIENT_ERROR"
+            )
+        return self._run_notebook(
+            task_run_id, key, path, notebook.get("base_parameters") or {}, timeout, token, checkout_dir, run_timeout
+        )
+
+    def _run_notebook(
+        self,
+        task_run_id: int,
+        key: str,
+        notebook: Path,
+        parameters: dict,
+        timeout: int,
+        token: str | None,
+        checkout_dir: Path | None,
+        run_timeout: int,
+    ) -> str:
+        directory = task_dir(self.config, self.run_id, task_run_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "params.json").write_text(json.dumps(parameters))
+        result_file = directory / "result.json"
+        command = [
+            sys.executable,
+            "-m",
+            "local_workspace.runner",
+            "--notebook",
+            str(notebook),
+            "--params",
+            str(directory / "params.json"),
+            "--result",
+            str(result_file),
+            "--secrets-file",
+            str(self.config.secrets_file),
+            "--workspace-root",
+            str(self._workspace_dir()),
+            "--task-values-dir",
+            str(run_dir(self.config, self.run_id) / "task_values"),
+            "--task-key",
+            key,
+        ]
+        if checkout_dir is not None:
+            command += ["--sys-path", str(checkout_dir)]
+        with session_scope(self.config.db_path) as session:
+            task = models.get_run(session, task_run_id)
+            task.mark_running()
+            task.run_dir = str(directory)
+        with open(directory / "stdout.log", "wb") as out, open(directory / "stderr.log", "wb") as err:
+            process = subprocess.Popen(
+                command,
+                cwd=notebook.parent,
+                env=notebook_env(self.config, token),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+        with session_scope(self.config.db_path) as session:
+            models.get_run(session, task_run_id).pid = process.pid
+
+        reason = self._watch(
+            lambda: process.poll() is None, process.pid, time.monotonic() + timeout if timeout else None, process.wait
+        )
+        return self._outcome(task_run_id, reason, result_file, process.returncode, directory, timeout, run_timeout)
+
+    def _adopt_task(self, task_run_id: int, timeout: int, run_timeout: int) -> str:
+        """A task a crashed server process started: adopt the result its notebook wrote, or watch the notebook
+        if it still runs, or end the task as interrupted if it died without a result."""
+        pid, started_ms = self.started[task_run_id]
+        directory = task_dir(self.config, self.run_id, task_run_id)
+        result_file = directory / "result.json"
+        runner = find_runner(pid, result_file)
+        if runner is None and read_result(result_file) is None:
+            return self._finish_task(
+                task_run_id, "INTERNAL_ERROR", "FAILED", RESTART_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
+            )
+        reason = None
+        if runner is not None:
+            log.warning(
+                "run %s: watching task run %s's notebook (pid %s) left by the previous server process",
+                self.run_id,
+                task_run_id,
+                runner,
+            )
+            with session_scope(self.config.db_path) as session:
+                models.get_run(session, task_run_id).pid = runner
+            elapsed = max(0, models.now_ms() - (started_ms or models.now_ms())) / 1000
+            deadline = time.monotonic() + timeout - elapsed if timeout else None
+            reason = self._watch(lambda: is_runner_for(runner, result_file), runner, deadline, lambda: None)
+        return self._outcome(task_run_id, reason, result_file, None, directory, timeout, run_timeout)
+
+    def _outcome(
+        self,
+        task_run_id: int,
+        reason: str | None,
+        result_file: Path,
+        returncode: int | None,
+        directory: Path,
+        timeout: int,
+        run_timeout: int,
+    ) -> str:
+        if reason == "CANCELED":
+            return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
+        if reason == "TIMEDOUT":
+            limit = timeout if timeout and (not run_timeout or timeout <= run_timeout) else run_timeout
+            return self._finish_task(task_run_id, "TERMINATED", "TIMEDOUT", f"Run timed out after {limit} seconds.")
+        if reason == "STOPPED":
+            return self._finish_task(
+                task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
+            )
+        return self._record_result(task_run_id, result_file, returncode, directory)
+
+    def _watch(self, is_running, pid: int, task_deadline: float | None, reap) -> str | None:
+        """Wait while `is_running()`; kill the notebook's process group on stop, timeout or cancel."""
+        last_cancel_check = 0.0
+        while is_running():
+            now = time.monotonic()
+            reason = None
+            if self.stopping.is_set():
+                reason = "STOPPED"
+            elif (task_deadline and now >= task_deadline) or self._timed_out():
+                reason = "TIMEDOUT"
+            elif now - last_cancel_check >= CANCEL_CHECK_SECONDS:
+                last_cancel_check = now
+                if self._cancel_requested():
+                    reason = "CANCELED"
+            if reason:
+                kill_process_group(pid)
+                reap()
+                return reason
+            time.sleep(POLL_SECONDS)
+        return None
+
+    def _record_result(self, task_run_id: int, result_file: Path, returncode: int | None, directory: Path) -> str:
+        outcome = read_result(result_file)
+        with session_scope(self.config.db_path) as session:
+            task = models.get_run(session, task_run_id)
+            if outcome and outcome.get("status") == "SUCCESS":
+                task.result_text = outcome.get("result")
+                task.result_truncated = bool(outcome.get("truncated"))
+                task.finish("TERMINATED", "SUCCESS", "")
+                return "SUCCESS"
+            if outcome:
+                task.error, task.error_trace = outcome.get("error"), outcome.get("error_trace")
+            else:
+                code = f" with code {returncode}" if returncode is not None else ""
+                task.error = f"The notebook process exited{code} without a result."
+                stderr = directory / "stderr.log"
+                task.error_trace = stderr.read_text(errors="replace")[-20000:] if stderr.is_file() else None
+            task.finish("TERMINATED", "FAILED", f"Workload failed, see run output for details: {task.error}")
+            return "FAILED"
+
+    def _finish_task(
+        self,
+        task_run_id: int,
+        life_cycle: str,
+        result: str,
+        message: str,
+        code: str | None = None,
+        kind: str | None = None,
+    ) -> str:
+        with session_scope(self.config.db_path) as session:
+            models.get_run(session, task_run_id).finish(life_cycle, result, message, code, kind)
+        return result
+
+    def _finish_parent(self) -> None:
+        with session_scope(self.config.db_path) as session:
+            parent = models.get_run(session, self.run_id)
+            tasks = models.tasks_of(session, self.run_id)
+            results = [t.result_state for t in tasks]
+            if self.stopping.is_set() and any(r != "SUCCESS" for r in results):
+                parent.finish("INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR")
+                return
+            if all(r == "SUCCESS" for r in results):
+                parent.finish("TERMINATED", "SUCCESS", "")
+                return
+            for result in ("CANCELED", "TIMEDOUT"):
+                if result in results:
+                    first = next(t for t in tasks if t.result_state == result)
+                    parent.finish("TERMINATED", result, first.state_message)
+                    return
+            failed = [t for t in tasks if t.result_state == "FAILED"]
+            message = " ".join(f"Task {t.task_key} failed with message: {t.state_message}." for t in failed)
+            if any(t.life_cycle_state == "SKIPPED" for t in tasks):
+                message += " This caused all downstream tasks to get skipped."
+            setup_failure = failed and all(t.life_cycle_state == "INTERNAL_ERROR" for t in failed)
+            code, kind = (failed[0].termination_code, failed[0].termination_type) if setup_failure else (None, None)
+            parent.finish("INTERNAL_ERROR" if setup_failure else "TERMINATED", "FAILED", message.strip(), code, kind)
+
+    def _fail_everything(self, life_cycle: str, message: str, code: str, kind: str = "INTERNAL_ERROR") -> None:
+        with session_scope(self.config.db_path) as session:
+            for row in [models.get_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
+                if row.pid:
+                    kill_process_group(row.pid)
+                row.finish(life_cycle, "FAILED", message, code, kind)
+
+    def _cancel_requested(self) -> bool:
+        with session_scope(self.config.db_path) as session:
+            return bool(models.get_run(session, self.run_id).cancel_requested)
+
+    def _timed_out(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _workspace_dir(self) -> Path:
+        return self.config.workspace_dir or (self.config.data_dir / "workspace")

@@ -1,0 +1,34 @@
+"""Routing of the Jobs API `runs/*` endpoints under /api/2.2 and /api/2.1 (same semantics for these calls)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from local_workspace.errors import DatabricksApiError
+from local_workspace.jobs import responses
+
+blueprint = Blueprint("local_workspace_jobs", __name__)
+
+ROUTES = (
+    ("runs/submit", ["POST"], responses.submit_run),
+    ("runs/get", ["GET"], responses.get_run),
+    ("runs/get-output", ["GET"], responses.get_run_output),
+    ("runs/cancel", ["POST"], responses.cancel_run),
+    ("runs/list", ["GET"], responses.list_runs),
+)
+
+for version in ("2.2", "2.1"):
+    for path, methods, handler in ROUTES:
+        blueprint.add_url_rule(
+            f"/api/{version}/jobs/{path}",
+            f"{version}_{path}".replace("/", "_").replace(".", "_").replace("-", "_"),
+            handler,
+            methods=methods,
+        )
+
+
+@blueprint.errorhandler(DatabricksApiError)
+def _api_error(error: DatabricksApiError):
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    return response
