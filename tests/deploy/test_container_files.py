@@ -266,3 +266,20 @@ def test_dockerignore_keeps_local_settings_secrets_and_state_out_of_images():
     assert {"airflow_settings.yaml", ".env", ".git", ".local", ".venv", "tests", "logs"} <= ignored
     # ...but not what the images are built from.
     assert not ignored & {"include", "plugins", "dags", "requirements.txt", "requirements.lock", "docker"}
+
+
+def _ignored(path: Path) -> set[str]:
+    return {
+        line.strip().rstrip("/") for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")
+    }
+
+
+def test_only_the_workspace_image_carries_the_local_workspace():
+    # BuildKit picks <Dockerfile>.dockerignore over the root one: the Airflow images (Astro, compose) leave the
+    # emulator out, the workspace image keeps it and otherwise ignores the same things.
+    root = _ignored(REPO_ROOT / ".dockerignore")
+    workspace = _ignored(REPO_ROOT / f"{WORKSPACE_DOCKERFILE}.dockerignore")
+    assert "local_workspace" in root and "local_workspace" not in workspace
+    assert root - {"local_workspace"} == workspace
+    copied = [args for instruction, args in dockerfile_instructions(WORKSPACE_DOCKERFILE) if instruction == "COPY"]
+    assert "local_workspace /workspace/local_workspace" in copied

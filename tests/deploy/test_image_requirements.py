@@ -64,12 +64,13 @@ def test_airflow_image_keeps_the_base_image_airflow():
     assert runs == ["pip install --no-cache-dir -r /opt/requirements/requirements-airflow.txt"]
 
 
-def test_workspace_image_installs_the_project_runtime_without_airflow():
-    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    runtime = {normalize(re.split(r"[<>=!~\[; ]", dep, maxsplit=1)[0]) for dep in pyproject["project"]["dependencies"]}
-    assert set(read_requirements("requirements-workspace.txt")) == {
-        d for d in runtime if not d.startswith("apache-airflow")
-    }
+def test_workspace_image_installs_the_project_workspace_and_churn_extras():
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["workspace"]
+    wanted += project["optional-dependencies"]["churn"]
+    runtime = {normalize(re.split(r"[<>=!~\[; ]", dep, maxsplit=1)[0]) for dep in wanted}
+    assert set(read_requirements("requirements-workspace.txt")) == runtime
+    assert not {d for d in runtime if d.startswith("apache-airflow")}
 
 
 def test_workspace_image_has_everything_the_server_and_the_notebooks_import():
