@@ -23,7 +23,6 @@ from databricks_registry.operators.decision_plan import (
     request_key,
 )
 from databricks_registry.operators.decision_policy import activity_text, comment_text, decide
-from databricks_registry.operators.transition_request import comment_tag_key
 
 OK = {"name": "input_schema", "passed": True}
 BAD = {"name": "holdout_quality", "passed": False}
@@ -172,16 +171,7 @@ def test_marker_fits_the_databricks_tag_value_limit_whatever_the_reason(reason):
 def test_progress_tag_keys_are_per_run_and_instance_and_valid_for_databricks():
     valid = re.compile(r"^[A-Za-z0-9_.\-/ ]+$")
     decision_keys = {marker_tag_key("Staging", run) for run in (LONG_RUN, LONG_RUN[:-4] + "[13]", "run a", "run b")}
-    comment_keys = {
-        comment_tag_key(dag, task, run)
-        for dag, task, run in [
-            (LONG_ID, LONG_ID, f"{LONG_ID}[0]"),
-            (LONG_ID, LONG_ID, f"{LONG_ID}[1]"),
-            (LONG_ID, LONG_ID, "other[0]"),
-            ("d:ag", "t@sk", "r[-1]"),
-        ]
-    }
-    assert len(decision_keys) == 4 and len(comment_keys) == 4
-    for key in decision_keys | comment_keys:
+    assert len(decision_keys) == 4
+    for key in decision_keys:
         assert len(key.encode()) <= 250 and valid.match(key), key
     assert marker_tag_key("Staging", "run a").startswith("airflow.decision.Staging.")

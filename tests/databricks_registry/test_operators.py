@@ -1,4 +1,4 @@
-"""Request and comment operators, extra links and the plugin, against the local workspace."""
+"""The request operator, extra links and the plugin, against the local workspace."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from databricks_registry.links import (
     ModelVersionLink,
     model_version_url,
 )
-from databricks_registry.operators import CreateTransitionRequestOperator, ModelVersionCommentOperator
+from databricks_registry.operators import CreateTransitionRequestOperator
 from databricks_registry.plugin import DatabricksRegistryPlugin
 
 
@@ -62,19 +62,6 @@ def test_create_request_refuses_bad_input_and_unknown_versions(registered, model
     registered(1)
     with pytest.raises(RegistryResourceNotFound):
         CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=5).execute(make_context())
-
-
-def test_comment_operator_posts_and_returns_the_comment(registered, model_name, databricks_env):
-    (v1,) = registered(1)
-    result = ModelVersionCommentOperator(
-        task_id="c", model_name=model_name, version=v1, comment="This model passed all the tests"
-    ).execute(make_context())
-    assert result["comment"] == "This model passed all the tests" and result["id"]
-    assert result["user_id"] == databricks_env.user
-    with pytest.raises(ValueError):
-        ModelVersionCommentOperator(task_id="c", model_name=model_name, version=v1, comment="  ").execute(
-            make_context()
-        )
 
 
 def test_model_version_url_encodes_names():
