@@ -66,7 +66,7 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
 
     # The deferrable path: the trigger's async poke, quiet, after the sensor's first poke handed it the watch.
     watch = VersionWatch(lookback_versions=LOOKBACK, recheck_seconds=0)
-    trigger_hook = TransitionRequestTrigger(name)._hook()
+    trigger_hook = TransitionRequestTrigger(name).hook
     asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
     row["trigger_quiet_poll_calls"], _, _ = measure(
         proxy, lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))

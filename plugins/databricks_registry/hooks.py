@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from databricks_registry import endpoints as ep
@@ -189,4 +190,24 @@ class ModelRegistryHook(RegistryTransportMixin):
         """Set a tag on a model version (idempotent: retried like a read)."""
         return self._run(
             _Op(ep.SET_MODEL_VERSION_TAG, _version_params(name, version, key=str(key), value=str(value)), _nothing)
+        )
+
+
+class RegistryHookMixin:
+    """One `ModelRegistryHook` per operator, sensor or trigger instance (as the provider's operators cache theirs),
+    built from the instance's connection id and HTTP retry settings on first use."""
+
+    databricks_conn_id: str
+    retry_limit: int
+    databricks_retry_delay: float
+    retry_args: dict[Any, Any] | None = None
+
+    @cached_property
+    def hook(self) -> ModelRegistryHook:
+        return ModelRegistryHook(
+            self.databricks_conn_id,
+            retry_limit=self.retry_limit,
+            retry_delay=self.databricks_retry_delay,
+            retry_args=self.retry_args,
+            caller=type(self).__name__,
         )

@@ -11,11 +11,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from databricks_registry.entities import normalize_model_name, normalize_stage
 from databricks_registry.errors import RegistryError, RegistryUnavailable
-from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.hooks import ModelRegistryHook, RegistryHookMixin
 from databricks_registry.watch import VersionWatch, a_detect
 
 
-class TransitionRequestTrigger(BaseTrigger):
+class TransitionRequestTrigger(RegistryHookMixin, BaseTrigger):
     """Poll the registry every `poke_interval` seconds; fire once with every pending request found.
 
     Event payloads: `{"status": "success", "events": [event dict, ...]}` or
@@ -50,7 +50,7 @@ class TransitionRequestTrigger(BaseTrigger):
             raise ValueError("max_consecutive_errors must be >= 1")
         self.max_consecutive_errors = max_consecutive_errors
         self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
+        self.databricks_retry_delay = retry_delay
         self.end_time = end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -64,22 +64,14 @@ class TransitionRequestTrigger(BaseTrigger):
                 "watch": self.watch.to_dict(),
                 "max_consecutive_errors": self.max_consecutive_errors,
                 "retry_limit": self.retry_limit,
-                "retry_delay": self.retry_delay,
+                "retry_delay": self.databricks_retry_delay,
                 "end_time": self.end_time,
             },
         )
 
-    def _hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(
-            self.databricks_conn_id,
-            retry_limit=self.retry_limit,
-            retry_delay=self.retry_delay,
-            caller=type(self).__name__,
-        )
-
     async def run(self) -> AsyncIterator[TriggerEvent]:
         errors_in_a_row = 0
-        async with self._hook() as hook:
+        async with self.hook as hook:
             while True:
                 try:
                     result = await a_detect(hook, self.model_name, self.to_stage, self.watch, time.time())

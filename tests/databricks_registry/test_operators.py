@@ -87,3 +87,22 @@ def test_airflow_discovers_the_plugin_through_its_entry_point():
 
     links = plugins_manager.get_operator_extra_links()
     assert {type(link) for link in links} >= {ModelVersionLink, DatabricksRunPageLink}
+
+
+def test_each_task_keeps_one_hook_and_airflows_retry_delay_stays_the_tasks():
+    """default_args' retry_delay is the delay between task tries, not between HTTP retries (it used to be both)."""
+    from datetime import timedelta
+
+    from airflow.sdk import DAG
+
+    from databricks_registry.sensors import TransitionRequestSensor
+    from databricks_registry.triggers import TransitionRequestTrigger
+
+    with DAG("hooks_cached", schedule=None, default_args={"retries": 2, "retry_delay": timedelta(minutes=2)}):
+        request = CreateTransitionRequestOperator(task_id="r", model_name="m", version=1)
+        sensor = TransitionRequestSensor(task_id="s", model_name="m", databricks_retry_delay=0.5)
+    trigger = TransitionRequestTrigger("m")
+    for task in (request, sensor, trigger):
+        assert task.hook is task.hook, type(task).__name__
+    assert request.retry_delay == sensor.retry_delay == timedelta(minutes=2)
+    assert (request.hook.retry_delay, sensor.hook.retry_delay, trigger.hook.retry_delay) == (1.0, 0.5, 1.0)
