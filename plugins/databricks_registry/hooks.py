@@ -84,6 +84,12 @@ def _get_model_version(name: str, version: str | int) -> _Op:
     return _Op(ep.GET_MODEL_VERSION, _version_params(name, version), _field("model_version", ModelVersion.from_dict))
 
 
+def _decide(endpoint: Endpoint, name: str, version: str | int, stage: str, comment: str | None, **more: Any) -> _Op:
+    """Approve, reject or cancel a request: each answers the resulting activity."""
+    params = _version_params(name, version, stage=stage, comment=comment, **more)
+    return _Op(endpoint, params, _field("activity", Activity.from_dict))
+
+
 class ModelRegistryHook(RegistryTransportMixin):
     """Talk to the Workspace Model Registry through a `databricks` Airflow connection.
 
@@ -160,15 +166,15 @@ class ModelRegistryHook(RegistryTransportMixin):
     ) -> Activity:
         """Approve a request (archive_existing_versions required); returns Activity."""
         archive = _required_bool(archive_existing_versions)
-        params = _version_params(name, version, stage=stage, archive_existing_versions=archive, comment=comment)
-        return self._run(_Op(ep.APPROVE_TRANSITION_REQUEST, params, _field("activity", Activity.from_dict)))
+        return self._run(
+            _decide(ep.APPROVE_TRANSITION_REQUEST, name, version, stage, comment, archive_existing_versions=archive)
+        )
 
     def reject_transition_request(
         self, name: str, version: str | int, stage: str, comment: str | None = None
     ) -> Activity:
         """Reject a request; returns Activity."""
-        params = _version_params(name, version, stage=stage, comment=comment)
-        return self._run(_Op(ep.REJECT_TRANSITION_REQUEST, params, _field("activity", Activity.from_dict)))
+        return self._run(_decide(ep.REJECT_TRANSITION_REQUEST, name, version, stage, comment))
 
     def cancel_transition_request(
         self, name: str, version: str | int, stage: str, creator: str, comment: str | None = None
@@ -176,8 +182,7 @@ class ModelRegistryHook(RegistryTransportMixin):
         """Cancel (the REST API says delete) the request `creator` made; returns Activity."""
         if not isinstance(creator, str) or not creator:
             raise ValueError("creator (the user who created the request) is required to cancel it")
-        params = _version_params(name, version, stage=stage, creator=creator, comment=comment)
-        return self._run(_Op(ep.DELETE_TRANSITION_REQUEST, params, _field("activity", Activity.from_dict)))
+        return self._run(_decide(ep.DELETE_TRANSITION_REQUEST, name, version, stage, comment, creator=creator))
 
     def create_comment(self, name: str, version: str | int, comment: str) -> Comment:
         """Comment on a model version; returns Comment."""

@@ -90,31 +90,20 @@ class TransitionRequestTrigger(RegistryHookMixin, BaseTrigger):
                     return
                 errors_in_a_row = 0
                 if result.events:
-                    yield TriggerEvent(
-                        {
-                            "status": "success",
-                            "model_name": self.model_name,
-                            "to_stage": self.to_stage,
-                            "events": [event.to_dict() for event in result.events],
-                        }
-                    )
+                    yield self._event("success", events=[event.to_dict() for event in result.events])
                     return
                 if not result.model_exists:
                     self.log.info("Registered model %r does not exist (yet); waiting.", self.model_name)
                 self.log.debug("No open request to %s; listed versions %s", self.to_stage, result.listed_versions)
                 if self.end_time is not None and time.time() + self.poke_interval > self.end_time:
                     await asyncio.sleep(max(0.0, self.end_time - time.time()))
-                    yield TriggerEvent(
-                        {
-                            "status": "timeout",
-                            "model_name": self.model_name,
-                            "to_stage": self.to_stage,
-                            "message": f"No open request to {self.to_stage} for "
-                            f"{self.model_name!r} before the sensor's timeout",
-                        }
-                    )
+                    message = f"No open request to {self.to_stage} for {self.model_name!r} before the sensor's timeout"
+                    yield self._event("timeout", message=message)
                     return
                 await asyncio.sleep(self.poke_interval)
+
+    def _event(self, status: str, **payload: Any) -> TriggerEvent:
+        return TriggerEvent({"status": status, "model_name": self.model_name, "to_stage": self.to_stage, **payload})
 
     def _error(self, error: RegistryError, why: str) -> TriggerEvent:
         return TriggerEvent(
