@@ -22,7 +22,8 @@ Every provider member used here is pinned in tests/databricks_registry/test_prov
 from __future__ import annotations
 
 import contextvars
-from typing import Any
+import json
+from typing import Any, Self
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -135,7 +136,7 @@ class RegistryTransportMixin(BaseDatabricksHook):
         # Keep the provider's stop/wait/after (or the caller's retry_args); swap only which failures are retried.
         self.retry_args["retry"] = retry_if_exception(lambda error: should_retry(error, _IDEMPOTENT.get()))
 
-    async def __aenter__(self) -> RegistryTransportMixin:
+    async def __aenter__(self) -> Self:
         # The provider's async path sends through `self._session`; this one keeps error bodies (see module doc).
         self._session = aiohttp.ClientSession(raise_for_status=_read_error_answer)
         return self
@@ -155,7 +156,11 @@ class RegistryTransportMixin(BaseDatabricksHook):
         return _json_object(endpoint, answer)
 
     async def a_call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Async twin of `call` (GET, POST, PATCH: the provider's async path has no DELETE)."""
+        """Async twin of `call` (GET, POST, PATCH: the provider's async path has no DELETE).
+
+        Outside `async with hook:` each call opens and closes its own session; calls running concurrently on one
+        hook need the `async with` (they share its session).
+        """
         if endpoint[0] == "DELETE":
             raise ValueError(
                 f"DELETE {endpoint[1]}: the provider's async path cannot send DELETE; use the sync call "
@@ -170,8 +175,8 @@ class RegistryTransportMixin(BaseDatabricksHook):
             answer = await self._a_do_api_call(endpoint_info, body)
         except (TimeoutError, AirflowException, _ErrorAnswer, aiohttp.ClientError) as e:
             raise self._failure(endpoint, e) from e
-        except ValueError as e:  # a 2xx whose body is not JSON (json.JSONDecodeError)
-            answer = _empty_or_unreadable(endpoint, getattr(e, "doc", str(e)), 200)
+        except json.JSONDecodeError as e:  # a 2xx: applied, only its answer is unreadable
+            answer = _empty_or_unreadable(endpoint, e.doc, 200)
         finally:
             _IDEMPOTENT.reset(token)
         return _json_object(endpoint, answer)

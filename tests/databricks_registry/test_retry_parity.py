@@ -13,7 +13,12 @@ import requests
 from tenacity import stop_after_attempt, wait_none
 
 from databricks_registry import endpoints as ep
-from databricks_registry.errors import RegistryInvalidParameter, RegistryOutcomeUnknown, RegistryUnavailable
+from databricks_registry.errors import (
+    RegistryInvalidParameter,
+    RegistryOutcomeUnknown,
+    RegistryResponseError,
+    RegistryUnavailable,
+)
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.transport import _ErrorAnswer, should_retry
 
@@ -147,3 +152,19 @@ def test_only_reads_and_same_value_writes_are_idempotent():
         ep.TRANSITION_STAGE_DATABRICKS,
     ):
         assert not ep.is_idempotent(write)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("path", ["comments/create", "transition-requests/list"])
+async def test_a_2xx_with_an_unreadable_body_is_a_response_error_and_not_repeated(mode, path, proxied, registered,
+                                                                                 model_name):  # fmt: skip
+    """Applied (2xx), only the answer is unreadable: never retried, never taken for "not applied"."""
+    (v1,) = registered(1)
+    proxied.reset()
+    proxied.inject(200, times=1, path_contains=path, kind="garbled")
+    endpoint, params = comment(model_name, v1)
+    if path != "comments/create":
+        endpoint, params = ep.LIST_TRANSITION_REQUESTS, {"name": model_name, "version": v1}
+    with pytest.raises(RegistryResponseError) as err:
+        await send(mode, endpoint, params)
+    assert err.value.http_status_code == 200 and proxied.total(path) == 1
