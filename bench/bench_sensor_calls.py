@@ -35,6 +35,8 @@ def measure(proxy: CountingProxy, action) -> tuple[int, float, object]:
 
 
 def bench_size(proxy: CountingProxy, n: int) -> dict:
+    from registry_setup import create_model, create_version
+
     from databricks_registry.hooks import ModelRegistryHook
     from databricks_registry.sensors import TransitionRequestSensor
     from databricks_registry.triggers import TransitionRequestTrigger
@@ -42,29 +44,29 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
 
     hook = ModelRegistryHook()
     name = f"bench model {n} {os.urandom(3).hex()}"
-    hook.create_registered_model(name)
+    create_model(hook, name)
     for _ in range(n):
-        hook.create_model_version(name, "dbfs:/bench/dummy")
+        create_version(hook, name, "dbfs:/bench/dummy")
     sensor = TransitionRequestSensor(
         task_id="bench", model_name=name, lookback_versions=LOOKBACK, recheck_seconds=0, deferrable=False
     )
     row: dict = {"versions_registered": n}
     row["first_poke_calls"], row["first_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
     row["quiet_poke_calls"], row["quiet_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
-    hook.create_model_version(name, "dbfs:/bench/dummy")
+    create_version(hook, name, "dbfs:/bench/dummy")
     row["poke_after_1_new_calls"], _, _ = measure(proxy, lambda: sensor.poke(make_context()))
     for _ in range(3):
-        hook.create_model_version(name, "dbfs:/bench/dummy")
+        create_version(hook, name, "dbfs:/bench/dummy")
     row["poke_after_3_new_calls"], _, _ = measure(proxy, lambda: sensor.poke(make_context()))
     # What the retraining DAG does: register a version, then request Staging for it.
-    newest = hook.create_model_version(name, "dbfs:/bench/dummy").version
+    newest = create_version(hook, name, "dbfs:/bench/dummy")
     hook.create_transition_request(name, newest, "Staging", "bench")
     row["poke_finding_a_request_calls"], _, found = measure(proxy, lambda: sensor.poke(make_context()))
     assert found.is_done and [e["version"] for e in found.xcom_value] == [newest], found.xcom_value
 
     # The deferrable path: the trigger's async poke, quiet, after the sensor's first poke handed it the watch.
     watch = VersionWatch(lookback_versions=LOOKBACK, recheck_seconds=0)
-    trigger_hook = TransitionRequestTrigger(name)._hook()
+    trigger_hook = TransitionRequestTrigger(name).hook
     asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
     row["trigger_quiet_poll_calls"], _, _ = measure(
         proxy, lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))

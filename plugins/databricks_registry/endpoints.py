@@ -24,10 +24,6 @@ TRANSITION_STAGE_DATABRICKS = ("POST", "2.0/mlflow/databricks/model-versions/tra
 CREATE_REGISTERED_MODEL = ("POST", "2.0/mlflow/registered-models/create")
 GET_REGISTERED_MODEL_DATABRICKS = ("GET", "2.0/mlflow/databricks/registered-models/get")
 
-# Jobs API 2.2 calls used to read a notebook's exit value.
-GET_RUN = ("GET", "2.2/jobs/runs/get")
-GET_RUN_OUTPUT = ("GET", "2.2/jobs/runs/get-output")
-
 # Calls that may be repeated blindly: reads, and writes whose repeat leaves the same state (a tag set to one value,
 # a comment edited to one text). Every other write (approve, reject, comment create, request create...) is retried
 # only when the workspace certainly did not apply it (429, lock contention, connection never made).

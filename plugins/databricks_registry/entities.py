@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 STAGES = ("None", "Staging", "Production", "Archived")
 
@@ -38,6 +40,23 @@ def _int(value: Any) -> int | None:
     return int(value) if value is not None and value != "" else None
 
 
+def _from_api(cls: type[T], d: dict[str, Any], **converted: Any) -> T:
+    """Build `cls` from an API object by field name: absent fields keep their default, `*_timestamp` fields become
+    int, `available_actions` a tuple; `converted` holds the fields that need more (nested objects, tags)."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]  # every cls given is a dataclass
+        if f.name in converted:
+            values[f.name] = converted[f.name]
+        elif f.name in d:
+            value = d[f.name]
+            if f.name.endswith("_timestamp"):
+                value = _int(value)
+            elif f.name == "available_actions":
+                value = tuple(value or ())
+            values[f.name] = value
+    return cls(**values)
+
+
 @dataclass(frozen=True)
 class Activity:
     """A registry activity: an open transition request (from `transition-requests/list`) or a decision."""
@@ -55,18 +74,7 @@ class Activity:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Activity:
-        return cls(
-            id=d.get("id"),
-            activity_type=d.get("activity_type"),
-            comment=d.get("comment"),
-            creation_timestamp=_int(d.get("creation_timestamp")),
-            last_updated_timestamp=_int(d.get("last_updated_timestamp")),
-            from_stage=d.get("from_stage"),
-            to_stage=d.get("to_stage"),
-            system_comment=d.get("system_comment"),
-            user_id=d.get("user_id"),
-            available_actions=tuple(d.get("available_actions") or ()),
-        )
+        return _from_api(cls, d)
 
 
 @dataclass(frozen=True)
@@ -81,13 +89,7 @@ class TransitionRequest:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TransitionRequest:
-        return cls(
-            to_stage=d.get("to_stage"),
-            user_id=d.get("user_id"),
-            comment=d.get("comment"),
-            creation_timestamp=_int(d.get("creation_timestamp")),
-            available_actions=tuple(d.get("available_actions") or ()),
-        )
+        return _from_api(cls, d)
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,7 @@ class Comment:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Comment:
-        return cls(
-            id=d.get("id"),
-            comment=d.get("comment"),
-            creation_timestamp=_int(d.get("creation_timestamp")),
-            last_updated_timestamp=_int(d.get("last_updated_timestamp")),
-            user_id=d.get("user_id"),
-            available_actions=tuple(d.get("available_actions") or ()),
-        )
+        return _from_api(cls, d)
 
 
 def _tags(raw: Any) -> dict[str, str]:
@@ -139,22 +134,13 @@ class ModelVersion:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelVersion:
-        return cls(
+        return _from_api(
+            cls,
+            d,
             name=d.get("name", ""),
             version=str(d.get("version", "")),
-            current_stage=d.get("current_stage"),
-            creation_timestamp=_int(d.get("creation_timestamp")),
-            last_updated_timestamp=_int(d.get("last_updated_timestamp")),
-            description=d.get("description"),
-            source=d.get("source"),
-            run_id=d.get("run_id"),
-            run_link=d.get("run_link"),
-            status=d.get("status"),
-            status_message=d.get("status_message"),
-            user_id=d.get("user_id"),
             tags=_tags(d.get("tags")),
             open_requests=tuple(Activity.from_dict(a) for a in d.get("open_requests") or ()),
-            permission_level=d.get("permission_level"),
         )
 
 
@@ -180,14 +166,10 @@ class RegisteredModel:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RegisteredModel:
-        return cls(
+        return _from_api(
+            cls,
+            d,
             name=d.get("name", ""),
-            id=d.get("id"),
-            creation_timestamp=_int(d.get("creation_timestamp")),
-            last_updated_timestamp=_int(d.get("last_updated_timestamp")),
-            description=d.get("description"),
-            user_id=d.get("user_id"),
-            permission_level=d.get("permission_level"),
             tags=_tags(d.get("tags")),
             latest_versions=tuple(ModelVersion.from_dict(v) for v in d.get("latest_versions") or ()),
         )
@@ -288,7 +270,3 @@ class TransitionRequestEvent:
             comment=activity.comment,
             creation_timestamp=activity.creation_timestamp,
         )
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    return asdict(obj)

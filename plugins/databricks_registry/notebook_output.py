@@ -1,6 +1,6 @@
 """Read the JSON a notebook passed to `dbutils.notebook.exit` from a (submitted) Databricks job run.
 
-`runs/get-output` refuses the parent run of a multi-task submission (400 INVALID_PARAMETER_VALUE), so this gets the
+Reads go through the provider's `DatabricksHook` (`get_run`, `get_run_output`). `runs/get-output` refuses the parent run of a multi-task submission (400 INVALID_PARAMETER_VALUE), so this gets the
 run, picks its task run (the single one, or the one named `task_key`) and asks for that task run's output.
 """
 
@@ -10,9 +10,7 @@ import json
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException
-
-from databricks_registry import endpoints as ep
-from databricks_registry.hooks import ModelRegistryHook
+from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
 TERMINAL_STATES = ("TERMINATED", "SKIPPED", "INTERNAL_ERROR")
 
@@ -64,8 +62,8 @@ def read_notebook_result(
     if isinstance(run_id, bool) or not str(run_id).strip().isdigit():
         raise ValueError(f"run_id must be a positive integer, got {run_id!r}")
     run_id = int(run_id)
-    hook = ModelRegistryHook(databricks_conn_id, caller="read_notebook_result")
-    run = hook.call(ep.GET_RUN, {"run_id": run_id})
+    hook = DatabricksHook(databricks_conn_id, caller="read_notebook_result")
+    run = hook.get_run(run_id)
     page = run.get("run_page_url")
     state = run.get("state") or {}
     life_cycle, result_state = state.get("life_cycle_state"), state.get("result_state")
@@ -73,7 +71,7 @@ def read_notebook_result(
         raise NotebookRunNotFinished(
             f"Run is not finished (life_cycle_state={life_cycle})", run_id=run_id, run_page_url=page
         )
-    output = hook.call(ep.GET_RUN_OUTPUT, {"run_id": _task_run_id(run, run_id, task_key)})
+    output = hook.get_run_output(_task_run_id(run, run_id, task_key))
     if result_state != "SUCCESS":
         error = output.get("error") or state.get("state_message") or "no error message"
         raise NotebookRunFailed(f"Run ended {life_cycle}/{result_state}: {error}", run_id=run_id, run_page_url=page)

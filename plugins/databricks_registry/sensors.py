@@ -12,7 +12,7 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorT
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from databricks_registry.entities import normalize_model_name, normalize_stage
-from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.hooks import ModelRegistryHook, RegistryHookMixin
 from databricks_registry.links import MODEL_VERSION_URL_KEY, ModelVersionLink, model_url, model_version_url
 from databricks_registry.triggers import TransitionRequestTrigger
 from databricks_registry.watch import (
@@ -42,7 +42,7 @@ def parse_versions(value: Any) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value)
 
 
-class TransitionRequestSensor(BaseSensorOperator):
+class TransitionRequestSensor(RegistryHookMixin, BaseSensorOperator):
     """Succeed when `model_name` has open transition requests to `to_stage`; return them (XCom) as event dicts.
 
     Events are webhook-shaped (`event`, `model_name`, `version`, `to_stage`, `from_stage`, `requester`, `comment`,
@@ -59,6 +59,7 @@ class TransitionRequestSensor(BaseSensorOperator):
     :param lookback_versions: how many of the newest versions the first poke checks.
     :param recheck_seconds: how long a version registered while watching keeps being checked.
     :param rescan_every: every how many pokes the look-back window is checked again (late requests on old versions).
+    :param retry_limit, databricks_retry_delay: HTTP retries per REST call, as for the registry operators.
     """
 
     template_fields: Sequence[str] = ("model_name", "to_stage", "versions")
@@ -78,7 +79,7 @@ class TransitionRequestSensor(BaseSensorOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         max_consecutive_errors: int = 3,
         retry_limit: int = 3,
-        retry_delay: float = 1.0,
+        databricks_retry_delay: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,21 +93,12 @@ class TransitionRequestSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.max_consecutive_errors = max_consecutive_errors
         self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
+        self.databricks_retry_delay = databricks_retry_delay
         # Built on the first poke (after templating); kept across pokes in poke mode.
         self._watch: VersionWatch | None = None
         VersionWatch(
             lookback_versions=lookback_versions, recheck_seconds=recheck_seconds, rescan_every=rescan_every
         )  # validate early
-
-    @property
-    def hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(
-            self.databricks_conn_id,
-            retry_limit=self.retry_limit,
-            retry_delay=self.retry_delay,
-            caller=type(self).__name__,
-        )
 
     def _ensure_watch(self) -> VersionWatch:
         if self._watch is None:
@@ -156,7 +148,7 @@ class TransitionRequestSensor(BaseSensorOperator):
                 watch=self._ensure_watch().to_dict(),
                 max_consecutive_errors=self.max_consecutive_errors,
                 retry_limit=self.retry_limit,
-                retry_delay=self.retry_delay,
+                retry_delay=self.databricks_retry_delay,
                 end_time=time.time() + float(self.timeout) if self.timeout else None,
             ),
             method_name="execute_complete",

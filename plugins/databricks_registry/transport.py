@@ -1,30 +1,37 @@
-"""HTTP transport for registry calls on top of the provider's `BaseDatabricksHook`.
+"""A thin adapter over the provider's `_do_api_call` / `_a_do_api_call` for registry calls.
 
-The provider's `_do_api_call` sends no parameters for DELETE, and its async twin sends GET parameters as a JSON
-body and has no DELETE at all. This mixin keeps everything else of the provider — connection lookup (also in the
-triggerer), every auth method (PAT, OAuth service principal, Azure AD, federation), proxies, the user agent and
-the tenacity stop/wait/logging policy — and replaces how a request is sent (query parameters for GET/DELETE, a JSON
-body for POST/PATCH), which failures are retried, and the typed errors built from Databricks JSON errors.
+The provider does the connection lookup (also in the triggerer), every auth method (PAT, OAuth service principal,
+Azure AD, federation), proxies, the user agent, the URL and the tenacity stop/wait/logging. It gets three things
+wrong for the registry (README "Upstream fixes for the provider"), patched here and nowhere else:
+
+* it sends no parameters with DELETE, and its async path sends GET parameters as a JSON body: GET and DELETE
+  parameters go into the endpoint's query string instead (the provider sends the URL as given);
+* its async path has no DELETE at all: `a_call` refuses DELETE with a clear error (no async caller needs it);
+* it retries 5xx, resets and timeouts for every call, and its async path reads no error body (no error code, no
+  lock-contention retry): the retry rule is replaced by `should_retry` (through `retry_args`, which the provider
+  reads on every call), and the async session reads error answers itself (aiohttp's `raise_for_status` hook).
 
 Retries (sync and async alike, one rule `should_retry`): 429 and 400 COULD_NOT_ACQUIRE_LOCK (refused, so never
 applied) and failures to connect are retried for every call; 5xx, resets and timeouts only for idempotent calls
 (`endpoints.is_idempotent`). A non-idempotent write that fails that way raises `RegistryOutcomeUnknown`: the caller
-looks at the registry before writing again. Tokens travel in the auth object, never in a logged value.
+looks at the registry before writing again. Tokens travel in the provider's auth object, never in a logged value.
+
+Every provider member used here is pinned in tests/databricks_registry/test_provider_pin.py.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextvars
 import json
-from functools import partial
-from typing import Any
+from typing import Any, Self
+from urllib.parse import quote, urlencode
 
 import aiohttp
-import requests
-from airflow.providers.databricks.hooks.databricks_base import BaseDatabricksHook, BearerAuth, _TokenAuth
+from airflow.providers.common.compat.sdk import AirflowException
+from airflow.providers.databricks.exceptions import DatabricksApiError
+from airflow.providers.databricks.hooks.databricks_base import BaseDatabricksHook
 from requests import exceptions as requests_exceptions
-from requests.auth import HTTPBasicAuth
-from tenacity import AsyncRetrying, RetryError, Retrying, retry_if_exception
+from tenacity import RetryError, retry_if_exception
 from urllib3.exceptions import NewConnectionError
 
 from databricks_registry.endpoints import is_idempotent
@@ -37,8 +44,9 @@ from databricks_registry.errors import (
 )
 
 Endpoint = tuple[str, str]
-_BODY_METHODS = ("POST", "PATCH")
 _METHODS = ("GET", "POST", "PATCH", "DELETE")
+# Whether the call in flight may be repeated blindly; read by the retry rule the provider's retry loop runs.
+_IDEMPOTENT: contextvars.ContextVar[bool] = contextvars.ContextVar("registry_call_idempotent", default=False)
 
 
 def query_params(params: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -53,7 +61,7 @@ def query_params(params: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 class _ErrorAnswer(Exception):
-    """A 429 / 5xx / lock-contention answer, raised inside the retry loop by the sync and async paths alike."""
+    """An HTTP error answer (status and body), the same for the sync and async paths."""
 
     def __init__(self, status: int, body: str) -> None:
         super().__init__(f"HTTP {status}: {body[:200]}")
@@ -63,6 +71,21 @@ class _ErrorAnswer(Exception):
     def refused(self) -> bool:
         """The workspace turned the request away without applying it (rate limit, registry lock contention)."""
         return self.status == 429 or (self.status == 400 and "COULD_NOT_ACQUIRE_LOCK" in self.body)
+
+    @classmethod
+    def of(cls, error: BaseException) -> _ErrorAnswer | None:
+        """The answer behind `error`: ours (async) or the `HTTPError` the provider's `raise_for_status` raised."""
+        if isinstance(error, cls):
+            return error
+        if isinstance(error, requests_exceptions.HTTPError) and error.response is not None:
+            return cls(error.response.status_code, error.response.text)
+        return None
+
+
+async def _read_error_answer(response: aiohttp.ClientResponse) -> None:
+    """aiohttp `raise_for_status` hook: keep the error body, which the provider's async path throws away."""
+    if response.status >= 400:
+        raise _ErrorAnswer(response.status, await response.text())
 
 
 def _not_sent(error: BaseException) -> bool:
@@ -79,47 +102,103 @@ def _not_sent(error: BaseException) -> bool:
 
 def should_retry(error: BaseException, idempotent: bool) -> bool:
     """One retry rule for both paths: refused or never sent -> retry; 5xx, reset, timeout -> only if idempotent."""
-    if isinstance(error, _ErrorAnswer):
-        return error.refused or (idempotent and error.status >= 500)
+    answer = _ErrorAnswer.of(error)
+    if answer is not None:
+        return answer.refused or (idempotent and answer.status >= 500)
     if _not_sent(error):
         return True
+    if isinstance(error, aiohttp.ClientResponseError):  # a 2xx the provider could not read as JSON
+        return False
     if isinstance(
         error,
-        (requests_exceptions.ConnectionError, requests_exceptions.Timeout, aiohttp.ClientError, asyncio.TimeoutError),
+        (requests_exceptions.ConnectionError, requests_exceptions.Timeout, aiohttp.ClientError, TimeoutError),
     ):
         return idempotent
     return False
 
 
-def _raise_for_retry_decision(status: int, text: str) -> None:
-    answer = _ErrorAnswer(status, text)
-    if status >= 500 or answer.refused:
-        raise answer  # should_retry decides; other answers are parsed into typed errors
+def _request(endpoint: Endpoint, params: dict[str, Any] | None) -> tuple[Endpoint, dict[str, Any] | None]:
+    """The provider's `(endpoint_info, json)`: GET/DELETE parameters in the query string, POST/PATCH as JSON."""
+    method, path = endpoint
+    if method not in _METHODS:
+        raise ValueError(f"Unexpected HTTP method {method!r} for {path}")
+    if method in ("POST", "PATCH"):
+        return endpoint, params or {}
+    query = urlencode(query_params(params), quote_via=quote)
+    return (method, f"{path}?{query}" if query else path), None
 
 
 class RegistryTransportMixin(BaseDatabricksHook):
-    """Sync and async request paths sharing the provider's auth and retry logic."""
+    """`call` / `a_call`: the provider's request paths with the registry's retry rule and typed errors."""
 
-    def _check_endpoint(self, endpoint: Endpoint) -> tuple[str, str]:
-        method, path = endpoint
-        if method not in _METHODS:
-            raise ValueError(f"Unexpected HTTP method {method!r} for {path}")
-        return method, self._endpoint_url(f"api/{path}")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keep the provider's stop/wait/after (or the caller's retry_args); swap only which failures are retried.
+        self.retry_args["retry"] = retry_if_exception(lambda error: should_retry(error, _IDEMPOTENT.get()))
 
-    def _retrying(self, endpoint: Endpoint, is_async: bool = False) -> Retrying | AsyncRetrying:
-        # The provider's stop/wait/logging (or the caller's retry_args), with a retry rule that knows the endpoint.
-        rule = partial(should_retry, idempotent=is_idempotent(endpoint))
-        args = {**self.retry_args, "retry": retry_if_exception(rule)}
-        return AsyncRetrying(**args) if is_async else Retrying(**args)
+    async def __aenter__(self) -> Self:
+        # The provider's async path sends through `self._session`; this one keeps error bodies (see module doc).
+        self._session = aiohttp.ClientSession(raise_for_status=_read_error_answer)
+        return self
 
-    def _failure(self, endpoint: Endpoint, error: BaseException, attempts: int = 1) -> RegistryError:
+    def call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one registry request (with the provider's retries); return the JSON answer or raise RegistryError."""
+        endpoint_info, body = _request(endpoint, params)
+        token = _IDEMPOTENT.set(is_idempotent(endpoint))
+        try:
+            answer = self._do_api_call(endpoint_info, body, wrap_http_errors=False)
+        except requests_exceptions.JSONDecodeError as e:  # a 2xx: applied, only its answer may be unreadable
+            answer = _empty_or_unreadable(endpoint, e.doc, 200)
+        except (AirflowException, requests_exceptions.RequestException) as e:
+            raise self._failure(endpoint, e) from e
+        finally:
+            _IDEMPOTENT.reset(token)
+        return _json_object(endpoint, answer)
+
+    async def a_call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Async twin of `call` (GET, POST, PATCH: the provider's async path has no DELETE).
+
+        Outside `async with hook:` each call opens and closes its own session; calls running concurrently on one
+        hook need the `async with` (they share its session).
+        """
+        if endpoint[0] == "DELETE":
+            raise ValueError(
+                f"DELETE {endpoint[1]}: the provider's async path cannot send DELETE; use the sync call "
+                "(README: Upstream fixes for the provider)"
+            )
+        if getattr(self, "_session", None) is None:
+            async with self:
+                return await self.a_call(endpoint, params)
+        endpoint_info, body = _request(endpoint, params)
+        token = _IDEMPOTENT.set(is_idempotent(endpoint))
+        try:
+            answer = await self._a_do_api_call(endpoint_info, body)
+        except (TimeoutError, AirflowException, _ErrorAnswer, aiohttp.ClientError) as e:
+            raise self._failure(endpoint, e) from e
+        except json.JSONDecodeError as e:  # a 2xx: applied, only its answer is unreadable
+            answer = _empty_or_unreadable(endpoint, e.doc, 200)
+        finally:
+            _IDEMPOTENT.reset(token)
+        return _json_object(endpoint, answer)
+
+    @staticmethod
+    def _failure(endpoint: Endpoint, error: BaseException) -> RegistryError:
         """The typed error for a failed call; a write that may have been applied gives RegistryOutcomeUnknown."""
         where = f"{endpoint[0]} {endpoint[1]}"
+        attempts = 1
+        if isinstance(error, DatabricksApiError):  # the provider's async path: a 2xx that is not JSON
+            return RegistryResponseError(str(error), http_status_code=error.http_status_code, endpoint=where)
+        if isinstance(error, AirflowException):  # the provider gave up retrying: `raise ... from RetryError`
+            if not isinstance(error.__cause__, RetryError):
+                raise error
+            last = error.__cause__.last_attempt
+            error, attempts = last.exception() or error, last.attempt_number
         prefix = f"Gave up after {attempts} attempts: " if attempts > 1 else ""
         idempotent = is_idempotent(endpoint)
-        if isinstance(error, _ErrorAnswer):
-            typed = error_from_response(error.status, error.body, where)
-            cls = RegistryOutcomeUnknown if error.status >= 500 and not idempotent else type(typed)
+        answer = _ErrorAnswer.of(error)
+        if answer is not None:
+            typed = error_from_response(answer.status, answer.body, where)
+            cls = RegistryOutcomeUnknown if answer.status >= 500 and not idempotent else type(typed)
             return cls(
                 f"{prefix}{typed.message}",
                 http_status_code=typed.http_status_code,
@@ -129,92 +208,20 @@ class RegistryTransportMixin(BaseDatabricksHook):
         cls = RegistryUnavailable if idempotent or _not_sent(error) else RegistryOutcomeUnknown
         return cls(f"{prefix}{type(error).__name__}: {error}", endpoint=where)
 
-    def call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Send one registry request (with the provider's retries); return the JSON answer or raise RegistryError."""
-        method, url = self._check_endpoint(endpoint)
-        headers = {**self.user_agent_header, **self._get_aad_headers()}
-        token = self._get_token()
-        auth = (
-            _TokenAuth(token)
-            if token
-            else HTTPBasicAuth(self._get_connection_attr("login"), self.databricks_conn.password)
-        )
-        kwargs: dict[str, Any] = {"json": params or {}} if method in _BODY_METHODS else {"params": query_params(params)}
-        try:
-            for attempt in self._retrying(endpoint):
-                with attempt:
-                    self.log.debug("Registry call %s %s", method, endpoint[1])
-                    response = requests.request(
-                        method,
-                        url,
-                        auth=auth,
-                        headers=headers,
-                        timeout=self.timeout_seconds,
-                        **kwargs,
-                        **self._get_requests_kwargs(),
-                    )
-                    status, text = response.status_code, response.text
-                    _raise_for_retry_decision(status, text)
-        except RetryError as e:
-            raise self._failure(endpoint, e.last_attempt.exception(), e.last_attempt.attempt_number) from e
-        except (_ErrorAnswer, requests_exceptions.RequestException) as e:
-            raise self._failure(endpoint, e) from e
-        return self._parse(endpoint, status, text)
 
-    def _parse(self, endpoint: Endpoint, status: int, text: str) -> dict[str, Any]:
-        where = f"{endpoint[0]} {endpoint[1]}"
-        if status >= 400:
-            raise error_from_response(status, text, where)
-        if not text.strip():
-            return {}
-        try:
-            body = json.loads(text)
-        except ValueError as e:  # a 2xx: the call was applied, only its answer is unreadable
-            raise RegistryResponseError(
-                f"Answer is not JSON: {text.strip()[:200]!r}", http_status_code=status, endpoint=where
-            ) from e
-        if not isinstance(body, dict):
-            raise RegistryResponseError(
-                f"Expected a JSON object, got {type(body).__name__}", http_status_code=status, endpoint=where
-            )
-        return body
+def _empty_or_unreadable(endpoint: Endpoint, text: str, status: int) -> dict[str, Any]:
+    if not (text or "").strip():
+        return {}
+    raise RegistryResponseError(
+        f"Answer is not JSON: {text.strip()[:200]!r}", http_status_code=status, endpoint=f"{endpoint[0]} {endpoint[1]}"
+    )
 
-    async def a_call(self, endpoint: Endpoint, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Async twin of `call`: query parameters for GET/DELETE, JSON body for POST/PATCH, same retries."""
-        await self._a_cache_databricks_conn()
-        method, url = self._check_endpoint(endpoint)
-        headers = {**self.user_agent_header, **(await self._a_get_aad_headers())}
-        token = await self._a_get_token()
-        auth = (
-            BearerAuth(token)
-            if token
-            else aiohttp.BasicAuth(self._get_connection_attr("login"), self.databricks_conn.password)
+
+def _json_object(endpoint: Endpoint, answer: Any) -> dict[str, Any]:
+    if answer is None:  # aiohttp reads an empty body as None
+        return {}
+    if not isinstance(answer, dict):
+        raise RegistryResponseError(
+            f"Expected a JSON object, got {type(answer).__name__}", endpoint=f"{endpoint[0]} {endpoint[1]}"
         )
-        kwargs: dict[str, Any] = {"json": params or {}} if method in _BODY_METHODS else {"params": query_params(params)}
-        session: aiohttp.ClientSession | None = getattr(self, "_session", None)
-        own_session = session is None or session.closed
-        if own_session:
-            session = aiohttp.ClientSession()
-        try:
-            async for attempt in self._retrying(endpoint, is_async=True):
-                with attempt:
-                    self.log.debug("Registry call %s %s", method, endpoint[1])
-                    async with session.request(
-                        method,
-                        url,
-                        auth=auth,
-                        headers=headers,
-                        timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
-                        **kwargs,
-                        **self._get_aiohttp_kwargs(url),
-                    ) as response:
-                        status, text = response.status, await response.text()
-                    _raise_for_retry_decision(status, text)
-        except RetryError as e:
-            raise self._failure(endpoint, e.last_attempt.exception(), e.last_attempt.attempt_number) from e
-        except (TimeoutError, _ErrorAnswer, aiohttp.ClientError) as e:
-            raise self._failure(endpoint, e) from e
-        finally:
-            if own_session:
-                await session.close()
-        return self._parse(endpoint, status, text)
+    return answer

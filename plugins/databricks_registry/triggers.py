@@ -11,11 +11,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from databricks_registry.entities import normalize_model_name, normalize_stage
 from databricks_registry.errors import RegistryError, RegistryUnavailable
-from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.hooks import ModelRegistryHook, RegistryHookMixin
 from databricks_registry.watch import VersionWatch, a_detect
 
 
-class TransitionRequestTrigger(BaseTrigger):
+class TransitionRequestTrigger(RegistryHookMixin, BaseTrigger):
     """Poll the registry every `poke_interval` seconds; fire once with every pending request found.
 
     Event payloads: `{"status": "success", "events": [event dict, ...]}` or
@@ -50,7 +50,7 @@ class TransitionRequestTrigger(BaseTrigger):
             raise ValueError("max_consecutive_errors must be >= 1")
         self.max_consecutive_errors = max_consecutive_errors
         self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
+        self.databricks_retry_delay = retry_delay
         self.end_time = end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -64,22 +64,14 @@ class TransitionRequestTrigger(BaseTrigger):
                 "watch": self.watch.to_dict(),
                 "max_consecutive_errors": self.max_consecutive_errors,
                 "retry_limit": self.retry_limit,
-                "retry_delay": self.retry_delay,
+                "retry_delay": self.databricks_retry_delay,
                 "end_time": self.end_time,
             },
         )
 
-    def _hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(
-            self.databricks_conn_id,
-            retry_limit=self.retry_limit,
-            retry_delay=self.retry_delay,
-            caller=type(self).__name__,
-        )
-
     async def run(self) -> AsyncIterator[TriggerEvent]:
         errors_in_a_row = 0
-        async with self._hook() as hook:
+        async with self.hook as hook:
             while True:
                 try:
                     result = await a_detect(hook, self.model_name, self.to_stage, self.watch, time.time())
@@ -98,31 +90,20 @@ class TransitionRequestTrigger(BaseTrigger):
                     return
                 errors_in_a_row = 0
                 if result.events:
-                    yield TriggerEvent(
-                        {
-                            "status": "success",
-                            "model_name": self.model_name,
-                            "to_stage": self.to_stage,
-                            "events": [event.to_dict() for event in result.events],
-                        }
-                    )
+                    yield self._event("success", events=[event.to_dict() for event in result.events])
                     return
                 if not result.model_exists:
                     self.log.info("Registered model %r does not exist (yet); waiting.", self.model_name)
                 self.log.debug("No open request to %s; listed versions %s", self.to_stage, result.listed_versions)
                 if self.end_time is not None and time.time() + self.poke_interval > self.end_time:
                     await asyncio.sleep(max(0.0, self.end_time - time.time()))
-                    yield TriggerEvent(
-                        {
-                            "status": "timeout",
-                            "model_name": self.model_name,
-                            "to_stage": self.to_stage,
-                            "message": f"No open request to {self.to_stage} for "
-                            f"{self.model_name!r} before the sensor's timeout",
-                        }
-                    )
+                    message = f"No open request to {self.to_stage} for {self.model_name!r} before the sensor's timeout"
+                    yield self._event("timeout", message=message)
                     return
                 await asyncio.sleep(self.poke_interval)
+
+    def _event(self, status: str, **payload: Any) -> TriggerEvent:
+        return TriggerEvent({"status": status, "model_name": self.model_name, "to_stage": self.to_stage, **payload})
 
     def _error(self, error: RegistryError, why: str) -> TriggerEvent:
         return TriggerEvent(

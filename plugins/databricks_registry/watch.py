@@ -23,16 +23,18 @@ once, and a request on a version older than the look-back window is never notice
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from databricks_registry.entities import (
     Activity,
+    ModelVersion,
     RegisteredModel,
     TransitionRequestEvent,
     normalize_version,
 )
-from databricks_registry.errors import RegistryResourceNotFound
+from databricks_registry.errors import RegistryError, RegistryResourceNotFound
 
 DEFAULT_LOOKBACK_VERSIONS = 5
 DEFAULT_RECHECK_SECONDS = 900.0
@@ -141,14 +143,22 @@ class PokeResult:
     listed_versions: list[str]
 
 
-def _finish(model_name, to_stage, model, listed, found) -> list[TransitionRequestEvent]:
-    return collect_events(model_name, to_stage, {v: found[v] for v in listed if v in found}, model)
+@dataclass(frozen=True)
+class Fetch:
+    """One read a poke needs: the hook method (`a_<method>` on the async path) and its arguments."""
+
+    method: str
+    args: tuple[str, ...]
 
 
-def detect(hook, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
-    """One poke with a sync `ModelRegistryHook` (see the module docstring for its cost)."""
+def poke_steps(model_name: str, to_stage: str, watch: VersionWatch, now: float) -> Generator[Fetch, Any, PokeResult]:
+    """One poke, free of I/O: yields each `Fetch`, is sent its answer (or thrown its error), returns the result.
+
+    The only poke logic there is; `detect` and `a_detect` just carry out the fetches, so the sensor (sync) and the
+    trigger (async) make the same calls and find the same events.
+    """
     try:
-        model: RegisteredModel | None = hook.get_registered_model(model_name)
+        model: RegisteredModel | None = yield Fetch("get_registered_model", (model_name,))
     except RegistryResourceNotFound:
         model = None
     newest = model.newest_version if model else None
@@ -156,45 +166,53 @@ def detect(hook, model_name: str, to_stage: str, watch: VersionWatch, now: float
     found: dict[str, list[Activity]] = {}
     for version in listed:
         try:
-            found[version] = hook.list_transition_requests(model_name, version)
+            found[version] = yield Fetch("list_transition_requests", (model_name, version))
         except RegistryResourceNotFound:  # a deleted version (or an explicit one that does not exist yet)
             continue
-    events = _finish(model_name, to_stage, model, listed, found)
-    events = [_with_from_stage(e, lambda v: hook.get_model_version(model_name, v)) for e in events]
-    watch.advance(newest)
-    return PokeResult(events, model is not None, listed)
-
-
-async def a_detect(hook, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
-    """Async twin of `detect` (same calls, same cost)."""
-    try:
-        model: RegisteredModel | None = await hook.a_get_registered_model(model_name)
-    except RegistryResourceNotFound:
-        model = None
-    newest = model.newest_version if model else None
-    listed = watch.plan(newest, now)
-    found: dict[str, list[Activity]] = {}
-    for version in listed:
-        try:
-            found[version] = await hook.a_list_transition_requests(model_name, version)
-        except RegistryResourceNotFound:
-            continue
     events = []
-    for event in _finish(model_name, to_stage, model, listed, found):
+    for event in collect_events(model_name, to_stage, found, model):
         if event.from_stage is None:
-            mv = await hook.a_get_model_version(model_name, event.version)
-            event = _replace_from_stage(event, mv.current_stage)
+            # Neither the request nor latest_versions told the version's stage: one extra call per such event.
+            version_now: ModelVersion = yield Fetch("get_model_version", (model_name, event.version))
+            event = replace(event, from_stage=version_now.current_stage or "None")
         events.append(event)
     watch.advance(newest)
     return PokeResult(events, model is not None, listed)
 
 
-def _replace_from_stage(event: TransitionRequestEvent, stage: str | None) -> TransitionRequestEvent:
-    return replace(event, from_stage=stage or "None")
+def _resume(
+    steps: Generator[Fetch, Any, PokeResult], answer: Any = None, error: RegistryError | None = None
+) -> Fetch | PokeResult:
+    """Send `answer` (or throw `error`) into the steps: their next fetch, or the poke's result."""
+    try:
+        return steps.throw(error) if error is not None else steps.send(answer)
+    except StopIteration as done:
+        return done.value
 
 
-def _with_from_stage(event: TransitionRequestEvent, get_version) -> TransitionRequestEvent:
-    # Only when neither the request nor latest_versions told us the version's stage: one extra call per event.
-    if event.from_stage is not None:
-        return event
-    return _replace_from_stage(event, get_version(event.version).current_stage)
+def detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
+    """One poke with a sync `ModelRegistryHook` (see the module docstring for its cost)."""
+    steps = poke_steps(model_name, to_stage, watch, now)
+    step = _resume(steps)
+    while isinstance(step, Fetch):
+        try:
+            answer = getattr(hook, step.method)(*step.args)
+        except RegistryError as error:
+            step = _resume(steps, error=error)
+        else:
+            step = _resume(steps, answer)
+    return step
+
+
+async def a_detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
+    """One poke with an async `ModelRegistryHook`: the same steps as `detect`, fetched with `a_<method>`."""
+    steps = poke_steps(model_name, to_stage, watch, now)
+    step = _resume(steps)
+    while isinstance(step, Fetch):
+        try:
+            answer = await getattr(hook, f"a_{step.method}")(*step.args)
+        except RegistryError as error:
+            step = _resume(steps, error=error)
+        else:
+            step = _resume(steps, answer)
+    return step

@@ -31,6 +31,8 @@ def proxied(registry_proxy, databricks_env, monkeypatch):
 @pytest.fixture()
 def registered(databricks_env, model_name):
     """Create `model_name` with N dummy versions: `registered(3)` -> list of version strings."""
+    from registry_setup import create_model, create_version
+
     from databricks_registry.hooks import ModelRegistryHook
 
     hook = ModelRegistryHook()
@@ -39,11 +41,9 @@ def registered(databricks_env, model_name):
     def make(n: int = 1, name: str | None = None) -> list[str]:
         target = name or model_name
         if target not in _existing:
-            hook.create_registered_model(target)
+            create_model(hook, target)
             _existing.add(target)
-        versions = [
-            hook.create_model_version(target, f"dbfs:/models/dummy-{os.urandom(3).hex()}").version for _ in range(n)
-        ]
+        versions = [create_version(hook, target, f"dbfs:/models/dummy-{os.urandom(3).hex()}") for _ in range(n)]
         created.extend(versions)
         return versions
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
 from fake_context import make_context
+from registry_setup import move_to_stage
 
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.operators import TransitionRequestDecisionOperator
@@ -56,7 +57,7 @@ def candidate(registered, model_name):
     """v1 already in Staging (the champion), v2 with an open request to Staging: returns v2's event."""
     hook = ModelRegistryHook()
     v1, v2 = registered(2)
-    hook.transition_stage(model_name, v1, "Staging", False)
+    move_to_stage(hook, model_name, v1, "Staging")
     hook.create_transition_request(model_name, v2, "Staging", "ready for testing")
     return pending_event(model_name, v2)
 

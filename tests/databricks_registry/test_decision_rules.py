@@ -7,6 +7,14 @@ import re
 import pytest
 
 from databricks_registry.entities import TransitionRequestEvent
+from databricks_registry.errors import (
+    RegistryOutcomeUnknown,
+    RegistryPermissionDenied,
+    RegistryResourceConflict,
+    RegistryResourceNotFound,
+    RegistryResponseError,
+    RegistryUnavailable,
+)
 from databricks_registry.operators.decision_plan import (
     MAX_TAG_VALUE_BYTES,
     PHASE_ACTED,
@@ -15,15 +23,22 @@ from databricks_registry.operators.decision_plan import (
     PHASE_COMMENTED,
     PHASE_COMMENTING,
     PHASE_FAILED,
+    Answer,
     DecisionMarker,
+    Next,
+    Plan,
     Step,
+    acting_marker,
+    after_act,
+    after_comment,
+    answer_of,
+    explained,
     marker_tag_key,
     own_marker,
     plan,
     request_key,
 )
-from databricks_registry.operators.decision_policy import activity_text, comment_text, decide
-from databricks_registry.operators.transition_request import comment_tag_key
+from databricks_registry.operators.decision_policy import Outcome, activity_text, comment_text, decide
 
 OK = {"name": "input_schema", "passed": True}
 BAD = {"name": "holdout_quality", "passed": False}
@@ -145,6 +160,87 @@ def test_plan_table(mark, is_open, stage, step):
     assert plan(mark, is_open, stage, "Staging").step is step
 
 
+@pytest.mark.parametrize(
+    "phase, mark",
+    [(PHASE_COMMENTING, PHASE_COMMENT_UNCONFIRMED), (PHASE_COMMENT_UNCONFIRMED, None), (PHASE_COMMENTED, None)],
+)
+def test_a_try_that_died_while_commenting_is_recorded_as_unconfirmed(phase, mark):
+    done = plan(marker(phase), False, "Staging", "Staging")
+    assert (done.step, done.mark, done.stage) == (Step.DONE, mark, "Staging")
+
+
+def looked(step: Step) -> Plan:
+    return Plan(step, "what the registry shows")
+
+
+@pytest.mark.parametrize(
+    "answer, after_looking, expected",
+    [
+        (Answer.OK, None, Next(PHASE_ACTED, Step.COMMENT)),  # also a 2xx with an unreadable body
+        (Answer.REFUSED, None, Next(PHASE_FAILED, reraise=True)),  # certainly not applied
+        (Answer.UNKNOWN, None, Next(look=True)),
+        (Answer.GONE, None, Next(look=True)),
+        # a lost answer: still open means not applied (the retry acts); otherwise follow the registry
+        (Answer.UNKNOWN, looked(Step.ACT), Next(reraise=True)),
+        (Answer.UNKNOWN, looked(Step.COMMENT), Next(step=Step.COMMENT)),
+        (Answer.UNKNOWN, looked(Step.CONFLICT), Next(step=Step.CONFLICT)),
+        (Answer.UNKNOWN, looked(Step.SKIP), Next(step=Step.SKIP)),
+        # 404/409: an earlier try's late write landed, or someone else closed the request
+        (Answer.GONE, looked(Step.COMMENT), Next(step=Step.COMMENT)),
+        (Answer.GONE, looked(Step.SKIP), Next(PHASE_FAILED, Step.SKIP)),
+        (Answer.GONE, looked(Step.CONFLICT), Next(PHASE_FAILED, Step.CONFLICT)),
+        (Answer.GONE, looked(Step.ACT), Next(PHASE_FAILED, reraise=True)),
+    ],
+)
+def test_after_act_table(answer, after_looking, expected):
+    assert after_act(answer, after_looking) == expected
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (Answer.OK, Next(PHASE_COMMENTED)),
+        (Answer.UNKNOWN, Next(PHASE_COMMENT_UNCONFIRMED)),  # never re-sent: at most one comment
+        (Answer.GONE, Next(PHASE_ACTED, reraise=True)),  # refused: the task retry posts it
+        (Answer.REFUSED, Next(PHASE_ACTED, reraise=True)),
+    ],
+)
+def test_after_comment_table(answer, expected):
+    assert after_comment(answer) == expected
+
+
+@pytest.mark.parametrize(
+    "error, answer",
+    [
+        (None, Answer.OK),
+        (RegistryResponseError("<html>"), Answer.OK),
+        (RegistryOutcomeUnknown("reset"), Answer.UNKNOWN),
+        (RegistryResourceNotFound("no request"), Answer.GONE),
+        (RegistryResourceConflict("closed"), Answer.GONE),
+        (RegistryUnavailable("429"), Answer.REFUSED),
+        (RegistryPermissionDenied("no"), Answer.REFUSED),
+    ],
+)
+def test_answer_of_table(error, answer):
+    assert answer_of(error) is answer
+
+
+def test_acting_marker_keeps_the_decision_id_of_an_earlier_try_of_the_same_decision():
+    approve, reject = decide({"passed": True, "checks": [OK]}), decide({"passed": False, "checks": [BAD]})
+    earlier = marker(PHASE_ACTING)  # approved, decision id "id1"
+    assert acting_marker(earlier, approve, "run", REQUEST, "new").decision_id == "id1"
+    assert acting_marker(earlier, reject, "run", REQUEST, "new").decision_id == "new"
+    assert acting_marker(None, approve, "run", REQUEST, "new") == DecisionMarker(
+        "run", request_key(REQUEST), "approved", PHASE_ACTING, approve.reason, "new"
+    )
+
+
+def test_the_comment_explains_the_decision_that_was_applied():
+    reject = decide({"passed": False, "checks": [BAD]})
+    assert explained(reject, marker(PHASE_ACTED, "rejected")) is reject
+    assert explained(reject, marker(PHASE_ACTED, "approved")) == Outcome(True, "why")
+
+
 def test_markers_of_other_runs_or_requests_are_not_ours():
     mine = marker(PHASE_ACTED)
     assert own_marker(mine.to_json(), "run", REQUEST) == mine
@@ -172,16 +268,7 @@ def test_marker_fits_the_databricks_tag_value_limit_whatever_the_reason(reason):
 def test_progress_tag_keys_are_per_run_and_instance_and_valid_for_databricks():
     valid = re.compile(r"^[A-Za-z0-9_.\-/ ]+$")
     decision_keys = {marker_tag_key("Staging", run) for run in (LONG_RUN, LONG_RUN[:-4] + "[13]", "run a", "run b")}
-    comment_keys = {
-        comment_tag_key(dag, task, run)
-        for dag, task, run in [
-            (LONG_ID, LONG_ID, f"{LONG_ID}[0]"),
-            (LONG_ID, LONG_ID, f"{LONG_ID}[1]"),
-            (LONG_ID, LONG_ID, "other[0]"),
-            ("d:ag", "t@sk", "r[-1]"),
-        ]
-    }
-    assert len(decision_keys) == 4 and len(comment_keys) == 4
-    for key in decision_keys | comment_keys:
+    assert len(decision_keys) == 4
+    for key in decision_keys:
         assert len(key.encode()) <= 250 and valid.match(key), key
     assert marker_tag_key("Staging", "run a").startswith("airflow.decision.Staging.")

@@ -1,4 +1,4 @@
-"""Request and comment operators, extra links and the plugin, against the local workspace."""
+"""The request operator, extra links and the plugin, against the local workspace."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from databricks_registry.links import (
     ModelVersionLink,
     model_version_url,
 )
-from databricks_registry.operators import CreateTransitionRequestOperator, ModelVersionCommentOperator
+from databricks_registry.operators import CreateTransitionRequestOperator
 from databricks_registry.plugin import DatabricksRegistryPlugin
 
 
@@ -64,19 +64,6 @@ def test_create_request_refuses_bad_input_and_unknown_versions(registered, model
         CreateTransitionRequestOperator(task_id="r", model_name=model_name, version=5).execute(make_context())
 
 
-def test_comment_operator_posts_and_returns_the_comment(registered, model_name, databricks_env):
-    (v1,) = registered(1)
-    result = ModelVersionCommentOperator(
-        task_id="c", model_name=model_name, version=v1, comment="This model passed all the tests"
-    ).execute(make_context())
-    assert result["comment"] == "This model passed all the tests" and result["id"]
-    assert result["user_id"] == databricks_env.user
-    with pytest.raises(ValueError):
-        ModelVersionCommentOperator(task_id="c", model_name=model_name, version=v1, comment="  ").execute(
-            make_context()
-        )
-
-
 def test_model_version_url_encodes_names():
     url = model_version_url("https://adb-1.azuredatabricks.net/", "Churn 'Bank' ü/x", 3)
     assert url == "https://adb-1.azuredatabricks.net/#mlflow/models/Churn%20%27Bank%27%20%C3%BC%2Fx/versions/3"
@@ -100,3 +87,22 @@ def test_airflow_discovers_the_plugin_through_its_entry_point():
 
     links = plugins_manager.get_operator_extra_links()
     assert {type(link) for link in links} >= {ModelVersionLink, DatabricksRunPageLink}
+
+
+def test_each_task_keeps_one_hook_and_airflows_retry_delay_stays_the_tasks():
+    """default_args' retry_delay is the delay between task tries, not between HTTP retries (it used to be both)."""
+    from datetime import timedelta
+
+    from airflow.sdk import DAG
+
+    from databricks_registry.sensors import TransitionRequestSensor
+    from databricks_registry.triggers import TransitionRequestTrigger
+
+    with DAG("hooks_cached", schedule=None, default_args={"retries": 2, "retry_delay": timedelta(minutes=2)}):
+        request = CreateTransitionRequestOperator(task_id="r", model_name="m", version=1)
+        sensor = TransitionRequestSensor(task_id="s", model_name="m", databricks_retry_delay=0.5)
+    trigger = TransitionRequestTrigger("m")
+    for task in (request, sensor, trigger):
+        assert task.hook is task.hook, type(task).__name__
+    assert request.retry_delay == sensor.retry_delay == timedelta(minutes=2)
+    assert (request.hook.retry_delay, sensor.hook.retry_delay, trigger.hook.retry_delay) == (1.0, 0.5, 1.0)

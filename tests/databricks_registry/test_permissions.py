@@ -8,7 +8,9 @@ import secrets
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
 from fake_context import make_context
+from registry_setup import create_model, create_version
 
+from databricks_registry import endpoints as ep
 from databricks_registry.errors import RegistryPermissionDenied
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.operators import TransitionRequestDecisionOperator
@@ -43,23 +45,24 @@ def as_reader(restricted_workspace, monkeypatch):
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_reader_may_request_but_not_approve(mode, as_reader, model_name):
     admin, reader = ModelRegistryHook(), ModelRegistryHook("databricks_reader")
-    admin.create_registered_model(model_name)
-    version = admin.create_model_version(model_name, "dbfs:/m").version
+    create_model(admin, model_name)
+    version = create_version(admin, model_name, "dbfs:/m")
     request = reader.create_transition_request(model_name, version, "Staging")
     assert request.user_id == "reader@example.com"
     with pytest.raises(RegistryPermissionDenied) as err:
         if mode == "sync":
             reader.approve_transition_request(model_name, version, "Staging", True)
         else:
-            await reader.a_approve_transition_request(model_name, version, "Staging", True)
+            params = {"name": model_name, "version": version, "stage": "Staging", "archive_existing_versions": True}
+            await reader.a_call(ep.APPROVE_TRANSITION_REQUEST, params)
     assert (err.value.http_status_code, err.value.error_code) == (403, "PERMISSION_DENIED")
     assert len(admin.list_transition_requests(model_name, version)) == 1
 
 
 def test_decision_without_permission_fails_clearly_and_leaves_the_request_open(as_reader, model_name):
     admin = ModelRegistryHook()
-    admin.create_registered_model(model_name)
-    version = admin.create_model_version(model_name, "dbfs:/m").version
+    create_model(admin, model_name)
+    version = create_version(admin, model_name, "dbfs:/m")
     admin.create_transition_request(model_name, version, "Staging")
     [event] = TransitionRequestSensor(task_id="s", model_name=model_name).poke(make_context()).xcom_value
     operator = TransitionRequestDecisionOperator(

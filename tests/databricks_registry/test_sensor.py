@@ -9,6 +9,7 @@ import time
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
 from fake_context import make_context
+from registry_setup import create_version
 
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import MODEL_VERSION_URL_KEY
@@ -42,7 +43,7 @@ def register_and_request_later(model_name: str, delay: float = 1.0) -> threading
     def work():
         time.sleep(delay)
         hook = ModelRegistryHook()
-        version = hook.create_model_version(model_name, "dbfs:/models/new").version
+        version = create_version(hook, model_name, "dbfs:/models/new")
         time.sleep(0.5)
         hook.create_transition_request(model_name, version, "Staging", "ready for testing")
 

@@ -24,13 +24,13 @@ from databricks_registry.errors import RegistryError
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.operators import (
     CreateTransitionRequestOperator,
-    ModelVersionCommentOperator,
     TransitionRequestDecisionOperator,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "databricks_registry"))
 from fake_context import make_context
 from fault_proxy import CountingProxy, connection_json
+from registry_setup import create_model, create_version, move_to_stage
 
 RUN_ID = "scheduled__2026-11-29T00:00:00+00:00"
 FAST = {"retry_limit": 3, "retry_args": {"stop": stop_after_attempt(3), "wait": wait_none()}}
@@ -77,10 +77,10 @@ def direct() -> ModelRegistryHook:
 def champion_and_candidate(faulty, model_name):
     """v1 in Staging (the champion) and v2 without a request yet; returns the model name."""
     hook = direct()
-    hook.create_registered_model(model_name)
+    create_model(hook, model_name)
     for _ in range(2):
-        hook.create_model_version(model_name, "dbfs:/models/dummy")
-    hook.transition_stage(model_name, "1", "Staging", False)
+        create_version(hook, model_name, "dbfs:/models/dummy")
+    move_to_stage(hook, model_name, "1", "Staging")
     return model_name
 
 
@@ -308,50 +308,6 @@ def test_lost_comment_answers_and_task_retries_never_duplicate_the_comment(champ
     assert result["decision"] == "approved"
     assert len(comments(workspace, name, "2")) == 1
     assert faulty.total("comments/create") == 1
-
-
-def test_comment_operator_posts_once_across_lost_answers_and_retries(champion_and_candidate, faulty, workspace):
-    name = champion_and_candidate
-    faulty.inject_lost_response(3, "comments/create")
-    operator = ModelVersionCommentOperator(task_id="note", model_name=name, version="2", comment="retrained", **FAST)
-    first = as_airflow_would(operator)
-    again = as_airflow_would(operator)
-    assert comments(workspace, name, "2") == ["retrained"]
-    assert first["comment_confirmed"] is False and again["comment_confirmed"] is False
-
-
-def test_comment_operator_counts_a_2xx_with_an_unreadable_body_as_posted(champion_and_candidate, faulty, workspace):
-    name = champion_and_candidate
-    faulty.inject(503, 1, "comments/create", kind="garbled")
-    operator = ModelVersionCommentOperator(task_id="note", model_name=name, version="2", comment="retrained", **FAST)
-    first = as_airflow_would(operator)
-    again = as_airflow_would(operator)
-    assert comments(workspace, name, "2") == ["retrained"] and faulty.total("comments/create") == 1
-    assert first["id"] is None and first["comment_confirmed"] is True and again["comment_confirmed"] is True
-
-
-def test_mapped_comment_operators_on_one_version_keep_separate_progress(champion_and_candidate, faulty, workspace):
-    """Instance 0's answer is lost; instance 1 posts; instance 0's retry must still find its own "posting" mark."""
-    name = champion_and_candidate
-    faulty.inject_lost_response(1, "comments/create")
-
-    def post(map_index: int, comment: str) -> dict:
-        operator = ModelVersionCommentOperator(task_id="note", model_name=name, version="2", comment=comment, **FAST)
-        return operator.execute(make_context(run_id=RUN_ID, task_id="note", map_index=map_index))
-
-    assert post(0, "zero")["comment_confirmed"] is False
-    assert post(1, "one")["comment_confirmed"] is True
-    assert post(0, "zero")["comment_confirmed"] is False
-    assert sorted(comments(workspace, name, "2")) == ["one", "zero"]
-
-
-def test_comment_operator_retry_after_success_returns_the_posted_comment(champion_and_candidate, faulty, workspace):
-    name = champion_and_candidate
-    operator = ModelVersionCommentOperator(task_id="note", model_name=name, version="2", comment="retrained", **FAST)
-    first = as_airflow_would(operator)
-    again = as_airflow_would(operator)
-    assert again["id"] == first["id"] and again["comment_confirmed"] is True
-    assert comments(workspace, name, "2") == ["retrained"]
 
 
 def test_passed_true_with_a_failed_check_is_never_approved(champion_and_candidate, faulty, workspace):

@@ -1,9 +1,6 @@
-"""Registry operators: file a transition request, comment on a version, decide a request from its test result."""
+"""Registry operators: file a transition request, decide a request from its test result."""
 
 from databricks_registry.operators.decision import TransitionRequestDecisionOperator
-from databricks_registry.operators.transition_request import (
-    CreateTransitionRequestOperator,
-    ModelVersionCommentOperator,
-)
+from databricks_registry.operators.transition_request import CreateTransitionRequestOperator
 
-__all__ = ["CreateTransitionRequestOperator", "ModelVersionCommentOperator", "TransitionRequestDecisionOperator"]
+__all__ = ["CreateTransitionRequestOperator", "TransitionRequestDecisionOperator"]

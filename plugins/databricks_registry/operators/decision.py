@@ -9,33 +9,26 @@ from typing import Any
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
 
 from databricks_registry.entities import Activity, TransitionRequestEvent
-from databricks_registry.errors import (
-    RegistryError,
-    RegistryOutcomeUnknown,
-    RegistryResourceConflict,
-    RegistryResourceNotFound,
-    RegistryResponseError,
-)
-from databricks_registry.hooks import ModelRegistryHook
+from databricks_registry.errors import RegistryError
 from databricks_registry.links import RUN_PAGE_URL_KEY, DatabricksRunPageLink, ModelVersionLink
 from databricks_registry.operators.base import RegistryOperator
 from databricks_registry.operators.decision_plan import (
-    PHASE_ACTED,
-    PHASE_ACTING,
-    PHASE_COMMENT_UNCONFIRMED,
     PHASE_COMMENTED,
     PHASE_COMMENTING,
-    PHASE_FAILED,
+    Answer,
     DecisionMarker,
     Plan,
     Step,
+    acting_marker,
+    after_act,
+    after_comment,
+    answer_of,
+    explained,
     marker_tag_key,
     own_marker,
     plan,
-    request_key,
 )
 from databricks_registry.operators.decision_policy import (
-    APPROVED,
     MODES,
     SKIPPED,
     Outcome,
@@ -99,138 +92,121 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         self.test_run_page_url = test_run_page_url
 
     def execute(self, context: Any) -> dict[str, Any]:
+        """Carry out `decision_plan`: read the registry, plan, write, and follow what each answer implies."""
         request = TransitionRequestEvent.from_dict(self.request)
         if self.mode not in MODES:  # checked here: the value may be templated
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         outcome = decide(self.test_result, self.approval, self.mode)
         run_label = self._run_label(context)
-        hook = self.hook
-        self.push_model_version_link(context, hook, request.model_name, request.version)
+        self.push_model_version_link(context, self.hook, request.model_name, request.version)
         if self.test_run_page_url:
             context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url)
 
-        step, marker = self._look(hook, request, run_label)
+        step, marker = self._look(request, run_label)
         if step.step is Step.ACT:
-            # An earlier try's unanswered write of the same decision may still land: keep its decision id.
-            earlier = marker.decision_id if marker and marker.decision == outcome.decision else None
-            marker = DecisionMarker(
-                run_label,
-                request_key(request),
-                outcome.decision,
-                PHASE_ACTING,
-                outcome.reason,
-                decision_id=earlier or uuid.uuid4().hex[:16],
-            )
-            step, marker = self._act(hook, request, outcome, marker)
-        if step.step is Step.DONE:
-            self.log.info("Nothing to do: %s (%s).", step.why, marker.decision)
-            if marker.phase == PHASE_COMMENTING:  # a try died while commenting: whether it landed stays unknown
-                self._mark(hook, request, marker.at(PHASE_COMMENT_UNCONFIRMED))
-            return self._result(
-                request, marker, outcome_reason=f"already decided by this DAG run: {marker.reason}", comment=None
-            )
+            new_marker = acting_marker(marker, outcome, run_label, request, uuid.uuid4().hex[:16])
+            step, marker = self._act(request, outcome, new_marker)
         if step.step is Step.SKIP:
             reason = f"version {request.version} is already in {request.to_stage}; no action taken"
             self.log.info("%s", reason)
-            return self._result(request, None, reason, None)
+            return self._result(request, None, reason, None, confirmed=False)
         if step.step is Step.CONFLICT:
             return self._conflict(request, step)
+        if marker is None:  # `plan` says DONE or COMMENT only for a run whose marker it read
+            raise AirflowException(f"decision plan {step.step} without this run's progress marker ({step.why})")
+        if step.step is Step.DONE:
+            self.log.info("Nothing to do: %s (%s).", step.why, marker.decision)
+            if step.mark:
+                self._mark(request, marker.at(step.mark))
+            reason = f"already decided by this DAG run: {marker.reason}"
+            return self._result(request, marker, reason, None, confirmed=marker.phase == PHASE_COMMENTED)
         self.log.info("Commenting: %s.", step.why)
-        return self._comment(hook, request, outcome, marker, run_label)
+        return self._comment(request, outcome, marker, run_label)
 
-    def _look(
-        self, hook: ModelRegistryHook, request: TransitionRequestEvent, run_label: str
-    ) -> tuple[Plan, DecisionMarker | None]:
+    def _look(self, request: TransitionRequestEvent, run_label: str) -> tuple[Plan, DecisionMarker | None]:
         """Read the registry (version stage, this run's marker, open requests) and plan the next step."""
-        version = hook.get_model_version(request.model_name, request.version)
+        version = self.hook.get_model_version(request.model_name, request.version)
         marker = own_marker(version.tags.get(marker_tag_key(request.to_stage, run_label)), run_label, request)
-        is_open = (
-            self._find_open(hook.list_transition_requests(request.model_name, request.version), request) is not None
-        )
-        self._stage = version.current_stage
+        open_requests = self.hook.list_transition_requests(request.model_name, request.version)
+        is_open = self._find_open(open_requests, request) is not None
         return plan(marker, is_open, version.current_stage, request.to_stage), marker
 
-    def _act(
-        self, hook: ModelRegistryHook, request: TransitionRequestEvent, outcome: Outcome, marker: DecisionMarker
-    ) -> tuple[Plan, DecisionMarker | None]:
-        """Approve or reject once; after an ambiguous failure, look at the registry to learn whether it landed."""
-        self._mark(hook, request, marker, required=True)
-        text = activity_text(outcome, request, marker.run, marker.decision_id)
+    def _send(self, what: str, write: Any) -> tuple[Answer, RegistryError | None, Any]:
+        """Send one non-idempotent write; how it answered, its error, its result."""
         try:
-            if outcome.approve:
-                hook.approve_transition_request(
-                    request.model_name, request.version, request.to_stage, self.archive_existing_versions, text
-                )
-            else:
-                hook.reject_transition_request(request.model_name, request.version, request.to_stage, text)
-        except RegistryResponseError as e:  # a 2xx answer: applied, only its body is unreadable
-            self.log.warning("The %s was applied but its answer is unreadable: %s", outcome.decision, e)
-        except RegistryOutcomeUnknown as e:
-            step, seen = self._look(hook, request, marker.run)
-            self.log.warning("The %s answer was lost (%s); the registry says: %s.", outcome.decision, e, step.why)
-            if step.step is Step.ACT:
-                raise  # still open, so not applied: the task retry acts again (the marker says "acting")
-            return step, seen
-        except (RegistryResourceNotFound, RegistryResourceConflict) as e:
-            # No open request: an earlier try's unanswered write may have landed meanwhile. Look while the
-            # marker still says "acting", so the plan can tell "ours landed" from "someone else closed it".
-            step, seen = self._look(hook, request, marker.run)
-            self.log.warning("The %s was refused (%s); the registry says: %s.", outcome.decision, e, step.why)
-            if step.step is Step.COMMENT:
-                return step, seen
-            self._mark(hook, request, marker.at(PHASE_FAILED))
-            if step.step in (Step.SKIP, Step.CONFLICT):
-                return step, seen
-            raise
-        except RegistryError:
-            # Refused (permission, invalid, rate limit...): certainly not applied.
-            self._mark(hook, request, marker.at(PHASE_FAILED))
-            raise
-        acted = marker.at(PHASE_ACTED)
-        self._mark(hook, request, acted)
-        return Plan(Step.COMMENT, f"{outcome.decision} the request"), acted
+            return Answer.OK, None, write()
+        except RegistryError as e:
+            answer = answer_of(e)
+            if answer is Answer.OK:  # a 2xx answer: applied, only its body is unreadable
+                self.log.warning("The %s was applied but its answer is unreadable: %s", what, e)
+            return answer, e, None
+
+    def _act(
+        self, request: TransitionRequestEvent, outcome: Outcome, marker: DecisionMarker
+    ) -> tuple[Plan, DecisionMarker | None]:
+        """Approve or reject once; `after_act` says what follows (looking at the registry if the answer is lost)."""
+        self._mark(request, marker, required=True)
+        text = activity_text(outcome, request, marker.run, marker.decision_id)
+        hook, name, version, stage = self.hook, request.model_name, request.version, request.to_stage
+        if outcome.approve:
+            archive = self.archive_existing_versions
+            answer, error, _ = self._send(
+                outcome.decision, lambda: hook.approve_transition_request(name, version, stage, archive, text)
+            )
+        else:
+            answer, error, _ = self._send(
+                outcome.decision, lambda: hook.reject_transition_request(name, version, stage, text)
+            )
+        step = Plan(Step.COMMENT, f"{outcome.decision} the request")
+        seen: DecisionMarker | None = marker
+        follow = after_act(answer)
+        if follow.look:
+            step, seen = self._look(request, marker.run)
+            self.log.warning(
+                "The %s got no clear answer (%s); the registry says: %s.", outcome.decision, error, step.why
+            )
+            follow = after_act(answer, step)
+        if follow.mark:
+            seen = marker.at(follow.mark)
+            self._mark(request, seen)
+        if follow.reraise and error is not None:
+            raise error
+        return step, seen
 
     def _comment(
-        self,
-        hook: ModelRegistryHook,
-        request: TransitionRequestEvent,
-        outcome: Outcome,
-        marker: DecisionMarker,
-        run_label: str,
+        self, request: TransitionRequestEvent, outcome: Outcome, marker: DecisionMarker, run_label: str
     ) -> dict[str, Any]:
-        if marker.decision != outcome.decision:  # an earlier try decided otherwise: explain that decision
-            outcome = Outcome(marker.decision == APPROVED, marker.reason)
+        outcome = explained(outcome, marker)
         comment = comment_text(outcome, request, self.test_result, run_label, marker.decision_id)
         commenting = marker.at(PHASE_COMMENTING)
-        self._mark(hook, request, commenting, required=True)  # from here on the comment is sent at most once
-        try:
-            comment_id = hook.create_comment(request.model_name, request.version, comment).id
-        except RegistryResponseError as e:  # a 2xx answer: stored, only its id is unknown
-            self.log.warning("The decision comment was stored but its answer is unreadable: %s", e)
-            comment_id = None
-        except RegistryOutcomeUnknown as e:
-            self._mark(hook, request, commenting.at(PHASE_COMMENT_UNCONFIRMED))
+        self._mark(request, commenting, required=True)  # from here on the comment is sent at most once
+        answer, error, created = self._send(
+            "decision comment", lambda: self.hook.create_comment(request.model_name, request.version, comment)
+        )
+        follow = after_comment(answer)
+        if follow.mark:
+            self._mark(request, commenting.at(follow.mark, comment_id=created.id if created else None))
+        if follow.reraise and error is not None:
+            raise error
+        confirmed = follow.mark == PHASE_COMMENTED
+        if confirmed:
+            self.log.info(
+                "%s transition of %r version %s to %s: %s",
+                marker.decision.capitalize(),
+                request.model_name,
+                request.version,
+                request.to_stage,
+                outcome.reason,
+            )
+        else:
             self.log.warning(
-                "The decision comment may or may not have been stored (%s). It is not re-sent, to "
-                "never post it twice; the %s activity carries decision id %s.",
-                e,
+                "The decision comment may or may not have been stored (%s). It is not re-sent, to never post it "
+                "twice; the %s activity carries decision id %s.",
+                error,
                 marker.decision,
                 marker.decision_id,
             )
-            return {**self._result(request, marker, outcome.reason, comment), "comment_confirmed": False}
-        except RegistryError:
-            self._mark(hook, request, marker.at(PHASE_ACTED))  # refused, certainly not stored: a retry posts it
-            raise
-        self._mark(hook, request, commenting.at(PHASE_COMMENTED, comment_id=comment_id))
-        self.log.info(
-            "%s transition of %r version %s to %s: %s",
-            marker.decision.capitalize(),
-            request.model_name,
-            request.version,
-            request.to_stage,
-            outcome.reason,
-        )
-        return self._result(request, marker, outcome.reason, comment)
+        return self._result(request, marker, outcome.reason, comment, confirmed=confirmed)
 
     @staticmethod
     def _find_open(open_requests: list[Activity], request: TransitionRequestEvent) -> Activity | None:
@@ -244,15 +220,12 @@ class TransitionRequestDecisionOperator(RegistryOperator):
             return activity
         return None
 
-    def _mark(
-        self, hook: ModelRegistryHook, request: TransitionRequestEvent, marker: DecisionMarker, required: bool = False
-    ) -> None:
+    def _mark(self, request: TransitionRequestEvent, marker: DecisionMarker, required: bool = False) -> None:
         """Record progress. A mark written before a non-idempotent write is required (no mark, no write); one
         written after it is bookkeeping whose loss the next look recovers from."""
+        key = marker_tag_key(request.to_stage, marker.run)
         try:
-            hook.set_model_version_tag(
-                request.model_name, request.version, marker_tag_key(request.to_stage, marker.run), marker.to_json()
-            )
+            self.hook.set_model_version_tag(request.model_name, request.version, key, marker.to_json())
         except RegistryError as e:
             if required:
                 raise
@@ -262,7 +235,7 @@ class TransitionRequestDecisionOperator(RegistryOperator):
         message = (
             f"The request to move {request.model_name!r} version {request.version} to {request.to_stage} "
             f"(by {request.requester or 'unknown'}) is no longer open ({step.why}): someone cancelled, approved or "
-            f"rejected it meanwhile (the version is now in {self._stage or 'None'}). No action taken."
+            f"rejected it meanwhile (the version is now in {step.stage or 'None'}). No action taken."
         )
         if self.on_conflict == "skip":
             raise AirflowSkipException(message)
@@ -277,7 +250,11 @@ class TransitionRequestDecisionOperator(RegistryOperator):
 
     @staticmethod
     def _result(
-        request: TransitionRequestEvent, marker: DecisionMarker | None, outcome_reason: str, comment: str | None
+        request: TransitionRequestEvent,
+        marker: DecisionMarker | None,
+        reason: str,
+        comment: str | None,
+        confirmed: bool,
     ) -> dict[str, Any]:
         return {
             "decision": marker.decision if marker else SKIPPED,
@@ -285,7 +262,7 @@ class TransitionRequestDecisionOperator(RegistryOperator):
             "version": request.version,
             "to_stage": request.to_stage,
             "comment": comment,
-            "reason": outcome_reason,
+            "reason": reason,
             "decision_id": marker.decision_id if marker else None,
-            "comment_confirmed": bool(marker) and (comment is not None or marker.phase == PHASE_COMMENTED),
+            "comment_confirmed": confirmed,
         }

@@ -162,7 +162,7 @@ def comment_text(
     return "\n".join(lines)
 
 
-def activity_text(outcome: Outcome, request: TransitionRequestEvent, run_label: str, decision_id: str) -> str:
+def activity_text(outcome: Outcome, request: TransitionRequestEvent, run_label: str, decision_id: str | None) -> str:
     """What the approve/reject call itself carries (the registry keeps it with the decision, atomically): the
     verdict, the reason and the decision id that the full comment repeats."""
     verdict = "APPROVED" if outcome.approve else "REJECTED"
