@@ -214,15 +214,8 @@ def _announce_when_ready(url: str, stop: threading.Event) -> None:
 
 
 def _start_dispatcher(config):
-    try:
-        from local_workspace.jobs.dispatcher import Dispatcher
-    except ImportError as exc:
-        print(
-            f"warning: job runs will not execute: local_workspace.jobs.dispatcher unavailable ({exc})",
-            file=sys.stderr,
-            flush=True,
-        )
-        return None
+    from local_workspace.jobs.dispatcher import Dispatcher
+
     dispatcher = Dispatcher(config)
     dispatcher.start()
     return dispatcher

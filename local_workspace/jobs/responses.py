@@ -12,7 +12,9 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from local_workspace.auth import token_from_authorization
 from local_workspace.config import DEFAULT_USER
+from local_workspace.context import current_config, current_user
 from local_workspace.db import session_scope
 from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.jobs import models
@@ -29,17 +31,7 @@ MULTI_TASK_OUTPUT_MESSAGE = (
 MAX_LIST_LIMIT = 25  # Jobs API 2.2 caps runs/list pages at 25
 
 
-def _config():
-    from local_workspace.context import current_config
-
-    return current_config()
-
-
 def _user() -> str:
-    try:
-        from local_workspace.auth import current_user
-    except ImportError:
-        return DEFAULT_USER
     return current_user() or DEFAULT_USER
 
 
@@ -55,15 +47,7 @@ def _params() -> dict[str, Any]:
 
 
 def _submitter_token_hash() -> str | None:
-    scheme, _, credentials = (request.headers.get("Authorization") or "").partition(" ")
-    token = credentials.strip()
-    if scheme.lower() == "basic" and token:
-        try:
-            token = base64.b64decode(token).decode().partition(":")[2]
-        except (ValueError, UnicodeDecodeError):
-            return None
-    elif scheme.lower() != "bearer":
-        return None
+    token = token_from_authorization(request.headers.get("Authorization"))
     return hashlib.sha256(token.encode()).hexdigest() if token else None
 
 
@@ -101,7 +85,7 @@ def submit_run():
     if body is None and request.data:
         raise DatabricksApiError("MALFORMED_REQUEST", "The request body is not valid JSON.")
     submission = parse_submit_request(body)
-    config = _config()
+    config = current_config()
     user, token_hash = _user(), _submitter_token_hash()
     if submission.idempotency_token:
         existing = _run_for_token(config, submission.idempotency_token)
@@ -160,7 +144,7 @@ def _insert_run(config, submission: SubmitRequest, user: str, token_hash: str | 
 def get_run():
     params = _params()
     run_id = _run_id(params)
-    config = _config()
+    config = current_config()
     with session_scope(config.db_path) as session:
         row = _load(session, run_id)
         if row.parent_run_id is None:
@@ -172,7 +156,7 @@ def get_run():
 def get_run_output():
     params = _params()
     run_id = _run_id(params)
-    config = _config()
+    config = current_config()
     with session_scope(config.db_path) as session:
         row = _load(session, run_id)
         if row.parent_run_id is None:
@@ -189,7 +173,7 @@ def get_run_output():
 def cancel_run():
     params = _params()
     run_id = _run_id(params)
-    config = _config()
+    config = current_config()
     with session_scope(config.db_path) as session:
         row = _load(session, run_id)
         parent_id = row.parent_run_id or row.run_id
@@ -215,7 +199,7 @@ def list_runs():
     if run_type not in (None, "", "JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN"):
         raise invalid_parameter(f"run_type must be JOB_RUN, WORKFLOW_RUN or SUBMIT_RUN, got {run_type!r}.")
     expand_tasks = _bool(params, "expand_tasks")
-    config = _config()
+    config = current_config()
     query = select(JobRun).where(JobRun.parent_run_id.is_(None))
     if run_type in ("JOB_RUN", "WORKFLOW_RUN"):
         query = query.where(False)  # only one-time submitted runs exist here

@@ -7,6 +7,7 @@ command line, so it counts as ended.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -30,10 +31,8 @@ def kill_process_group(pid: int) -> None:
         except (ProcessLookupError, PermissionError):
             return
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _cmdline(pid: int) -> list[bytes]:
