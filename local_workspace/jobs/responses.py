@@ -112,7 +112,7 @@ def _insert_run(config, submission: SubmitRequest, user: str, token_hash: str | 
     parent_spec = {"git_source": submission.git_source.raw} if submission.git_source else {}
     with session_scope(config.db_path) as session:
         parent = JobRun(
-            run_name=submission.run_name,
+            run_name=submission.name,
             idempotency_token=submission.idempotency_token,
             creator_user_name=user,
             token_sha256=token_hash,
@@ -128,11 +128,11 @@ def _insert_run(config, submission: SubmitRequest, user: str, token_hash: str | 
             session.add(
                 JobRun(
                     parent_run_id=parent.run_id,
-                    run_name=submission.run_name,
+                    run_name=submission.name,
                     task_key=task.task_key,
                     task_order=order,
                     creator_user_name=user,
-                    spec_json=json.dumps(task.raw),
+                    spec_json=json.dumps(submission.task_spec(task)),
                     timeout_seconds=task.timeout_seconds,
                     life_cycle_state="QUEUED",
                     state_message=queued,

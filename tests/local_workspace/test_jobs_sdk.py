@@ -126,7 +126,7 @@ def test_unknown_run_answers_like_databricks(client, workspace):
     ("body", "message"),
     [
         ({"run_name": "no tasks"}, "At least one task is required"),
-        ({"tasks": [{"task_key": "a"}]}, "notebook_task is required"),
+        ({"tasks": [{"task_key": "a"}]}, "Missing required field: tasks[0].notebook_task"),
         (
             {"tasks": [{"task_key": "a", "spark_python_task": {"python_file": "x.py"}}]},
             "spark_python_task is not supported",
