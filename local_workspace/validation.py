@@ -90,5 +90,5 @@ def _number_as_text(value: Any) -> Any:
 
 # A short string field of a request (paths, names, stages, tokens): not empty, within the common limit.
 ShortText = Annotated[
-    str, BeforeValidator(_number_as_text), StringConstraints(min_length=1, max_length=MAX_STRING_FIELD_CHARS)
+    str, StringConstraints(min_length=1, max_length=MAX_STRING_FIELD_CHARS), BeforeValidator(_number_as_text)
 ]

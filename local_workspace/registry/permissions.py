@@ -21,9 +21,9 @@ _STAGES_BY_LEVEL = {
 }
 
 
-def permission_level(user: str) -> str:
-    return getattr(current_config(), "permissions", {}).get(user, DEFAULT_LEVEL)
+def permission_level(user: str | None) -> str:
+    return current_config().permissions.get(user or "", DEFAULT_LEVEL)
 
 
-def can_manage_stage(user: str, stage: str) -> bool:
+def can_manage_stage(user: str | None, stage: str) -> bool:
     return stage in _STAGES_BY_LEVEL.get(permission_level(user), frozenset())
