@@ -9,6 +9,7 @@ another token (rotating it) invalidates every cookie issued for the old one, alt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -33,10 +34,8 @@ def load_key(data_dir: Path) -> bytes:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(secrets.token_bytes(32))
-        try:
+        with contextlib.suppress(FileExistsError):  # another worker (or an earlier start) created it: use that one
             os.link(temporary, path)
-        except FileExistsError:
-            pass  # another worker (or an earlier start) created it: use that one
     finally:
         os.unlink(temporary)
     return path.read_bytes()

@@ -81,7 +81,7 @@ def test_notebook_exception_fails_the_run_with_error_and_trace(client):
     assert after.state.result_state == jobs.RunResultState.UPSTREAM_FAILED
     output = client.jobs.get_run_output(boom.run_id)
     assert output.error == "ValueError: bad value 42"
-    assert 'fails.py", line 8' in output.error_trace
+    assert 'fails.py", line 9' in output.error_trace  # the notebook's own line of check(42)
     assert output.notebook_output is None
 
 
