@@ -7,9 +7,11 @@ requests; approving, rejecting, applying or cancelling others' requests needs a 
 
 from __future__ import annotations
 
+from local_workspace.config import LEVELS
 from local_workspace.context import current_config
 
-LEVELS = ("CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE")
+__all__ = ["LEVELS", "can_manage_stage", "permission_level"]
+
 DEFAULT_LEVEL = "CAN_MANAGE"
 
 _STAGES_BY_LEVEL = {
