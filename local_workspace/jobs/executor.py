@@ -176,9 +176,7 @@ class RunExecutor:
         upstream = [dep["task_key"] for dep in spec.get("depends_on") or []]
         not_ok = [dep for dep in upstream if outcomes.get(dep) != "SUCCESS"]
         if self.stopping.is_set():
-            return self._finish_task(
-                task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
-            )
+            return self._interrupted(task_run_id, STOPPED_MESSAGE)
         if self._cancel_requested():
             return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
         if self._timed_out():
@@ -251,9 +249,7 @@ class RunExecutor:
         result_file = directory / "result.json"
         runner = find_runner(pid, result_file)
         if runner is None and read_result(result_file) is None:
-            return self._finish_task(
-                task_run_id, "INTERNAL_ERROR", "FAILED", RESTART_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
-            )
+            return self._interrupted(task_run_id, RESTART_MESSAGE)
         reason = None
         if runner is not None:
             log.warning(
@@ -292,9 +288,7 @@ class RunExecutor:
             limit = timeout if timeout and (not run_timeout or timeout <= run_timeout) else run_timeout
             return self._finish_task(task_run_id, "TERMINATED", "TIMEDOUT", f"Run timed out after {limit} seconds.")
         if reason == "STOPPED":
-            return self._finish_task(
-                task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
-            )
+            return self._interrupted(task_run_id, STOPPED_MESSAGE)
         return self._record_result(task_run_id, result_file, returncode, directory)
 
     def _watch(
@@ -351,6 +345,10 @@ class RunExecutor:
         with session_scope(self.config.db_path) as session:
             models.load_run(session, task_run_id).finish(life_cycle, result, message, code, kind)
         return result
+
+    def _interrupted(self, task_run_id: int, message: str) -> str:
+        """The task could not complete because the server stopped or restarted (not the notebook's fault)."""
+        return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", message, "INTERNAL_ERROR", "INTERNAL_ERROR")
 
     def _finish_parent(self) -> None:
         with session_scope(self.config.db_path) as session:

@@ -192,13 +192,13 @@ def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
 def test_list_runs_newest_first_with_paging(client):
     ids = [client.jobs.submit(run_name=f"list {i}", tasks=[notebook_task("t", "hello")]).run_id for i in range(3)]
     listed = client.jobs.list_runs(limit=2)
-    newest = [run.run_id for run, _ in zip(listed, range(3))]
+    newest = [run.run_id for run, _ in zip(listed, range(3), strict=False)]
     assert newest == sorted(ids, reverse=True)
     for run_id in ids:
         client.jobs.wait_get_run_job_terminated_or_skipped(run_id, timeout=WAIT)
     completed = [r.run_id for r in client.jobs.list_runs(completed_only=True, limit=25)]
     assert set(ids) <= set(completed)
-    assert all(r.tasks for r, _ in zip(client.jobs.list_runs(expand_tasks=True, limit=2), range(2)))
+    assert all(r.tasks for r, _ in zip(client.jobs.list_runs(expand_tasks=True, limit=2), range(2), strict=False))
     with pytest.raises(InvalidParameterValue, match="cannot both be true"):
         list(client.jobs.list_runs(active_only=True, completed_only=True))
 
