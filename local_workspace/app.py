@@ -124,18 +124,12 @@ def _register_blueprints(flask_app) -> None:
     from werkzeug.exceptions import HTTPException
 
     from local_workspace.files.urls import blueprint as files_blueprint
+    from local_workspace.jobs.urls import blueprint as jobs_blueprint
     from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
 
-    flask_app.register_blueprint(registry_blueprint)
-    flask_app.register_blueprint(files_blueprint)
-    flask_app.register_blueprint(pages_blueprint)
-    try:
-        from local_workspace.jobs.urls import blueprint as jobs_blueprint
-    except ImportError as exc:
-        log.warning("Jobs API not available (local_workspace.jobs.urls: %s); serving without it.", exc)
-    else:
-        flask_app.register_blueprint(jobs_blueprint)
+    for blueprint in (registry_blueprint, files_blueprint, pages_blueprint, jobs_blueprint):
+        flask_app.register_blueprint(blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
     flask_app.register_error_handler(HTTPException, _http_error_response)
@@ -147,13 +141,10 @@ def _register_blueprints(flask_app) -> None:
 def init_state(config: WorkspaceConfig) -> None:
     """Create the workspace tables (idempotent)."""
     from local_workspace import db
+    from local_workspace.jobs import models as _jobs_models  # noqa: F401 - declares tables
     from local_workspace.registry import models as _registry_models  # noqa: F401 - declares tables
     from local_workspace.registry import stage_changes as _stage_changes  # noqa: F401 - the stage journal
 
-    try:
-        from local_workspace.jobs import models as _jobs_models  # noqa: F401
-    except ImportError:
-        pass
     db.init_db(config.db_path)
 
 
@@ -166,10 +157,10 @@ def create_app(config: WorkspaceConfig | None = None):
     from local_workspace.auth import AuthMiddleware
 
     install_server_artifact_repository(config.artifacts_dir)
-    if not getattr(flask_app, "_local_workspace_ready", False):
-        flask_app.config["LOCAL_WORKSPACE_CONFIG"] = config
+    # MLflow's Flask app is a module-level singleton: register our routes on it once per process.
+    if "LOCAL_WORKSPACE_CONFIG" not in flask_app.config:
         _register_blueprints(flask_app)
-        flask_app._local_workspace_ready = True
+    flask_app.config["LOCAL_WORKSPACE_CONFIG"] = config
     init_state(config)
     from local_workspace.registry import stage_changes
 

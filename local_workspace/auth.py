@@ -1,4 +1,4 @@
-"""Authentication for every route of the workspace, as an ASGI middleware around the whole app.
+"""Authentication for every route of the workspace, as a Starlette (pure ASGI) middleware around the whole app.
 
 MLflow's FastAPI routers (artifacts, jobs, gateway, ...) are served before its Flask app, so a Flask
 `before_request` hook would miss them: the check has to wrap everything. Accepted credentials:
@@ -23,13 +23,14 @@ from __future__ import annotations
 import base64
 import hmac
 import html
-import json
 import unicodedata
-from functools import partial
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-import anyio.to_thread
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from local_workspace import browser_sessions, signing
 from local_workspace.config import WorkspaceConfig
@@ -42,6 +43,7 @@ LOGOUT_PATH = "/logout"
 OPEN_PATHS = frozenset({"/health", "/version", LOGIN_PATH, LOGOUT_PATH, "/.well-known/databricks-config"})
 API_PREFIXES = ("/api/", "/ajax-api/", "/gateway/", "/v1/", "/mcp")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NO_STORE = {"cache-control": "no-store"}
 
 
 def current_user(request=None) -> str | None:
@@ -74,20 +76,23 @@ def _token_user(config: WorkspaceConfig, token: str) -> str | None:
     return found
 
 
-def user_from_authorization(config: WorkspaceConfig, header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, credentials = header.partition(" ")
+def token_from_authorization(header: str | None) -> str | None:
+    """The token of `Authorization: Bearer <token>` or of HTTP Basic (the token is the password)."""
+    scheme, _, credentials = (header or "").partition(" ")
     credentials = credentials.strip()
     if scheme.lower() == "bearer" and credentials:
-        return _token_user(config, credentials)
+        return credentials
     if scheme.lower() == "basic" and credentials:
         try:
-            _, _, password = base64.b64decode(credentials).decode().partition(":")
+            return base64.b64decode(credentials).decode().partition(":")[2] or None
         except (ValueError, UnicodeDecodeError):
             return None
-        return _token_user(config, password) if password else None
     return None
+
+
+def user_from_authorization(config: WorkspaceConfig, header: str | None) -> str | None:
+    token = token_from_authorization(header)
+    return _token_user(config, token) if token else None
 
 
 def safe_next(value: str | None) -> str:
@@ -117,71 +122,22 @@ def safe_next(value: str | None) -> str:
     return quote(value, safe="/?#&=%:@!$'()*+,;~-._")
 
 
-def _header(scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
+CROSS_SITE_MESSAGE = (
+    "Cross-site request refused: a write with the browser session cookie must come from this "
+    "workspace's own pages. API clients send 'Authorization: Bearer <token>'."
+)
 
 
-def _cookie(scope, name: str) -> str | None:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:  # noqa: BLE001 - a malformed cookie header means "no session", not a crash
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
-
-
-def _query(scope) -> dict[str, str]:
-    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-
-
-CROSS_SITE_BODY = json.dumps(
-    {
-        "error_code": "PERMISSION_DENIED",
-        "message": "Cross-site request refused: a write with the browser session cookie must come from this "
-        "workspace's own pages. API clients send 'Authorization: Bearer <token>'.",
-    }
-).encode()
-
-
-def _same_origin_write(scope) -> bool:
+def _same_origin_write(connection: HTTPConnection) -> bool:
     """Whether a cookie-authenticated request may proceed: reads always; writes only from this origin."""
-    if scope["type"] != "http" or scope.get("method", "GET") in SAFE_METHODS:
+    if connection.scope["type"] != "http" or connection.scope.get("method", "GET") in SAFE_METHODS:
         return True
-    if _header(scope, b"sec-fetch-site") == "same-origin":
+    if connection.headers.get("sec-fetch-site") == "same-origin":
         return True
-    origin, host = _header(scope, b"origin"), _header(scope, b"host")
-    return bool(origin and host) and origin.lower() == f"{scope.get('scheme', 'http')}://{host}".lower()
-
-
-async def _send(send, status: int, body: bytes, content_type: str, extra_headers=()) -> None:
-    headers = [
-        (b"content-type", content_type.encode()),
-        (b"content-length", str(len(body)).encode()),
-        (b"cache-control", b"no-store"),
-        *extra_headers,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _read_body(receive, limit: int = 64 * 1024) -> bytes:
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            break
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
+    origin, host = connection.headers.get("origin"), connection.headers.get("host")
+    if not origin or not host:
+        return False
+    return origin.lower() == f"{connection.scope.get('scheme', 'http')}://{host}".lower()
 
 
 # The fragment (`#/models/x`, MLflow's UI routes) never reaches the server: the script adds it to `next`, so the
@@ -197,12 +153,34 @@ LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Local wo
 if(location.hash&&n.value.indexOf("#")<0){{n.value+=location.hash;}}</script></body></html>"""
 
 
-def _login_page(next_path: str, error: str = "") -> bytes:
-    return LOGIN_PAGE.format(error=error, next=html.escape(next_path)).encode()
+def _login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
+    body = LOGIN_PAGE.format(error=error, next=html.escape(next_path))
+    return HTMLResponse(body, status, headers=NO_STORE)
+
+
+def _redirect(location: str, status: int, **headers: str) -> Response:
+    # Not RedirectResponse: it would quote the location again, and `safe_next` already made it a safe URL.
+    return Response(b"", status, headers={"location": location, **NO_STORE, **headers}, media_type="text/plain")
+
+
+def _json_error(status: int, error_code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error_code": error_code, "message": message}, status, headers={**NO_STORE, **headers})
+
+
+async def _read_form(request: Request, limit: int = 64 * 1024) -> dict[str, str]:
+    """The urlencoded form of the login page, read up to `limit` bytes (a token and a path need far less)."""
+    body = b""
+    async for chunk in request.stream():
+        if len(body) + len(chunk) > limit:
+            break
+        body += chunk
+    return dict(parse_qsl(body.decode("utf-8", "replace")))
 
 
 class AuthMiddleware:
-    def __init__(self, app, config: WorkspaceConfig):
+    """A pure ASGI middleware (not BaseHTTPMiddleware: downloads and uploads stream through it untouched)."""
+
+    def __init__(self, app: ASGIApp, config: WorkspaceConfig):
         self.app = app
         self.config = config
         self.key = signing.load_key(config.data_dir)
@@ -210,98 +188,101 @@ class AuthMiddleware:
         self.fingerprints = {signing.token_fingerprint(self.key, token): user for token, user in config.tokens.items()}
         browser_sessions.ensure_table(config.db_path)
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         if scope["type"] not in ("http", "websocket"):
-            return None
-        path = scope.get("path", "")
+            return
         # Never trust a client-sent identity header, also not spelled with underscores (WSGI maps both to the
         # same environ key and would join the values).
         headers = [(k, v) for k, v in scope.get("headers", []) if k.replace(b"_", b"-") != USER_HEADER]
         scope = dict(scope, headers=headers)
+        connection = HTTPConnection(scope)
+        path = connection.scope.get("path", "")
 
         if scope["type"] == "http" and path in (LOGIN_PATH, LOGOUT_PATH):
-            return await (self._logout(scope, send) if path == LOGOUT_PATH else self._login(scope, receive, send))
+            request = Request(scope, receive)
+            response = await (self._logout(request) if path == LOGOUT_PATH else self._login(request))
+            await response(scope, receive, send)
+            return
 
-        user = user_from_authorization(self.config, _header(scope, b"authorization"))
+        user = user_from_authorization(self.config, connection.headers.get("authorization"))
         if user is None:
-            user = await self._session_user(scope)
-            if user is not None and not _same_origin_write(scope):
-                return await _send(send, 403, CROSS_SITE_BODY, "application/json")
-        if user is None and path == signing.SIGNED_DOWNLOAD_PATH:
-            if signing.verify_download(self.key, _query(scope)):
-                user = "signed-url"
+            user = await self._session_user(connection)
+            if user is not None and not _same_origin_write(connection):
+                await _json_error(403, "PERMISSION_DENIED", CROSS_SITE_MESSAGE)(scope, receive, send)
+                return
+        if user is None and path == signing.SIGNED_DOWNLOAD_PATH and self._signed(connection):
+            user = "signed-url"
         if user is not None:
-            scope["headers"] = headers + [(USER_HEADER, quote(user).encode("latin-1"))]
-            return await self.app(scope, receive, send)
-        if path in OPEN_PATHS:
-            return await self.app(scope, receive, send)
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
-            return None
-        return await self._reject(scope, send, path)
+            scope["headers"] = [*headers, (USER_HEADER, quote(user).encode("latin-1"))]
+            await self.app(scope, receive, send)
+        elif path in OPEN_PATHS:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await WebSocketClose(code=1008)(scope, receive, send)
+        else:
+            await _unauthenticated(connection)(scope, receive, send)
 
-    def _session(self, scope) -> signing.SessionClaims | None:
-        claims = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
+    def _signed(self, connection: HTTPConnection) -> bool:
+        return signing.verify_download(self.key, dict(connection.query_params))
+
+    def _session(self, connection: HTTPConnection) -> signing.SessionClaims | None:
+        claims = signing.read_session_cookie(self.key, connection.cookies.get(SESSION_COOKIE))
         # Issued for a token the workspace no longer accepts (rotated, or its user removed): refused.
         if claims is None or self.fingerprints.get(claims.token_fingerprint) != claims.user:
             return None
         return claims
 
-    async def _session_user(self, scope) -> str | None:
-        claims = self._session(scope)
+    async def _session_user(self, connection: HTTPConnection) -> str | None:
+        claims = self._session(connection)
         if claims is None:
             return None
         # SQLite calls run in a worker thread: a busy workspace.db must not stall the event loop.
-        active = await anyio.to_thread.run_sync(
-            partial(browser_sessions.is_active, self.config.db_path, claims.session_id, claims.user)
+        active = await run_in_threadpool(
+            browser_sessions.is_active, self.config.db_path, claims.session_id, claims.user
         )
         return claims.user if active else None
 
-    async def _reject(self, scope, send, path: str) -> None:
-        wants_html = "text/html" in (_header(scope, b"accept") or "")
-        if scope.get("method") == "GET" and wants_html and not path.startswith(API_PREFIXES):
-            query = scope.get("query_string", b"").decode("latin-1")
-            location = login_url(path + ("?" + query if query else ""))
-            await _send(send, 302, b"", "text/plain", [(b"location", location.encode("latin-1"))])
-            return
-        body = json.dumps(
-            {
-                "error_code": "UNAUTHENTICATED",
-                "message": "Credential was not sent or was of an unsupported type for this API. "
-                "Send 'Authorization: Bearer <token>'.",
-            }
-        ).encode()
-        await _send(send, 401, body, "application/json", [(b"www-authenticate", b'Bearer realm="local-workspace"')])
-
-    async def _logout(self, scope, send) -> None:
-        claims = signing.read_session_cookie(self.key, _cookie(scope, SESSION_COOKIE))
+    async def _logout(self, request: Request) -> Response:
+        claims = signing.read_session_cookie(self.key, request.cookies.get(SESSION_COOKIE))
         if claims is not None and claims.session_id:
-            await anyio.to_thread.run_sync(browser_sessions.revoke, self.config.db_path, claims.session_id)
-        expired = f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".encode()
-        await _send(send, 303, b"", "text/plain", [(b"location", LOGIN_PATH.encode()), (b"set-cookie", expired)])
+            await run_in_threadpool(browser_sessions.revoke, self.config.db_path, claims.session_id)
+        response = _redirect(LOGIN_PATH, 303)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+        return response
 
-    async def _login(self, scope, receive, send) -> None:
-        if scope.get("method") != "POST":
-            next_path = safe_next(_query(scope).get("next"))
-            if await self._session_user(scope) is not None:  # already signed in: go straight to the page asked for
-                await _send(send, 303, b"", "text/plain", [(b"location", next_path.encode())])
-                return
-            await _send(send, 200, _login_page(next_path), "text/html; charset=utf-8")
-            return
-        form = dict(parse_qsl((await _read_body(receive)).decode("utf-8", "replace")))
+    async def _login(self, request: Request) -> Response:
+        if request.method != "POST":
+            next_path = safe_next(request.query_params.get("next"))
+            if await self._session_user(request) is not None:  # already signed in: go to the page asked for
+                return _redirect(next_path, 303)
+            return _login_page(next_path)
+        form = await _read_form(request)
         token = form.get("token", "")
         user = _token_user(self.config, token) if token else None
         next_path = safe_next(form.get("next"))
         if user is None:
-            error = '<p style="color:#b00">That token is not valid.</p>'
-            await _send(send, 401, _login_page(next_path, error), "text/html; charset=utf-8")
-            return
+            return _login_page(next_path, '<p style="color:#b00">That token is not valid.</p>', 401)
         ttl = signing.SESSION_TTL_SECONDS
-        session_id = await anyio.to_thread.run_sync(browser_sessions.create, self.config.db_path, user, ttl)
+        session_id = await run_in_threadpool(browser_sessions.create, self.config.db_path, user, ttl)
         cookie = signing.make_session_cookie(self.key, user, session_id, signing.token_fingerprint(self.key, token))
-        set_cookie = f"{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={ttl}"
-        await _send(
-            send, 303, b"", "text/plain", [(b"location", next_path.encode()), (b"set-cookie", set_cookie.encode())]
-        )
+        response = _redirect(next_path, 303)
+        response.set_cookie(SESSION_COOKIE, cookie, max_age=ttl, path="/", httponly=True, samesite="lax")
+        return response
+
+
+def _unauthenticated(connection: HTTPConnection) -> Response:
+    """A browser asking for a page goes to the login page; anything else gets Databricks' 401."""
+    path = connection.scope.get("path", "")
+    wants_html = "text/html" in connection.headers.get("accept", "")
+    if connection.scope.get("method") == "GET" and wants_html and not path.startswith(API_PREFIXES):
+        query = connection.scope.get("query_string", b"").decode("latin-1")
+        return _redirect(login_url(path + ("?" + query if query else "")), 302)
+    return _json_error(
+        401,
+        "UNAUTHENTICATED",
+        "Credential was not sent or was of an unsupported type for this API. Send 'Authorization: Bearer <token>'.",
+        **{"www-authenticate": 'Bearer realm="local-workspace"'},
+    )

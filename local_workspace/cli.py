@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import logging
 import os
 import secrets
@@ -17,10 +16,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from local_workspace.config import DEFAULT_DATA_DIR, DEFAULT_PORT
-
-# Kept in sync with local_workspace.registry.permissions.LEVELS (not imported: it pulls in Flask).
-LEVELS = ("CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE")
+from local_workspace.config import DEFAULT_DATA_DIR, DEFAULT_PORT, LEVELS, UsersFileError, read_users_file
 
 TOKEN_ENV = "LOCAL_WORKSPACE_TOKEN"
 PUBLIC_URL_ENV = "LOCAL_WORKSPACE_PUBLIC_URL"
@@ -72,15 +68,13 @@ def _validate(args: argparse.Namespace) -> None:
         raise SystemExit("--workers and --max-concurrent-runs must be at least 1")
     if args.users_file:
         try:
-            users = json.loads(Path(args.users_file).read_text())
-        except (OSError, ValueError) as exc:
-            raise SystemExit(f"--users-file {args.users_file}: cannot read a JSON object: {exc}") from exc
-        if not isinstance(users, dict) or not all(_valid_user_entry(v) for v in users.values()):
+            read_users_file(Path(args.users_file))
+        except UsersFileError as exc:
             raise SystemExit(
-                '--users-file must hold a JSON object {"<token>": "<user name>", ...} or '
-                '{"<token>": {"user": "<user name>", "permission": "CAN_EDIT"}, ...}; '
-                f"permission levels: {', '.join(LEVELS)}"
-            )
+                f"--users-file {args.users_file}: {exc} (expected a JSON object "
+                '{"<token>": "<user name>", ...} or {"<token>": {"user": "<user name>", "permission": "CAN_EDIT"}, ...}; '
+                f"permission levels: {', '.join(LEVELS)})"
+            ) from None
     if args.public_url:
         args.public_url = _validate_public_url(args.public_url)
 
@@ -147,17 +141,6 @@ def _read_or_create_token_file(path: Path) -> str:
     return token
 
 
-def _valid_user_entry(entry) -> bool:
-    if isinstance(entry, str):
-        return bool(entry)
-    return (
-        isinstance(entry, dict)
-        and isinstance(entry.get("user"), str)
-        and bool(entry["user"])
-        and entry.get("permission", "CAN_MANAGE") in LEVELS
-    )
-
-
 def export_environment(args: argparse.Namespace, token: str) -> str:
     """Set the LOCAL_WORKSPACE_* variables `WorkspaceConfig.from_env` reads in every worker; return the URL."""
     url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
@@ -214,15 +197,8 @@ def _announce_when_ready(url: str, stop: threading.Event) -> None:
 
 
 def _start_dispatcher(config):
-    try:
-        from local_workspace.jobs.dispatcher import Dispatcher
-    except ImportError as exc:
-        print(
-            f"warning: job runs will not execute: local_workspace.jobs.dispatcher unavailable ({exc})",
-            file=sys.stderr,
-            flush=True,
-        )
-        return None
+    from local_workspace.jobs.dispatcher import Dispatcher
+
     dispatcher = Dispatcher(config)
     dispatcher.start()
     return dispatcher

@@ -10,10 +10,49 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 DEFAULT_USER = "local-user@example.com"
 DEFAULT_PORT = 8799
 DEFAULT_DATA_DIR = ".local/workspace"
+
+# Databricks' registered-model permission levels, weakest first (see registry/permissions.py).
+Level = Literal["CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"]
+LEVELS: tuple[str, ...] = get_args(Level)
+UserName = Annotated[str, StringConstraints(min_length=1)]
+
+
+class UserEntry(BaseModel):
+    """One user of the users file: `"<user name>"` or `{"user": "<user name>", "permission": "CAN_EDIT"}`."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    user: UserName
+    permission: Level | None = None  # None: CAN_MANAGE, like every user not listed
+
+
+class UsersFileError(ValueError):
+    pass
+
+
+def read_users_file(path: Path) -> dict[str, UserEntry]:
+    """token -> user of a users file; UsersFileError names the entry (by position: tokens are secrets)."""
+    try:
+        users = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UsersFileError(f"cannot read a JSON object: {exc}") from exc
+    if not isinstance(users, dict):
+        raise UsersFileError("must hold a JSON object")
+    entries = {}
+    for number, (token, entry) in enumerate(users.items(), start=1):
+        try:
+            entries[token] = UserEntry.model_validate({"user": entry} if isinstance(entry, str) else entry)
+        except ValidationError as exc:
+            from local_workspace.validation import describe
+
+            raise UsersFileError(f"entry {number}: {describe(exc)}") from None
+    return entries
 
 
 @dataclass(frozen=True)
@@ -70,15 +109,11 @@ class WorkspaceConfig:
         tokens: dict[str, str] = {}
         permissions: dict[str, str] = {}
         users_file = env.get("LOCAL_WORKSPACE_USERS_FILE")
-        if users_file:
-            # {"<token>": "<user>"} or {"<token>": {"user": "<user>", "permission": "CAN_EDIT"}}
-            for token, entry in json.loads(Path(users_file).read_text()).items():
-                if isinstance(entry, dict):
-                    tokens[token] = entry["user"]
-                    if entry.get("permission"):
-                        permissions[entry["user"]] = entry["permission"]
-                else:
-                    tokens[token] = entry
+        users = read_users_file(Path(users_file)) if users_file else {}
+        for user_token, entry in users.items():
+            tokens[user_token] = entry.user
+            if entry.permission:
+                permissions[entry.user] = entry.permission
         token = env.get("LOCAL_WORKSPACE_TOKEN")
         if not token and env.get("LOCAL_WORKSPACE_TOKEN_FILE"):
             token = Path(env["LOCAL_WORKSPACE_TOKEN_FILE"]).read_text().strip()

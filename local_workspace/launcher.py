@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import secrets
@@ -81,10 +83,7 @@ class RunningWorkspace:
     def restart(self) -> RunningWorkspace:
         """Stop and start again on the same data dir, port and token; returns the new handle."""
         self.stop()
-        new = _launch(
-            self._argv, self._env, self.url, self.host, self.port, self.token, self.user, self.data_dir, self._timeout
-        )
-        return new
+        return dataclasses.replace(self, process=_spawn(self._argv, self._env, self.data_dir, self.url, self._timeout))
 
     def __enter__(self) -> RunningWorkspace:
         return self
@@ -94,10 +93,8 @@ class RunningWorkspace:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path, timeout: float) -> None:
@@ -122,7 +119,8 @@ def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path, timeout: 
     )
 
 
-def _launch(argv, env, url, host, port, token, user, data_dir, timeout) -> RunningWorkspace:
+def _spawn(argv: list[str], env: dict[str, str], data_dir: Path, url: str, timeout: float) -> subprocess.Popen:
+    """Start the server in its own process group and wait until it answers /health."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
     with open(log_path, "ab") as log:
@@ -130,18 +128,7 @@ def _launch(argv, env, url, host, port, token, user, data_dir, timeout) -> Runni
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
         )
     _wait_healthy(process, url, log_path, timeout)
-    return RunningWorkspace(
-        url=url,
-        host=host,
-        port=port,
-        token=token,
-        user=user,
-        data_dir=data_dir,
-        process=process,
-        _argv=argv,
-        _env=env,
-        _timeout=timeout,
-    )
+    return process
 
 
 TOKEN_FILE_NAME = "token"
@@ -205,4 +192,6 @@ def start_workspace(
     env = {**os.environ, **(extra_env or {}), "PYTHONUNBUFFERED": "1"}
     for name in ("LOCAL_WORKSPACE_TOKEN", "LOCAL_WORKSPACE_TOKEN_FILE"):
         env.pop(name, None)
-    return _launch(argv, env, f"http://{host}:{port}", host, port, token, user, data_dir, timeout)
+    url = f"http://{host}:{port}"
+    process = _spawn(argv, env, data_dir, url, timeout)
+    return RunningWorkspace(url, host, port, token, user, data_dir, process, argv, env, timeout)

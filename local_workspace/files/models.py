@@ -6,7 +6,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from local_workspace.errors import DatabricksApiError
 
@@ -31,7 +31,7 @@ class DirectoryEntry:
         return entry
 
 
-def write_file(target: Path, stream: BinaryIO, overwrite: bool, max_bytes: int) -> None:
+def write_file(target: Path, stream: IO[bytes], overwrite: bool, max_bytes: int) -> None:
     """Stream to a temporary file and rename; above `max_bytes` nothing is kept and the answer is 413."""
     if target.is_dir():
         raise DatabricksApiError("RESOURCE_ALREADY_EXISTS", "A directory already exists at this path.", 409)

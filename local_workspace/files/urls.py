@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
 from local_workspace.files import responses
@@ -17,7 +18,13 @@ class FilesPathConverter(PathConverter):
 
 blueprint = Blueprint("local_workspace_files", __name__)
 # Registered before the rules below: the blueprint's deferred setup runs in this order.
-blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("files_path", FilesPathConverter))
+
+
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("files_path", FilesPathConverter)
+
+
+blueprint.record_once(_register_converter)
 
 FILES = "/api/2.0/fs/files/<files_path:path>"
 DIRECTORIES = "/api/2.0/fs/directories/<files_path:path>"

@@ -4,13 +4,13 @@ enforcing timeouts and cancel requests, and record every outcome in the database
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import subprocess
-import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 from local_workspace.config import WorkspaceConfig
@@ -19,11 +19,19 @@ from local_workspace.jobs import models
 from local_workspace.jobs.git_checkout import GitCheckoutError, checkout
 from local_workspace.jobs.notebooks import NotebookNotFound, resolve_git_notebook, resolve_workspace_notebook
 from local_workspace.jobs.paths import run_dir, task_dir
-from local_workspace.jobs.runner_process import find_runner, is_runner_for, kill_process_group, read_result
+from local_workspace.jobs.runner_process import (
+    find_runner,
+    is_runner_for,
+    kill_process_group,
+    read_result,
+    start_runner,
+)
 from local_workspace.jobs.submit_spec import parse_git_source
 
 log = logging.getLogger(__name__)
 
+# How often a running notebook is checked for a timeout, and the run for a cancel request (set in the database
+# by any HTTP worker); a notebook's exit and a server stop are noticed at once.
 POLL_SECONDS = 0.2
 CANCEL_CHECK_SECONDS = 0.5
 STOPPED_MESSAGE = "The local workspace stopped while this run was active; the run was not completed."
@@ -32,35 +40,15 @@ RESTART_MESSAGE = (
     "The local workspace restarted while this task was active and its notebook process ended "
     "without a result, so the task did not complete (submit the run again)"
 )
-# Variables of the server process a notebook must not inherit (other users' tokens, server internals).
-HIDDEN_ENV_PREFIXES = ("DATABRICKS_", "MLFLOW_", "_MLFLOW_", "AIRFLOW_CONN_", "LOCAL_WORKSPACE_")
-KEPT_ENV_PREFIXES = ("LOCAL_WORKSPACE_SECRET_",)
 
 
 def token_for_run(config: WorkspaceConfig, token_sha256: str | None, user: str) -> str | None:
     """The submitter's token (matched by hash), else any token of the same user."""
-    for token, owner in config.tokens.items():
-        if token_sha256 and hashlib.sha256(token.encode()).hexdigest() == token_sha256:
-            return token
+    if token_sha256:
+        for token in config.tokens:
+            if hashlib.sha256(token.encode()).hexdigest() == token_sha256:
+                return token
     return next((token for token, owner in config.tokens.items() if owner == user), None)
-
-
-def notebook_env(config: WorkspaceConfig, token: str | None) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(HIDDEN_ENV_PREFIXES) or k.startswith(KEPT_ENV_PREFIXES)
-    }
-    env.update(
-        {
-            "DATABRICKS_HOST": config.base_url,
-            "MLFLOW_TRACKING_URI": "databricks",
-            "MLFLOW_REGISTRY_URI": "databricks",
-            "LOCAL_WORKSPACE_WAREHOUSE_DIR": str(config.data_dir / "warehouse"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    if token:
-        env["DATABRICKS_TOKEN"] = token
-    return env
 
 
 class RunExecutor:
@@ -86,12 +74,14 @@ class RunExecutor:
 
     def _execute(self) -> None:
         with session_scope(self.config.db_path) as session:
-            parent = models.get_run(session, self.run_id)
+            parent = models.load_run(session, self.run_id)
             tasks = models.tasks_of(session, self.run_id)
             spec, user, token_hash = parent.spec, parent.creator_user_name, parent.token_sha256
             task_specs = [(t.run_id, t.task_key, t.spec, t.timeout_seconds) for t in tasks]
             if self.resume:  # what the previous server process got done: finished tasks, started notebooks
-                self.finished = {t.task_key: t.result_state for t in tasks if t.is_terminal}
+                self.finished = {
+                    t.task_key: t.result_state for t in tasks if t.is_terminal and t.task_key and t.result_state
+                }
                 self.started = {
                     t.run_id: (t.pid, t.execution_start_time)
                     for t in tasks
@@ -121,11 +111,11 @@ class RunExecutor:
                 self._fail_everything("INTERNAL_ERROR", str(exc), "REPOSITORY_CHECKOUT_FAILED", "CLIENT_ERROR")
                 return
             with session_scope(self.config.db_path) as session:
-                for row in [models.get_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
+                for row in [models.load_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
                     row.used_commit = commit
 
         with session_scope(self.config.db_path) as session:
-            parent = models.get_run(session, self.run_id)
+            parent = models.load_run(session, self.run_id)
             if parent.is_terminal:
                 return
             parent.mark_running()
@@ -137,43 +127,40 @@ class RunExecutor:
         """Start every task whose upstream tasks have ended, so independent tasks run side by side (as on
         Databricks); a task whose upstream did not succeed is skipped when its turn comes."""
         outcomes: dict[str, str] = dict(self.finished)
-        waiting = [item for item in task_specs if item[1] not in outcomes]
-        upstream = {rid: [d["task_key"] for d in spec.get("depends_on") or []] for rid, _, spec, _ in task_specs}
+        by_key = {key: (task_run_id, key, spec, timeout) for task_run_id, key, spec, timeout in task_specs}
+        upstream = {key: [d["task_key"] for d in spec.get("depends_on") or []] for _, key, spec, _ in task_specs}
         with session_scope(self.config.db_path) as session:
-            models.block_tasks(session, [rid for rid, deps in upstream.items() if deps], upstream)
-        running: dict[str, threading.Thread] = {}
+            waiting = {by_key[key][0]: deps for key, deps in upstream.items() if deps}
+            models.block_tasks(session, list(waiting), waiting)
+        graph = TopologicalSorter(upstream)  # the order was checked acyclic when the run was submitted
+        graph.prepare()
+        position = {key: index for index, key in enumerate(by_key)}
 
-        def run(task_run_id: int, key: str, spec: dict, timeout: int) -> None:
+        def run(task_run_id: int, key: str, spec: dict, timeout: int) -> str:
             try:
                 if task_run_id in self.started:
-                    outcome = self._adopt_task(task_run_id, timeout, run_timeout)
-                else:
-                    outcome = self._run_task(
-                        task_run_id, key, spec, timeout, outcomes, token, checkout_dir, run_timeout
-                    )
+                    return self._adopt_task(task_run_id, timeout, run_timeout)
+                return self._run_task(task_run_id, key, spec, timeout, outcomes, token, checkout_dir, run_timeout)
             except Exception as exc:
                 log.exception("task %s of run %s failed inside the local workspace", key, self.run_id)
-                outcome = self._finish_task(
-                    task_run_id,
-                    "INTERNAL_ERROR",
-                    "FAILED",
-                    f"Internal error of the local workspace: {exc}",
-                    "INTERNAL_ERROR",
-                )
-            outcomes[key] = outcome
+                message = f"Internal error of the local workspace: {exc}"
+                return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", message, "INTERNAL_ERROR")
 
-        while waiting or running:
-            for item in list(waiting):
-                task_run_id, key, spec, timeout = item
-                if all(dep["task_key"] in outcomes for dep in spec.get("depends_on") or []):
-                    waiting.remove(item)
-                    running[key] = threading.Thread(target=run, args=item, name=f"run-{self.run_id}-{key}", daemon=True)
-                    running[key].start()
-            for key, thread in list(running.items()):
-                if not thread.is_alive():
-                    running.pop(key)
-            if running:
-                time.sleep(POLL_SECONDS / 2)
+        with ThreadPoolExecutor(max_workers=len(by_key), thread_name_prefix=f"run-{self.run_id}") as pool:
+            running: dict[Future[str], str] = {}
+            while graph.is_active():
+                for key in sorted(graph.get_ready(), key=position.__getitem__):
+                    if key in outcomes:  # ended before a restart
+                        graph.done(key)
+                    else:
+                        running[pool.submit(run, *by_key[key])] = key
+                if not running:
+                    continue  # tasks that ended before a restart unblocked others: take those now
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key = running.pop(future)
+                    outcomes[key] = future.result()
+                    graph.done(key)
 
     def _run_task(
         self,
@@ -189,9 +176,7 @@ class RunExecutor:
         upstream = [dep["task_key"] for dep in spec.get("depends_on") or []]
         not_ok = [dep for dep in upstream if outcomes.get(dep) != "SUCCESS"]
         if self.stopping.is_set():
-            return self._finish_task(
-                task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
-            )
+            return self._interrupted(task_run_id, STOPPED_MESSAGE)
         if self._cancel_requested():
             return self._finish_task(task_run_id, "TERMINATED", "CANCELED", "Run cancelled.")
         if self._timed_out():
@@ -233,50 +218,27 @@ class RunExecutor:
         run_timeout: int,
     ) -> str:
         directory = task_dir(self.config, self.run_id, task_run_id)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "params.json").write_text(json.dumps(parameters))
-        result_file = directory / "result.json"
-        command = [
-            sys.executable,
-            "-m",
-            "local_workspace.runner",
-            "--notebook",
-            str(notebook),
-            "--params",
-            str(directory / "params.json"),
-            "--result",
-            str(result_file),
-            "--secrets-file",
-            str(self.config.secrets_file),
-            "--workspace-root",
-            str(self._workspace_dir()),
-            "--task-values-dir",
-            str(run_dir(self.config, self.run_id) / "task_values"),
-            "--task-key",
-            key,
-        ]
-        if checkout_dir is not None:
-            command += ["--sys-path", str(checkout_dir)]
         with session_scope(self.config.db_path) as session:
-            task = models.get_run(session, task_run_id)
+            task = models.load_run(session, task_run_id)
             task.mark_running()
             task.run_dir = str(directory)
-        with open(directory / "stdout.log", "wb") as out, open(directory / "stderr.log", "wb") as err:
-            process = subprocess.Popen(
-                command,
-                cwd=notebook.parent,
-                env=notebook_env(self.config, token),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-            )
-        with session_scope(self.config.db_path) as session:
-            models.get_run(session, task_run_id).pid = process.pid
-
-        reason = self._watch(
-            lambda: process.poll() is None, process.pid, time.monotonic() + timeout if timeout else None, process.wait
+        process = start_runner(
+            self.config,
+            notebook,
+            parameters,
+            directory,
+            workspace_dir=self._workspace_dir(),
+            task_values_dir=run_dir(self.config, self.run_id) / "task_values",
+            task_key=key,
+            checkout_dir=checkout_dir,
+            token=token,
         )
+        with session_scope(self.config.db_path) as session:
+            models.load_run(session, task_run_id).pid = process.pid
+
+        deadline = time.monotonic() + timeout if timeout else None
+        reason = self._watch(lambda seconds: _exited(process, seconds), process.pid, deadline, process.wait)
+        result_file = directory / "result.json"
         return self._outcome(task_run_id, reason, result_file, process.returncode, directory, timeout, run_timeout)
 
     def _adopt_task(self, task_run_id: int, timeout: int, run_timeout: int) -> str:
@@ -287,9 +249,7 @@ class RunExecutor:
         result_file = directory / "result.json"
         runner = find_runner(pid, result_file)
         if runner is None and read_result(result_file) is None:
-            return self._finish_task(
-                task_run_id, "INTERNAL_ERROR", "FAILED", RESTART_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
-            )
+            return self._interrupted(task_run_id, RESTART_MESSAGE)
         reason = None
         if runner is not None:
             log.warning(
@@ -299,10 +259,17 @@ class RunExecutor:
                 runner,
             )
             with session_scope(self.config.db_path) as session:
-                models.get_run(session, task_run_id).pid = runner
+                models.load_run(session, task_run_id).pid = runner
             elapsed = max(0, models.now_ms() - (started_ms or models.now_ms())) / 1000
             deadline = time.monotonic() + timeout - elapsed if timeout else None
-            reason = self._watch(lambda: is_runner_for(runner, result_file), runner, deadline, lambda: None)
+
+            def ended(seconds: float) -> bool:
+                if not is_runner_for(runner, result_file):
+                    return True
+                self.stopping.wait(seconds)  # not our child: nothing to wait on but its command line
+                return False
+
+            reason = self._watch(ended, runner, deadline, lambda: None)
         return self._outcome(task_run_id, reason, result_file, None, directory, timeout, run_timeout)
 
     def _outcome(
@@ -321,15 +288,16 @@ class RunExecutor:
             limit = timeout if timeout and (not run_timeout or timeout <= run_timeout) else run_timeout
             return self._finish_task(task_run_id, "TERMINATED", "TIMEDOUT", f"Run timed out after {limit} seconds.")
         if reason == "STOPPED":
-            return self._finish_task(
-                task_run_id, "INTERNAL_ERROR", "FAILED", STOPPED_MESSAGE, "INTERNAL_ERROR", "INTERNAL_ERROR"
-            )
+            return self._interrupted(task_run_id, STOPPED_MESSAGE)
         return self._record_result(task_run_id, result_file, returncode, directory)
 
-    def _watch(self, is_running, pid: int, task_deadline: float | None, reap) -> str | None:
-        """Wait while `is_running()`; kill the notebook's process group on stop, timeout or cancel."""
+    def _watch(
+        self, ended: Callable[[float], bool], pid: int, task_deadline: float | None, reap: Callable[[], object]
+    ) -> str | None:
+        """Wait until `ended(seconds)` (which waits up to that long); kill the notebook's process group on stop,
+        timeout or cancel and return why."""
         last_cancel_check = 0.0
-        while is_running():
+        while not ended(POLL_SECONDS):
             now = time.monotonic()
             reason = None
             if self.stopping.is_set():
@@ -344,13 +312,12 @@ class RunExecutor:
                 kill_process_group(pid)
                 reap()
                 return reason
-            time.sleep(POLL_SECONDS)
         return None
 
     def _record_result(self, task_run_id: int, result_file: Path, returncode: int | None, directory: Path) -> str:
         outcome = read_result(result_file)
         with session_scope(self.config.db_path) as session:
-            task = models.get_run(session, task_run_id)
+            task = models.load_run(session, task_run_id)
             if outcome and outcome.get("status") == "SUCCESS":
                 task.result_text = outcome.get("result")
                 task.result_truncated = bool(outcome.get("truncated"))
@@ -376,12 +343,16 @@ class RunExecutor:
         kind: str | None = None,
     ) -> str:
         with session_scope(self.config.db_path) as session:
-            models.get_run(session, task_run_id).finish(life_cycle, result, message, code, kind)
+            models.load_run(session, task_run_id).finish(life_cycle, result, message, code, kind)
         return result
+
+    def _interrupted(self, task_run_id: int, message: str) -> str:
+        """The task could not complete because the server stopped or restarted (not the notebook's fault)."""
+        return self._finish_task(task_run_id, "INTERNAL_ERROR", "FAILED", message, "INTERNAL_ERROR", "INTERNAL_ERROR")
 
     def _finish_parent(self) -> None:
         with session_scope(self.config.db_path) as session:
-            parent = models.get_run(session, self.run_id)
+            parent = models.load_run(session, self.run_id)
             tasks = models.tasks_of(session, self.run_id)
             results = [t.result_state for t in tasks]
             if self.stopping.is_set() and any(r != "SUCCESS" for r in results):
@@ -405,17 +376,25 @@ class RunExecutor:
 
     def _fail_everything(self, life_cycle: str, message: str, code: str, kind: str = "INTERNAL_ERROR") -> None:
         with session_scope(self.config.db_path) as session:
-            for row in [models.get_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
+            for row in [models.load_run(session, self.run_id), *models.tasks_of(session, self.run_id)]:
                 if row.pid:
                     kill_process_group(row.pid)
                 row.finish(life_cycle, "FAILED", message, code, kind)
 
     def _cancel_requested(self) -> bool:
         with session_scope(self.config.db_path) as session:
-            return bool(models.get_run(session, self.run_id).cancel_requested)
+            return bool(models.load_run(session, self.run_id).cancel_requested)
 
     def _timed_out(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
     def _workspace_dir(self) -> Path:
         return self.config.workspace_dir or (self.config.data_dir / "workspace")
+
+
+def _exited(process: subprocess.Popen, seconds: float) -> bool:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any, cast
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import Boolean, CursorResult, ForeignKey, Integer, String, Text, Update, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from local_workspace.db import Base
@@ -113,6 +114,14 @@ def get_run(session: Session, run_id: int) -> JobRun | None:
     return session.get(JobRun, run_id)
 
 
+def load_run(session: Session, run_id: int) -> JobRun:
+    """A run the caller knows exists (the executor's own run and its tasks)."""
+    row = session.get(JobRun, run_id)
+    if row is None:
+        raise LookupError(f"job run {run_id} does not exist")
+    return row
+
+
 def tasks_of(session: Session, parent_run_id: int) -> list[JobRun]:
     query = select(JobRun).where(JobRun.parent_run_id == parent_run_id).order_by(JobRun.task_order, JobRun.run_id)
     return list(session.scalars(query))
@@ -135,12 +144,13 @@ def queued_run_ids(session: Session, limit: int) -> list[int]:
 
 def claim_queued_run(session: Session, run_id: int) -> bool:
     """QUEUED -> PENDING, only if nobody (a cancel in another worker) changed it first."""
-    result = session.execute(
+    claimed = _updated_rows(
+        session,
         update(JobRun)
         .where(JobRun.run_id == run_id, JobRun.life_cycle_state == "QUEUED")
-        .values(life_cycle_state="PENDING", state_message="Setting up the run", start_time=now_ms())
+        .values(life_cycle_state="PENDING", state_message="Setting up the run", start_time=now_ms()),
     )
-    if result.rowcount != 1:
+    if claimed != 1:
         return False
     session.execute(
         update(JobRun)
@@ -152,23 +162,29 @@ def claim_queued_run(session: Session, run_id: int) -> bool:
 
 def cancel_queued_run(session: Session, run_id: int) -> bool:
     """A queued run never started: cancel it on the spot (the dispatcher skips it)."""
-    result = session.execute(
+    cancelled = _updated_rows(
+        session,
         update(JobRun)
         .where(JobRun.run_id == run_id, JobRun.life_cycle_state == "QUEUED")
-        .values(life_cycle_state="TERMINATING", cancel_requested=True)
+        .values(life_cycle_state="TERMINATING", cancel_requested=True),
     )
-    if result.rowcount != 1:
+    if cancelled != 1:
         return False
     session.expire_all()
-    for row in [get_run(session, run_id), *tasks_of(session, run_id)]:
+    for row in [load_run(session, run_id), *tasks_of(session, run_id)]:
         row.finish("TERMINATED", "CANCELED", "Run cancelled.")
     return True
+
+
+def _updated_rows(session: Session, statement: Update) -> int:
+    result = cast("CursorResult[Any]", session.execute(statement))  # an UPDATE's result is a cursor result
+    return result.rowcount
 
 
 def block_tasks(session: Session, task_run_ids: list[int], upstream: dict[int, list[str]]) -> None:
     """PENDING -> BLOCKED for tasks that wait on upstream tasks (Databricks' life cycle state for that)."""
     for task_run_id in task_run_ids:
-        row = get_run(session, task_run_id)
+        row = load_run(session, task_run_id)
         if row.life_cycle_state == "PENDING":
             row.life_cycle_state = "BLOCKED"
             row.state_message = f"Waiting for upstream task(s): {', '.join(upstream[task_run_id])}"

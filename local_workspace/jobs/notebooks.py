@@ -31,7 +31,9 @@ def resolve_workspace_notebook(workspace_dir: Path, notebook_path: str) -> Path:
         raise
 
 
-def resolve_git_notebook(checkout: Path, notebook_path: str) -> Path:
+def resolve_git_notebook(checkout: Path | None, notebook_path: str) -> Path:
+    if checkout is None:  # a run taken over after a crash whose checkout is gone
+        raise NotebookNotFound(f"Unable to access the notebook {notebook_path}: the run's git checkout is missing.")
     return _resolve_below(checkout, notebook_path, notebook_path, "the git checkout")
 
 

@@ -7,14 +7,89 @@ command line, so it counts as ended.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+from local_workspace.config import WorkspaceConfig
+
 KILL_GRACE_SECONDS = 3.0
 PROC = Path("/proc")
+# Variables of the server process a notebook must not inherit (other users' tokens, server internals).
+HIDDEN_ENV_PREFIXES = ("DATABRICKS_", "MLFLOW_", "_MLFLOW_", "AIRFLOW_CONN_", "LOCAL_WORKSPACE_")
+KEPT_ENV_PREFIXES = ("LOCAL_WORKSPACE_SECRET_",)
+
+
+def notebook_env(config: WorkspaceConfig, token: str | None) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(HIDDEN_ENV_PREFIXES) or k.startswith(KEPT_ENV_PREFIXES)
+    }
+    env.update(
+        {
+            "DATABRICKS_HOST": config.base_url,
+            "MLFLOW_TRACKING_URI": "databricks",
+            "MLFLOW_REGISTRY_URI": "databricks",
+            "LOCAL_WORKSPACE_WAREHOUSE_DIR": str(config.data_dir / "warehouse"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if token:
+        env["DATABRICKS_TOKEN"] = token
+    return env
+
+
+def start_runner(
+    config: WorkspaceConfig,
+    notebook: Path,
+    parameters: dict,
+    directory: Path,
+    *,
+    workspace_dir: Path,
+    task_values_dir: Path,
+    task_key: str,
+    checkout_dir: Path | None,
+    token: str | None,
+) -> subprocess.Popen:
+    """Start `python -m local_workspace.runner` for one task run in its own process group (so it outlives a
+    crashed server and is killed as a whole); it writes `directory/result.json` and logs beside it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "params.json").write_text(json.dumps(parameters))
+    command = [
+        sys.executable,
+        "-m",
+        "local_workspace.runner",
+        "--notebook",
+        str(notebook),
+        "--params",
+        str(directory / "params.json"),
+        "--result",
+        str(directory / "result.json"),
+        "--secrets-file",
+        str(config.secrets_file),
+        "--workspace-root",
+        str(workspace_dir),
+        "--task-values-dir",
+        str(task_values_dir),
+        "--task-key",
+        task_key,
+    ]
+    if checkout_dir is not None:
+        command += ["--sys-path", str(checkout_dir)]
+    with open(directory / "stdout.log", "wb") as out, open(directory / "stderr.log", "wb") as err:
+        return subprocess.Popen(
+            command,
+            cwd=notebook.parent,
+            env=notebook_env(config, token),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
 
 
 def kill_process_group(pid: int) -> None:
@@ -30,10 +105,8 @@ def kill_process_group(pid: int) -> None:
         except (ProcessLookupError, PermissionError):
             return
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _cmdline(pid: int) -> list[bytes]:

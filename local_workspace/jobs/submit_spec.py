@@ -1,11 +1,13 @@
-"""Validate a `runs/submit` body into typed values; anything invalid is a 400 before a run is created."""
+"""The `runs/submit` body as pydantic models; anything invalid is a 400 before a run is created."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from graphlib import CycleError, TopologicalSorter
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.limits import (
@@ -13,11 +15,11 @@ from local_workspace.limits import (
     MAX_RUN_NAME_CHARS,
     MAX_STRING_FIELD_CHARS,
     MAX_TASKS_PER_RUN,
-    check_length,
     parse_int64,
 )
+from local_workspace.validation import RequestModel, invalid, rejected, validate
 
-TASK_KEY_PATTERN = re.compile(r"^[\w\-.]{1,100}$")
+TASK_KEY_PATTERN = re.compile(r"[\w\-.]{1,100}")
 OTHER_TASK_TYPES = (
     "spark_python_task",
     "spark_jar_task",
@@ -40,70 +42,185 @@ GIT_REF_FIELDS = ("git_branch", "git_tag", "git_commit")
 COMPUTE_FIELDS = ("new_cluster", "existing_cluster_id", "environment_key", "job_cluster_key", "libraries")
 
 
-@dataclass(frozen=True)
-class GitSource:
-    git_url: str
-    git_provider: str
-    ref_kind: str  # git_branch | git_tag | git_commit
-    ref: str
-    raw: dict[str, Any]
+def _timeout(value: Any) -> int:
+    # Proto3 JSON, as Databricks parses it: an int64 may come as a string (the Airflow provider sends "1800").
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError
+        return parse_int64(value, "timeout_seconds", minimum=0, maximum=MAX_TIMEOUT_SECONDS)
+    except (ValueError, DatabricksApiError):
+        raise invalid(
+            f"must be a non-negative integer (seconds; 0 means no timeout) of at most {MAX_TIMEOUT_SECONDS}, "
+            f"got {_preview(value)}."
+        ) from None
 
 
-@dataclass(frozen=True)
-class NotebookTask:
+GitText = Annotated[str, StringConstraints(max_length=MAX_STRING_FIELD_CHARS)]
+Timeout = Annotated[int, BeforeValidator(_timeout)]
+
+
+class GitSource(RequestModel):
+    git_url: Annotated[str, StringConstraints(min_length=1, max_length=MAX_STRING_FIELD_CHARS)]
+    git_provider: Annotated[str, StringConstraints(min_length=1, max_length=MAX_STRING_FIELD_CHARS)]
+    git_branch: GitText | None = None
+    git_tag: GitText | None = None
+    git_commit: GitText | None = None
+
+    @field_validator("git_url")
+    @classmethod
+    def _local_only(cls, url: str) -> str:
+        if "://" in url and not url.startswith("file://"):
+            raise invalid(
+                f"the local workspace only checks out local repositories (a path or file:// URL), got {_preview(url)}."
+            )
+        return url
+
+    @model_validator(mode="after")
+    def _one_ref(self) -> GitSource:
+        refs = [name for name in GIT_REF_FIELDS if getattr(self, name)]
+        if len(refs) != 1:
+            raise invalid("needs exactly one of git_branch, git_tag or git_commit.")
+        if self.ref.startswith("-"):
+            raise invalid(f"{refs[0]} must be a branch, tag or commit name, got {_preview(self.ref)}.")
+        return self
+
+    @property
+    def ref_kind(self) -> str:
+        """git_branch | git_tag | git_commit"""
+        return next(name for name in GIT_REF_FIELDS if getattr(self, name))
+
+    @property
+    def ref(self) -> str:
+        return getattr(self, self.ref_kind)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """As the client sent it (echoed back by runs/get)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class NotebookTaskSpec(RequestModel):
+    notebook_path: Annotated[str, StringConstraints(max_length=MAX_STRING_FIELD_CHARS)]
+    source: Literal["WORKSPACE", "GIT"] | None = None
+    base_parameters: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("notebook_path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        if not path.strip():
+            raise invalid("must not be empty.")
+        if "\0" in path:
+            raise invalid("must not contain NUL characters.")
+        return path
+
+    @field_validator("base_parameters", mode="before")
+    @classmethod
+    def _parameters(cls, value: Any) -> Any:
+        """Widget values are text: scalars become strings (booleans as true/false), null becomes ""."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise invalid("must be an object of string values.")
+        out = {}
+        for name, item in value.items():
+            if isinstance(item, (dict, list)):
+                raise invalid(f"{_preview(name)} must be a string, not {type(item).__name__}.")
+            out[str(name)] = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
+        size = len(json.dumps(out).encode())
+        if size > MAX_PARAMETERS_JSON_BYTES:
+            raise invalid(f"{size} bytes as JSON; the limit is {MAX_PARAMETERS_JSON_BYTES} bytes.")
+        return out
+
+
+class Dependency(RequestModel):
     task_key: str
-    notebook_path: str
-    source: str  # WORKSPACE | GIT
-    base_parameters: dict[str, str]
-    depends_on: tuple[str, ...]
-    timeout_seconds: int
-    raw: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class SubmitRequest:
-    run_name: str
-    tasks: tuple[NotebookTask, ...]  # in an order that respects depends_on
-    git_source: GitSource | None
-    idempotency_token: str | None
-    timeout_seconds: int
-    legacy_format: bool  # top-level notebook_task (Jobs API 2.0 style single-task run)
-    extras: dict[str, Any] = field(default_factory=dict)
+class Task(RequestModel):
+    task_key: str
+    notebook_task: NotebookTaskSpec
+    depends_on: list[Dependency] = Field(default_factory=list)
+    timeout_seconds: Timeout = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _notebook_tasks_only(cls, data: Any) -> Any:
+        for kind in OTHER_TASK_TYPES if isinstance(data, dict) else ():
+            if kind in data:
+                raise invalid(f"{kind} is not supported by the local workspace; use notebook_task.")
+        return data
+
+    @field_validator("task_key")
+    @classmethod
+    def _key(cls, key: str) -> str:
+        if not TASK_KEY_PATTERN.fullmatch(key):
+            raise invalid(f"must be 1-100 characters of letters, digits, '-', '_' or '.', got {_preview(key)}.")
+        return key
+
+    @field_validator("depends_on", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        return tuple(dep.task_key for dep in self.depends_on)
+
+
+class SubmitRequest(RequestModel):
+    run_name: Annotated[str, StringConstraints(max_length=MAX_RUN_NAME_CHARS)] | None = None
+    tasks: Annotated[list[Task], Field(min_length=1, max_length=MAX_TASKS_PER_RUN)]
+    git_source: GitSource | None = None
+    idempotency_token: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    timeout_seconds: Timeout = 0
+    # A top-level notebook_task (Jobs API 2.0 style single-task run), answered in that shape.
+    legacy_format: bool = False
+
+    @field_validator("tasks")
+    @classmethod
+    def _in_dependency_order(cls, tasks: list[Task]) -> list[Task]:
+        """Stored in this order, which runs/get lists them in."""
+        return dependency_order(tasks)
+
+    @model_validator(mode="after")
+    def _sources(self) -> SubmitRequest:
+        for task in self.tasks:
+            _check_source(task, self.git_source)
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.run_name or "Untitled"
+
+    def task_spec(self, task: Task) -> dict[str, Any]:
+        """The task as the client sent it, with the notebook source resolved (echoed back by runs/get)."""
+        raw = task.model_dump(exclude_unset=True)
+        raw["notebook_task"]["source"] = _source(task, self.git_source)
+        return raw
 
 
 def parse_submit_request(body: Any) -> SubmitRequest:
     if not isinstance(body, dict):
         raise invalid_parameter("The request body must be a JSON object.")
-    token = body.get("idempotency_token")
-    if token is not None and (not isinstance(token, str) or not token or len(token) > 64):
-        raise invalid_parameter("idempotency_token must be a non-empty string of at most 64 characters.")
-    git_source = parse_git_source(body.get("git_source"))
     legacy = "notebook_task" in body
     if legacy and body.get("tasks"):
         raise invalid_parameter("Specify either tasks or a top-level notebook_task, not both.")
+    task_fields = ("notebook_task", *COMPUTE_FIELDS)
     if legacy:
-        raw_tasks = [
-            {
-                "task_key": _legacy_task_key(body),
-                **{k: body[k] for k in ("notebook_task", *COMPUTE_FIELDS) if k in body},
-            }
-        ]
-    else:
-        raw_tasks = body.get("tasks")
-        if not raw_tasks or not isinstance(raw_tasks, list):
-            _reject_other_top_level_types(body)
-            raise invalid_parameter("At least one task is required: pass tasks[] with a notebook_task.")
-    if len(raw_tasks) > MAX_TASKS_PER_RUN:
-        raise invalid_parameter(f"A run can have at most {MAX_TASKS_PER_RUN} tasks; this one has {len(raw_tasks)}.")
-    tasks = [_notebook_task(raw, git_source) for raw in raw_tasks]
-    return SubmitRequest(
-        run_name=check_length(_string(body.get("run_name"), "run_name"), "run_name", MAX_RUN_NAME_CHARS) or "Untitled",
-        tasks=tuple(_dependency_order(tasks)),
-        git_source=git_source,
-        idempotency_token=token,
-        timeout_seconds=_timeout(body.get("timeout_seconds"), "timeout_seconds"),
-        legacy_format=legacy,
-    )
+        task = {"task_key": _legacy_task_key(body), **{k: body[k] for k in task_fields if k in body}}
+        body = {**{k: v for k, v in body.items() if k not in task_fields}, "tasks": [task]}
+    elif not body.get("tasks") or not isinstance(body["tasks"], list):
+        for kind in OTHER_TASK_TYPES:
+            if kind in body:
+                raise invalid_parameter(
+                    f"{kind} is not supported by the local workspace: only notebook_task runs here."
+                )
+        raise invalid_parameter("At least one task is required: pass tasks[] with a notebook_task.")
+    return validate(SubmitRequest, {**body, "legacy_format": legacy})
+
+
+def parse_git_source(value: Any) -> GitSource:
+    return validate(GitSource, value)
 
 
 def _legacy_task_key(body: dict) -> str:
@@ -112,150 +229,52 @@ def _legacy_task_key(body: dict) -> str:
     return key or "notebook_task"
 
 
-def _reject_other_top_level_types(body: dict) -> None:
-    for kind in OTHER_TASK_TYPES:
-        if kind in body:
-            raise invalid_parameter(f"{kind} is not supported by the local workspace: only notebook_task runs here.")
+def _source(task: Task, git_source: GitSource | None) -> str:
+    return task.notebook_task.source or ("GIT" if git_source else "WORKSPACE")
 
 
-def _notebook_task(raw: Any, git_source: GitSource | None) -> NotebookTask:
-    if not isinstance(raw, dict):
-        raise invalid_parameter("Each task must be a JSON object.")
-    key = raw.get("task_key")
-    if not isinstance(key, str) or not TASK_KEY_PATTERN.match(key):
-        raise invalid_parameter(f"Invalid task_key {key!r}: 1-100 characters of letters, digits, '-', '_' or '.'.")
-    for kind in OTHER_TASK_TYPES:
-        if kind in raw:
-            raise invalid_parameter(f"Task {key}: {kind} is not supported by the local workspace; use notebook_task.")
-    notebook = raw.get("notebook_task")
-    if not isinstance(notebook, dict):
-        raise invalid_parameter(f"Task {key}: notebook_task is required.")
-    path = notebook.get("notebook_path")
-    if not isinstance(path, str) or not path.strip():
-        raise invalid_parameter(f"Task {key}: notebook_task.notebook_path is required.")
-    check_length(path, f"tasks[{key}].notebook_task.notebook_path", MAX_STRING_FIELD_CHARS)
-    if "\0" in path:
-        raise invalid_parameter(f"Task {key}: notebook_task.notebook_path must not contain NUL characters.")
-    source = notebook.get("source") or ("GIT" if git_source else "WORKSPACE")
-    if source not in ("WORKSPACE", "GIT"):
-        raise invalid_parameter(f"Task {key}: notebook_task.source must be WORKSPACE or GIT, got {source!r}.")
-    if source == "GIT":
-        if git_source is None:
-            raise invalid_parameter(f"Task {key}: source GIT needs a top-level git_source.")
-        if path.startswith("/"):
-            raise invalid_parameter(
-                f"Task {key}: with source GIT, notebook_path must be relative to the repository root, got {path!r}."
-            )
-    elif not path.startswith("/"):
-        raise invalid_parameter(
-            f"Task {key}: a WORKSPACE notebook_path must be absolute (e.g. /Workspace/...), got {path!r}."
+def _check_source(task: Task, git_source: GitSource | None) -> None:
+    path, source = task.notebook_task.notebook_path, _source(task, git_source)
+    if source == "GIT" and git_source is None:
+        raise rejected(f"Task {task.task_key}: source GIT needs a top-level git_source.")
+    if source == "GIT" and path.startswith("/"):
+        raise rejected(
+            f"Task {task.task_key}: with source GIT, notebook_path must be relative to the repository root, "
+            f"got {_preview(path)}."
         )
-    depends_on = raw.get("depends_on") or []
-    if not isinstance(depends_on, list) or not all(
-        isinstance(d, dict) and isinstance(d.get("task_key"), str) for d in depends_on
-    ):
-        raise invalid_parameter(f'Task {key}: depends_on must be a list of {{"task_key": ...}} objects.')
-    return NotebookTask(
-        task_key=key,
-        notebook_path=path,
-        source=source,
-        base_parameters=_parameters(notebook.get("base_parameters"), key),
-        depends_on=tuple(d["task_key"] for d in depends_on),
-        timeout_seconds=_timeout(raw.get("timeout_seconds"), f"Task {key}: timeout_seconds"),
-        raw={**raw, "notebook_task": {**notebook, "source": source}},
-    )
-
-
-def _parameters(value: Any, key: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise invalid_parameter(f"Task {key}: base_parameters must be an object of string values.")
-    out = {}
-    for name, item in value.items():
-        if isinstance(item, (dict, list)):
-            raise invalid_parameter(
-                f"Task {key}: base_parameters[{name!r}] must be a string, not {type(item).__name__}."
-            )
-        out[str(name)] = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
-    size = len(json.dumps(out).encode())
-    if size > MAX_PARAMETERS_JSON_BYTES:
-        raise invalid_parameter(
-            f"Task {key}: base_parameters are {size} bytes as JSON; the limit is {MAX_PARAMETERS_JSON_BYTES} bytes."
+    if source == "WORKSPACE" and not path.startswith("/"):
+        raise rejected(
+            f"Task {task.task_key}: a WORKSPACE notebook_path must be absolute (e.g. /Workspace/...), "
+            f"got {_preview(path)}."
         )
-    return out
 
 
-def parse_git_source(value: Any) -> GitSource | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise invalid_parameter("git_source must be an object.")
-    url, provider = value.get("git_url"), value.get("git_provider")
-    for name in ("git_url", "git_provider", *GIT_REF_FIELDS):
-        if isinstance(value.get(name), str):
-            check_length(value[name], f"git_source.{name}", MAX_STRING_FIELD_CHARS)
-    if not isinstance(url, str) or not url:
-        raise invalid_parameter("git_source.git_url is required.")
-    if not isinstance(provider, str) or not provider:
-        raise invalid_parameter("git_source.git_provider is required (e.g. gitHub).")
-    if "://" in url and not url.startswith("file://"):
-        raise invalid_parameter(
-            f"git_source.git_url {url!r}: the local workspace only checks out local repositories (a path or file:// URL)."
-        )
-    refs = [(name, value[name]) for name in GIT_REF_FIELDS if value.get(name)]
-    if len(refs) != 1:
-        raise invalid_parameter("git_source needs exactly one of git_branch, git_tag or git_commit.")
-    ((ref_kind, ref),) = refs
-    if not isinstance(ref, str) or ref.startswith("-"):
-        raise invalid_parameter(f"git_source.{ref_kind} must be a branch, tag or commit name, got {ref!r}.")
-    return GitSource(git_url=url, git_provider=provider, ref_kind=ref_kind, ref=ref, raw=dict(value))
-
-
-def _timeout(value: Any, name: str) -> int:
-    if value is None:
-        return 0
-    # Databricks parses JSON as proto3: an int64 may come as a string, and the Airflow provider sends "1800".
-    try:
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValueError
-        return parse_int64(value, name, minimum=0, maximum=MAX_TIMEOUT_SECONDS)
-    except (ValueError, DatabricksApiError):
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-        raise invalid_parameter(
-            f"{name} must be a non-negative integer (seconds; 0 means no timeout) of at most "
-            f"{MAX_TIMEOUT_SECONDS}, got {shown}."
-        ) from None
-
-
-def _string(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise invalid_parameter(f"{name} must be a string.")
-    return value
-
-
-def _dependency_order(tasks: list[NotebookTask]) -> list[NotebookTask]:
-    by_key: dict[str, NotebookTask] = {}
+def dependency_order(tasks: list[Task]) -> list[Task]:
+    """The tasks in waves (each wave: the tasks whose upstream tasks are all in earlier waves), each wave in the
+    order the client listed them. Duplicate keys, unknown dependencies and cycles are rejected."""
+    by_key: dict[str, Task] = {}
     for task in tasks:
         if task.task_key in by_key:
-            raise invalid_parameter(f"Duplicate task_key {task.task_key!r}: task keys must be unique within a run.")
+            raise rejected(f"Duplicate task_key {task.task_key!r}: task keys must be unique within a run.")
         by_key[task.task_key] = task
     for task in tasks:
-        for dep in task.depends_on:
+        for dep in task.upstream:
             if dep not in by_key:
-                raise invalid_parameter(f"Task {task.task_key} depends on {dep!r}, which is not a task of this run.")
-    ordered: list[NotebookTask] = []
-    done: set[str] = set()
-    remaining = list(tasks)
-    while remaining:
-        ready = [t for t in remaining if all(dep in done for dep in t.depends_on)]
-        if not ready:
-            cycle = ", ".join(t.task_key for t in remaining)
-            raise invalid_parameter(f"The tasks' depends_on form a cycle among: {cycle}.")
-        for task in ready:
-            ordered.append(task)
-            done.add(task.task_key)
-        remaining = [t for t in remaining if t.task_key not in done]
+                raise rejected(f"Task {task.task_key} depends on {_preview(dep)}, which is not a task of this run.")
+    graph = TopologicalSorter({task.task_key: task.upstream for task in tasks})
+    try:
+        graph.prepare()
+    except CycleError as exc:
+        raise rejected(f"The tasks' depends_on form a cycle: {' -> '.join(exc.args[1])}.") from None
+    position = {task.task_key: index for index, task in enumerate(tasks)}
+    ordered: list[Task] = []
+    while graph.is_active():
+        wave = sorted(graph.get_ready(), key=position.__getitem__)
+        ordered += [by_key[key] for key in wave]
+        graph.done(*wave)
     return ordered
+
+
+def _preview(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
-from local_workspace.errors import DatabricksApiError
 from local_workspace.jobs import responses
 
 blueprint = Blueprint("local_workspace_jobs", __name__)
@@ -25,10 +24,3 @@ for version in ("2.2", "2.1"):
             handler,
             methods=methods,
         )
-
-
-@blueprint.errorhandler(DatabricksApiError)
-def _api_error(error: DatabricksApiError):
-    response = jsonify(error.to_dict())
-    response.status_code = error.status
-    return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import select
 
@@ -149,9 +150,11 @@ def load_model_versions(db: Path, name: str) -> tuple[object, list, dict[str, in
     from mlflow.entities.model_registry.model_version_stages import STAGE_DELETED_INTERNAL
     from mlflow.server.handlers import _get_model_registry_store
     from mlflow.store.model_registry.dbmodels.models import SqlModelVersion
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
 
     registered = mlflow_store.get_registered_model(name)  # DatabricksApiError 404 when unknown
-    with _get_model_registry_store().ManagedSessionMaker() as session:
+    store = cast(SqlAlchemyStore, _get_model_registry_store())  # the workspace's registry is SQL
+    with store.ManagedSessionMaker() as session:
         rows = (
             session.query(SqlModelVersion)
             .filter(SqlModelVersion.name == name, SqlModelVersion.current_stage != STAGE_DELETED_INTERNAL)

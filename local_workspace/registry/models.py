@@ -19,7 +19,6 @@ from local_workspace.db import Base, session_scope
 from local_workspace.errors import DatabricksApiError, not_found
 from local_workspace.registry import mlflow_store
 from local_workspace.registry.permissions import can_manage_stage
-from local_workspace.registry.stage_lock import stage_lock
 
 OPEN = "OPEN"
 
@@ -30,6 +29,12 @@ def _now_ms() -> int:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def new_row(row_class, **fields):
+    """A new registry row with a fresh id, created and last updated now."""
+    now = _now_ms()
+    return row_class(id=_new_id(), creation_timestamp=now, last_updated_timestamp=now, **fields)
 
 
 class TransitionRequestRow(Base):
@@ -154,9 +159,8 @@ def _without_none(d: dict) -> dict:
 def add_activity(
     session, name, version, activity_type, user, *, from_stage=None, to_stage=None, comment=None, system_comment=None
 ) -> ActivityRow:
-    now = _now_ms()
-    row = ActivityRow(
-        id=_new_id(),
+    row = new_row(
+        ActivityRow,
         model_name=name,
         version=version,
         activity_type=activity_type,
@@ -165,8 +169,6 @@ def add_activity(
         user_id=user,
         comment=comment or None,
         system_comment=system_comment,
-        creation_timestamp=now,
-        last_updated_timestamp=now,
     )
     session.add(row)
     return row
@@ -210,9 +212,8 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
         )
         if duplicate is not None:
             raise already_open
-        now = _now_ms()
-        row = TransitionRequestRow(
-            id=_new_id(),
+        row = new_row(
+            TransitionRequestRow,
             model_name=name,
             version=version,
             from_stage=current,
@@ -220,8 +221,6 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
             user_id=user,
             comment=comment or None,
             status=OPEN,
-            creation_timestamp=now,
-            last_updated_timestamp=now,
         )
         session.add(row)
         try:
@@ -234,14 +233,7 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
         return row.to_request_dict(user)
 
 
-def list_open_requests(db: Path, viewer: str, name: str, version: str) -> list[dict]:
-    # A stage change whose writer died after MLflow committed would still show its request open: finish it first.
-    _stage_changes().recover_if_pending(db)
-    model_version = mlflow_store.get_model_version(name, version)  # 404 for an unknown model or version
-    return [r.to_activity_dict(viewer) for r in _open_requests(db, name, version, model_version.creation_timestamp)]
-
-
-def _open_requests(db: Path, name: str, version: str, since: int) -> list[TransitionRequestRow]:
+def open_requests(db: Path, name: str, version: str, since: int) -> list[TransitionRequestRow]:
     """Open requests of this model version (not of a deleted model that had the same name)."""
     with session_scope(db) as session:
         query = select(TransitionRequestRow).where(
@@ -272,79 +264,21 @@ def close_open_requests(
     return result.rowcount
 
 
-def _no_open_request(name: str, version: str, stage: str, creator: str | None = None) -> DatabricksApiError:
+def no_open_request(name: str, version: str, stage: str, creator: str | None = None) -> DatabricksApiError:
     by = f" by {creator}" if creator else ""
     return DatabricksApiError(
         "RESOURCE_DOES_NOT_EXIST", f"No open request{by} to transition version {version} of '{name}' to {stage}."
     )
 
 
-def _require_manage(user: str, stage: str, action: str) -> None:
+def require_manage(user: str | None, stage: str, action: str) -> None:
     if not can_manage_stage(user, stage):
         raise DatabricksApiError(
             "PERMISSION_DENIED", f"User {user} does not have permission to {action} transitions to {stage}."
         )
 
 
-def _stage_changes():
-    # Imported here: stage_changes builds on this module's rows (it imports models at its top).
-    from local_workspace.registry import stage_changes
-
-    return stage_changes
-
-
-def _require_open_request(db: Path, name: str, version: str, to_stage: str):
-    def check(model_version) -> None:
-        if not [
-            r for r in _open_requests(db, name, version, model_version.creation_timestamp) if r.to_stage == to_stage
-        ]:
-            raise _no_open_request(name, version, to_stage)
-
-    return check
-
-
-def approve_request(
-    db: Path, user: str, name: str, version: str, stage: str, archive_existing_versions: bool, comment: str | None
-) -> dict:
-    """Stage change and request closing together (see `stage_changes`): all or nothing, even across a crash."""
-    to_stage = mlflow_store.canonical_stage(stage)
-    mlflow_store.get_model_version(name, version)
-    _require_manage(user, to_stage, "approve")
-    return _apply_stage_change(
-        db,
-        "APPROVED_REQUEST",
-        user,
-        name,
-        version,
-        to_stage,
-        archive_existing_versions,
-        comment,
-        _require_open_request(db, name, version, to_stage),
-    ).activity
-
-
-def _apply_stage_change(
-    db: Path,
-    kind: str,
-    user: str,
-    name: str,
-    version: str,
-    to_stage: str,
-    archive_existing_versions: bool,
-    comment: str | None,
-    precheck=None,
-):
-    from mlflow.exceptions import MlflowException
-
-    stage_changes = _stage_changes()
-    change = stage_changes.StageChange(kind, name, version, to_stage, archive_existing_versions, user, comment)
-    try:
-        return stage_changes.apply(db, change, precheck)
-    except MlflowException as exc:
-        raise mlflow_store.as_api_error(exc) from exc
-
-
-def record_archived(session, name: str, version: str, to_stage: str, archived: list[str], user: str) -> None:
+def record_archived(session, name: str, version: str, to_stage: str, archived: list[str], user: str | None) -> None:
     for other in archived:
         add_activity(
             session,
@@ -358,74 +292,10 @@ def record_archived(session, name: str, version: str, to_stage: str, archived: l
         )
 
 
-def _decide(
-    db: Path,
-    user: str,
-    name: str,
-    version: str,
-    to_stage: str,
-    new_status: str,
-    activity_type: str,
-    comment: str | None,
-    creator: str | None = None,
-) -> dict:
-    """Reject or cancel, under the stage lock so it never races an approval of the same request."""
-    with stage_lock(db):
-        _stage_changes().recover_locked(db)
-        model_version = mlflow_store.get_model_version(name, version)
-        with session_scope(db) as session:
-            if (
-                close_open_requests(
-                    session, name, version, to_stage, new_status, model_version.creation_timestamp, creator=creator
-                )
-                == 0
-            ):
-                raise _no_open_request(name, version, to_stage, creator)
-            return add_activity(
-                session,
-                name,
-                version,
-                activity_type,
-                user,
-                from_stage=model_version.current_stage,
-                to_stage=to_stage,
-                comment=comment,
-            ).to_dict()
-
-
-def reject_request(db: Path, user: str, name: str, version: str, stage: str, comment: str | None) -> dict:
-    to_stage = mlflow_store.canonical_stage(stage)
-    mlflow_store.get_model_version(name, version)
-    _require_manage(user, to_stage, "reject")
-    return _decide(db, user, name, version, to_stage, "REJECTED", "REJECTED_REQUEST", comment)
-
-
-def cancel_request(db: Path, user: str, name: str, version: str, stage: str, creator: str, comment: str | None) -> dict:
-    to_stage = mlflow_store.canonical_stage(stage)
-    if not creator:
-        raise DatabricksApiError("INVALID_PARAMETER_VALUE", "Missing required field: creator")
-    mlflow_store.get_model_version(name, version)
-    if user != creator:
-        _require_manage(user, to_stage, "cancel other users' requests for")
-    return _decide(db, user, name, version, to_stage, "CANCELLED", "CANCELLED_REQUEST", comment, creator)
-
-
-def transition_stage(
-    db: Path, user: str, name: str, version: str, stage: str, archive_existing_versions: bool, comment: str | None
-):
-    """Databricks' direct transition; returns MLflow's updated model version."""
-    to_stage = mlflow_store.canonical_stage(stage)
-    mlflow_store.get_model_version(name, version)
-    _require_manage(user, to_stage, "apply")
-    return _apply_stage_change(
-        db, "APPLIED_TRANSITION", user, name, version, to_stage, archive_existing_versions, comment
-    ).model_version
-
-
 def open_requests_by_version(db: Path, viewer: str, model_version) -> list[dict]:
     return [
         r.to_activity_dict(viewer)
-        for r in _open_requests(db, model_version.name, str(model_version.version), model_version.creation_timestamp)
+        for r in open_requests(db, model_version.name, str(model_version.version), model_version.creation_timestamp)
     ]
 
 
@@ -441,17 +311,8 @@ def _require_comment_text(comment) -> str:
 def create_comment(db: Path, user: str, name: str, version: str, comment) -> dict:
     text = _require_comment_text(comment)
     mlflow_store.get_model_version(name, version)
-    now = _now_ms()
     with session_scope(db) as session:
-        row = CommentRow(
-            id=_new_id(),
-            model_name=name,
-            version=version,
-            user_id=user,
-            comment=text,
-            creation_timestamp=now,
-            last_updated_timestamp=now,
-        )
+        row = new_row(CommentRow, model_name=name, version=version, user_id=user, comment=text)
         session.add(row)
         add_activity(session, name, version, "NEW_COMMENT", user, comment=text)
         return row.to_dict(user)

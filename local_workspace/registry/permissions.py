@@ -7,9 +7,11 @@ requests; approving, rejecting, applying or cancelling others' requests needs a 
 
 from __future__ import annotations
 
+from local_workspace.config import LEVELS
 from local_workspace.context import current_config
 
-LEVELS = ("CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE")
+__all__ = ["LEVELS", "can_manage_stage", "permission_level"]
+
 DEFAULT_LEVEL = "CAN_MANAGE"
 
 _STAGES_BY_LEVEL = {
@@ -21,9 +23,9 @@ _STAGES_BY_LEVEL = {
 }
 
 
-def permission_level(user: str) -> str:
-    return getattr(current_config(), "permissions", {}).get(user, DEFAULT_LEVEL)
+def permission_level(user: str | None) -> str:
+    return current_config().permissions.get(user or "", DEFAULT_LEVEL)
 
 
-def can_manage_stage(user: str, stage: str) -> bool:
+def can_manage_stage(user: str | None, stage: str) -> bool:
     return stage in _STAGES_BY_LEVEL.get(permission_level(user), frozenset())

@@ -180,7 +180,7 @@ def _transition(row: StageChangeRow):
 def _finish(db: Path, row: StageChangeRow) -> dict:
     """Step 4: one workspace.db transaction, so the request, the activities and the journal agree."""
     with session_scope(db) as session:
-        if row.kind == APPROVED_REQUEST:
+        if row.kind == APPROVED_REQUEST and row.requests_since is not None:  # approvals always record it
             models.close_open_requests(
                 session, row.model_name, row.version, row.to_stage, "APPROVED", row.requests_since
             )
@@ -311,6 +311,6 @@ def _mlflow_transition(db: Path, name, version, stage, archive_existing_versions
         )
     user = current_user()
     # The same permission model as Databricks' own transition endpoint: CAN_READ/CAN_EDIT may not move stages.
-    models._require_manage(user, to_stage, "apply")
+    models.require_manage(user, to_stage, "apply")
     change = StageChange(APPLIED_TRANSITION, name, str(version), to_stage, bool(archive_existing_versions), user)
     return apply(db, change).model_version

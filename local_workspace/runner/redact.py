@@ -10,6 +10,7 @@ notebook write after the runner's `main` returned, and must be redacted too.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -115,10 +116,8 @@ class RedactingPipe:
 def close_pipes(pipes: list[RedactingPipe], timeout: float = EXIT_DRAIN_TIMEOUT_S) -> None:
     """Flush Python's buffers into the pipes, then close them all within one `timeout` in total."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # closed by the notebook
             stream.flush()
-        except (OSError, ValueError):  # closed by the notebook
-            pass
     deadline = time.monotonic() + timeout
     for pipe in pipes:
         pipe.close(deadline - time.monotonic())

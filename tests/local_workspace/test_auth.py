@@ -7,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+import time
+from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
@@ -30,7 +32,7 @@ PROTECTED = [
     ("GET", "/api/2.0/mlflow/model-versions/get-signed-download-uri?name=x&version=1&path=MLmodel"),
     ("GET", "/api/2.0/fs/directories/WorkspaceInternal/Mlflow/Artifacts/0"),
     ("PUT", "/api/2.0/fs/files/WorkspaceInternal/Mlflow/Artifacts/0/Runs/r/x"),
-    ("GET", signing.SIGNED_DOWNLOAD_PATH + "?name=x&version=1&path=MLmodel&expires=9999999999&signature=00"),
+    ("GET", signing.SIGNED_DOWNLOAD_PATH + "?name=x&version=1&path=MLmodel&signature=00"),
     ("GET", "/api/2.2/jobs/runs/list"),
     ("GET", "/"),
     ("GET", "/static-files/index.html"),
@@ -133,7 +135,7 @@ def test_browser_login_flow(workspace):
     )
     assert good.status_code == 303 and good.headers["Location"] == "/#/models"
     set_cookie = good.headers["Set-Cookie"]
-    assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
+    assert "httponly" in set_cookie.lower() and "samesite=lax" in set_cookie.lower()
     cookie_value = browser.cookies.get("lw_session")
     assert cookie_value and workspace.token not in cookie_value
 
@@ -177,7 +179,8 @@ def test_signed_download_signature_is_checked(workspace):
     _assert_unauthenticated(
         requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(tampered)}", timeout=30)
     )
-    expired = dict(params, expires="1000")
+    with mock.patch("time.time", return_value=time.time() - signing.DOWNLOAD_TTL_SECONDS - 60):
+        expired = signing.sign_download(key, "m", "1", "MLmodel")  # issued longer ago than a signature lives
     _assert_unauthenticated(
         requests.get(f"{workspace.url}{signing.SIGNED_DOWNLOAD_PATH}?{urlencode(expired)}", timeout=30)
     )

@@ -81,7 +81,7 @@ def test_notebook_exception_fails_the_run_with_error_and_trace(client):
     assert after.state.result_state == jobs.RunResultState.UPSTREAM_FAILED
     output = client.jobs.get_run_output(boom.run_id)
     assert output.error == "ValueError: bad value 42"
-    assert 'fails.py", line 8' in output.error_trace
+    assert 'fails.py", line 9' in output.error_trace  # the notebook's own line of check(42)
     assert output.notebook_output is None
 
 
@@ -126,7 +126,7 @@ def test_unknown_run_answers_like_databricks(client, workspace):
     ("body", "message"),
     [
         ({"run_name": "no tasks"}, "At least one task is required"),
-        ({"tasks": [{"task_key": "a"}]}, "notebook_task is required"),
+        ({"tasks": [{"task_key": "a"}]}, "Missing required field: tasks[0].notebook_task"),
         (
             {"tasks": [{"task_key": "a", "spark_python_task": {"python_file": "x.py"}}]},
             "spark_python_task is not supported",
@@ -192,13 +192,13 @@ def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
 def test_list_runs_newest_first_with_paging(client):
     ids = [client.jobs.submit(run_name=f"list {i}", tasks=[notebook_task("t", "hello")]).run_id for i in range(3)]
     listed = client.jobs.list_runs(limit=2)
-    newest = [run.run_id for run, _ in zip(listed, range(3))]
+    newest = [run.run_id for run, _ in zip(listed, range(3), strict=False)]
     assert newest == sorted(ids, reverse=True)
     for run_id in ids:
         client.jobs.wait_get_run_job_terminated_or_skipped(run_id, timeout=WAIT)
     completed = [r.run_id for r in client.jobs.list_runs(completed_only=True, limit=25)]
     assert set(ids) <= set(completed)
-    assert all(r.tasks for r, _ in zip(client.jobs.list_runs(expand_tasks=True, limit=2), range(2)))
+    assert all(r.tasks for r, _ in zip(client.jobs.list_runs(expand_tasks=True, limit=2), range(2), strict=False))
     with pytest.raises(InvalidParameterValue, match="cannot both be true"):
         list(client.jobs.list_runs(active_only=True, completed_only=True))
 

@@ -148,7 +148,7 @@ def test_runs_list_pages_stay_small_however_large_the_runs(seeded):
     # Let the runs end (their notebook does not exist) so no later test sees them change.
     for run_id in run_ids:
         wait_for(
-            lambda: (
+            lambda run_id=run_id: (
                 http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"]["life_cycle_state"]
                 in ("TERMINATED", "INTERNAL_ERROR")
             ),

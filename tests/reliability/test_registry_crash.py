@@ -7,6 +7,7 @@ An approval writes two databases: the stage in MLflow's `mlflow.db`, the request
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -50,10 +51,8 @@ def _approve_in_background(api: Api, name: str, version: str) -> threading.Threa
     body = {"name": name, "version": version, "stage": "Production", "archive_existing_versions": True}
 
     def call():
-        try:
+        with contextlib.suppress(requests.RequestException):  # the server dies under it: that is the point
             api.call("POST", APPROVE, json=body, timeout=600)
-        except requests.RequestException:
-            pass  # the server dies under it: that is the point
 
     thread = threading.Thread(target=call, daemon=True)
     thread.start()
