@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult
+from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult, request_comment
 
 
 def _notebook_result(run_id: Any, databricks_conn_id: str) -> Any:
@@ -26,7 +26,7 @@ def collect_training_result(
             f"retraining notebook registered {result.model_name!r}, but this run was asked for "
             f"{expected_model_name!r}: not requesting a transition for the wrong model"
         )
-    return {**result.to_dict(), "comment": result.request_comment(run_page_url), "run_page_url": run_page_url}
+    return {**result.to_dict(), "comment": request_comment(result, run_page_url), "run_page_url": run_page_url}
 
 
 def collect_test_result(run_id: Any, databricks_conn_id: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import mlflow
 import numpy as np
 import pytest
@@ -29,7 +31,7 @@ def trained(churn_table, _mlflow_db):
 
 
 def test_exit_payload_contract(trained, churn_table):
-    payload = trained.exit_payload()
+    payload = json.loads(trained.to_json())
     assert set(payload) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
     assert payload["model_name"] == "Churn Training Contract"
     assert payload["version"] == "1" and isinstance(payload["version"], str)
