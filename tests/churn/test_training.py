@@ -42,6 +42,22 @@ def test_exit_payload_contract(trained, churn_table):
             assert 0 <= payload["metrics"][f"{part}_{name}"] <= 1, (part, name)
 
 
+def test_the_dag_reads_what_the_notebook_writes(trained):
+    """The real producer's exit JSON through the real consumer (`read_training_result`'s body)."""
+    from churn_pipeline.steps import validated_training_result
+
+    read = validated_training_result(json.loads(trained.to_json()), "https://ws/#job/7/run/8", trained.model_name)
+    assert {k: read[k] for k in ("model_name", "version", "run_id", "n_rows", "automl_backend")} == {
+        "model_name": trained.model_name,
+        "version": trained.version,
+        "run_id": trained.run_id,
+        "n_rows": trained.n_rows,
+        "automl_backend": "flaml",
+    }
+    assert read["metrics"] == pytest.approx(trained.metrics)
+    assert f"holdout_f1 {trained.metrics['holdout_f1']:.4f}" in read["comment"] and "#job/7/run/8" in read["comment"]
+
+
 def test_registered_model_predicts_integer_labels_with_the_expected_signature(trained, churn_table, local_mlflow):
     model = mlflow.pyfunc.load_model(f"models:/{trained.model_name}/{trained.version}")
     assert check_input_schema(model).passed
