@@ -27,13 +27,13 @@ from churn.checks import (
     predict_labels,
     predict_scores,
 )
-from churn.event import EventMessageError, ModelEvent
 from churn.metrics import classification_metrics
 from churn.report import report_markdown, write_plots, write_report_json
 from churn.schema import FEATURE_COLUMNS
 from churn.settings import CandidateTestSettings, SettingsError
 from churn.split import holdout_of
 from churn.storage import read_table
+from churn_contract.event import EventMessageError, ModelEvent
 from churn_contract.results import CandidateTestResult
 
 log = logging.getLogger(__name__)

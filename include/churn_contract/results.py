@@ -20,17 +20,18 @@ def _positive_integer_text(value: Any) -> Any:
     """Model versions are strings in the REST API; a notebook may hand back an int. Either way "3", never "three"."""
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     if not text.isdigit() or int(text) < 1:
-        raise ValueError("must be a positive integer")
+        raise ValueError('must be a positive integer (as a string, e.g. "3")')
     return str(int(text))
 
 
-def _not_blank(value: str) -> str:
+def not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("is empty")
     return value
 
 
-def _none_as(empty: Any) -> Any:
+def none_as(empty: Any) -> BeforeValidator:
+    """Read a JSON null as `empty` (e.g. "" or {})."""
     return BeforeValidator(lambda value: empty if value is None else value)
 
 
@@ -74,7 +75,7 @@ class TrainingResult(_NotebookResult):
 
     notebook: ClassVar[str] = "retraining notebook"
 
-    model_name: Annotated[str, Strict(), AfterValidator(_not_blank)]
+    model_name: Annotated[str, Strict(), AfterValidator(not_blank)]
     version: ModelVersion
     run_id: Annotated[str, Strict()]
     metrics: dict[str, StrictFinite]
@@ -91,7 +92,7 @@ class CheckResult(BaseModel):
     passed: Annotated[bool, Strict()]
     measured: Any = None
     threshold: Any = None
-    detail: Annotated[str, _none_as("")] = ""
+    detail: Annotated[str, none_as("")] = ""
 
 
 class CandidateTestResult(_NotebookResult):
@@ -102,10 +103,10 @@ class CandidateTestResult(_NotebookResult):
 
     passed: Annotated[bool, Strict()]
     checks: list[CheckResult]
-    metrics: Annotated[dict[str, float], _none_as({})] = Field(default_factory=dict)
+    metrics: Annotated[dict[str, float], none_as({})] = Field(default_factory=dict)
     champion_version: Annotated[str | None, BeforeValidator(lambda v: None if v in (None, "") else str(v))] = None
     evaluation_run_id: str | None = None
-    report_markdown: Annotated[str, _none_as("")] = ""
+    report_markdown: Annotated[str, none_as("")] = ""
 
     @property
     def failed_checks(self) -> list[str]:

@@ -9,14 +9,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param
 
-from churn_contract.options import (
-    DEFAULT_MODEL_NAME,
-    DEFAULT_PRIMARY_METRIC,
-    DEFAULT_SOURCE_TABLE,
-    DEFAULT_TARGET_COL,
-    PRIMARY_METRICS,
-    CandidateTestOptions,
-)
+from churn_contract import options
 from churn_pipeline.config import JobConfig
 
 STAGES = ("Staging", "Production")
@@ -25,7 +18,7 @@ _SCHEMA_KEYWORDS = ("type", "enum", "minimum", "maximum", "exclusiveMinimum")
 
 
 def model_name_param(description: str) -> Param:
-    return Param(DEFAULT_MODEL_NAME, type="string", minLength=1, description=description)
+    return Param(options.DEFAULT_MODEL_NAME, type="string", minLength=1, description=description)
 
 
 def target_stage_param(description: str) -> Param:
@@ -42,7 +35,7 @@ def cluster_profile_param(jobs: JobConfig) -> Param:
 
 def source_table_param() -> Param:
     return Param(
-        DEFAULT_SOURCE_TABLE,
+        options.DEFAULT_SOURCE_TABLE,
         type="string",
         pattern=r"^[\w]+(\.[\w]+){1,2}$",
         description="Training table: schema.table or catalog.schema.table",
@@ -50,26 +43,30 @@ def source_table_param() -> Param:
 
 
 def target_col_param() -> Param:
-    return Param(DEFAULT_TARGET_COL, type="string", minLength=1, description="Label column (1 = the customer left)")
+    return Param(
+        options.DEFAULT_TARGET_COL, type="string", minLength=1, description="Label column (1 = the customer left)"
+    )
 
 
 def primary_metric_param() -> Param:
-    return Param(DEFAULT_PRIMARY_METRIC, enum=list(PRIMARY_METRICS), description="Metric AutoML optimises")
+    return Param(
+        options.DEFAULT_PRIMARY_METRIC, enum=list(options.PRIMARY_METRICS), description="Metric AutoML optimises"
+    )
 
 
 def candidate_test_params() -> dict[str, Param]:
     """One Param per check threshold and the test mode, in the contract's order, with its default and bounds."""
-    properties = CandidateTestOptions.model_json_schema()["properties"]
+    properties = options.CandidateTestOptions.model_json_schema()["properties"]
     return {
         name: Param(
             field.default,
             description=field.description,
             **{key: properties[name][key] for key in _SCHEMA_KEYWORDS if key in properties[name]},
         )
-        for name, field in CandidateTestOptions.model_fields.items()
+        for name, field in options.CandidateTestOptions.model_fields.items()
     }
 
 
 def candidate_test_parameters() -> dict[str, str]:
     """The test notebook's threshold and mode widgets, filled from the params of the same names."""
-    return {name: f"{{{{ params.{name} }}}}" for name in CandidateTestOptions.model_fields}
+    return {name: f"{{{{ params.{name} }}}}" for name in options.CandidateTestOptions.model_fields}
