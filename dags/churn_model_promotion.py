@@ -22,20 +22,26 @@ Failures are reported by the failure notifier (log by default; `CHURN_FAILURE_NO
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import DAG, Param, task, task_group
 
 from churn_pipeline.approval import ReviewOperator
-from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS, requested_model_name
+from churn_pipeline.assets import TRANSITION_REQUESTS, requested_model_name
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
-from churn_pipeline.notifications import failure_notifier
+from churn_pipeline.params import (
+    candidate_test_parameters,
+    candidate_test_params,
+    cluster_profile_param,
+    model_name_param,
+    target_stage_param,
+)
 from churn_pipeline.schedules import promotion_schedule
+from churn_pipeline.wiring import DATABRICKS_CONN_ID, dag_defaults, xcom
 from databricks_registry.operators import TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
-DATABRICKS_CONN_ID = "databricks_default"
 WAIT_FOR_REQUESTS_SECONDS = 120
 JOBS = load_config()
 
@@ -43,24 +49,10 @@ with DAG(
     dag_id="churn_model_promotion",
     description="Test pending churn model versions on Databricks and approve or reject their transition requests",
     schedule=promotion_schedule(TRANSITION_REQUESTS),
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
     dagrun_timeout=timedelta(hours=3),
-    default_args={
-        "owner": "ml-platform",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": [failure_notifier()],
-    },
+    **dag_defaults(retry_delay=timedelta(minutes=1)),
     params={
-        "model_name": Param(
-            DEFAULT_MODEL_NAME,
-            type="string",
-            minLength=1,
-            description="Registered model to look at (an Asset-triggered run uses the event's model)",
-        ),
+        "model_name": model_name_param("Registered model to look at (an Asset-triggered run uses the event's model)"),
         # Optional: null (not "") so the trigger form does not treat the empty field as a missing value.
         "version": Param(
             None,
@@ -68,56 +60,15 @@ with DAG(
             pattern=r"^(\d+(,\d+)*)?$",
             description="Only these versions, e.g. 3 or 3,4. Leave empty for every version with an open request",
         ),
-        "target_stage": Param("Staging", enum=["Staging", "Production"], description="Stage the requests ask for"),
-        "min_f1": Param(
-            0.5,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="holdout_quality check: minimum F1 on the holdout set",
-        ),
-        "min_roc_auc": Param(
-            0.75,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="holdout_quality check: minimum ROC-AUC",
-        ),
-        "max_f1_drop": Param(
-            0.05,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="champion_comparison check: largest relative F1 drop vs the version in the stage",
-        ),
-        "max_slice_gap": Param(
-            0.35,
-            type="number",
-            minimum=0,
-            maximum=1,
-            description="slice_gaps check: largest F1 or recall gap across Geography and Gender",
-        ),
-        "max_p95_latency_ms": Param(
-            500,
-            type="number",
-            exclusiveMinimum=0,
-            description="batch_latency check: p95 milliseconds to score 1,000 rows",
-        ),
-        "mode": Param(
-            "enforce",
-            enum=["enforce", "dry_run"],
-            description="enforce rejects a failing candidate; dry_run reports the failures but passes",
-        ),
+        "target_stage": target_stage_param("Stage the requests ask for"),
+        # min_f1, min_roc_auc, max_f1_drop, max_slice_gap, max_p95_latency_ms, mode (churn_contract.options)
+        **candidate_test_params(),
         "require_human_approval": Param(
             False,
             type="boolean",
             description="Ask a person in Airflow's Required Actions before approving a candidate that passed",
         ),
-        "cluster_profile": Param(
-            JOBS.default_profile,
-            enum=sorted(JOBS.profiles),
-            description="Compute profile from include/config/databricks_jobs.yaml",
-        ),
+        "cluster_profile": cluster_profile_param(JOBS),
     },
     user_defined_macros={"requested_model_name": requested_model_name},
     tags=["churn", "databricks", "mlflow", "promotion"],
@@ -153,19 +104,11 @@ with DAG(
         tests = NotebookRunOperator(
             task_id="run_tests",
             notebook="test_candidate_model",
-            base_parameters={
-                "event_message": request,
-                "min_f1": "{{ params.min_f1 }}",
-                "min_roc_auc": "{{ params.min_roc_auc }}",
-                "max_f1_drop": "{{ params.max_f1_drop }}",
-                "max_slice_gap": "{{ params.max_slice_gap }}",
-                "max_p95_latency_ms": "{{ params.max_p95_latency_ms }}",
-                "mode": "{{ params.mode }}",
-            },
+            base_parameters={"event_message": request, **candidate_test_parameters()},
             cluster_profile="{{ params.cluster_profile }}",
             databricks_conn_id=DATABRICKS_CONN_ID,
         )
-        result = read_test_result(tests.output["run_id"])
+        result = read_test_result(xcom(tests.output, "run_id"))
         review = ReviewOperator(
             task_id="human_review",
             subject="Promote this churn model version?",
@@ -180,7 +123,7 @@ with DAG(
             test_result=result,
             approval=review.output,
             mode="{{ params.mode }}",
-            test_run_page_url=tests.output["run_page_url"],
+            test_run_page_url=xcom(tests.output, "run_page_url"),
             archive_existing_versions=True,
             on_conflict="skip",
             databricks_conn_id=DATABRICKS_CONN_ID,

@@ -17,68 +17,46 @@ mid-run reconnects to the running one (the provider's durable mode).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import DAG, Param, task
 
-from churn_pipeline.assets import DEFAULT_MODEL_NAME, TRANSITION_REQUESTS
+from churn_pipeline.assets import TRANSITION_REQUESTS
 from churn_pipeline.config import load_config
 from churn_pipeline.notebook_run import NotebookRunOperator
-from churn_pipeline.notifications import failure_notifier
+from churn_pipeline.params import (
+    cluster_profile_param,
+    model_name_param,
+    primary_metric_param,
+    source_table_param,
+    target_col_param,
+    target_stage_param,
+)
 from churn_pipeline.schedules import retraining_schedule
+from churn_pipeline.wiring import DATABRICKS_CONN_ID, dag_defaults, xcom
 from databricks_registry.operators import CreateTransitionRequestOperator
 
-DATABRICKS_CONN_ID = "databricks_default"
 JOBS = load_config()
 
 with DAG(
     dag_id="churn_model_retraining",
     description="Retrain the churn model on Databricks and request its transition to Staging",
     schedule=retraining_schedule(),
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
     dagrun_timeout=timedelta(hours=4),
-    default_args={
-        "owner": "ml-platform",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "on_failure_callback": [failure_notifier()],
-    },
+    **dag_defaults(retry_delay=timedelta(minutes=2)),
     params={
-        "model_name": Param(
-            DEFAULT_MODEL_NAME,
-            type="string",
-            minLength=1,
-            description="Registered model to train a new version of",
-        ),
-        "source_table": Param(
-            "bank_churn_analysis.raw_data",
-            type="string",
-            pattern=r"^[\w]+(\.[\w]+){1,2}$",
-            description="Training table: schema.table or catalog.schema.table",
-        ),
-        "target_col": Param("Exited", type="string", minLength=1, description="Label column (1 = the customer left)"),
-        "primary_metric": Param(
-            "f1", enum=["f1", "roc_auc", "precision", "accuracy", "log_loss"], description="Metric AutoML optimises"
-        ),
+        "model_name": model_name_param("Registered model to train a new version of"),
+        "source_table": source_table_param(),
+        "target_col": target_col_param(),
+        "primary_metric": primary_metric_param(),
         "timeout_minutes": Param(
             JOBS.profile().automl_timeout_minutes,
             type="number",
             exclusiveMinimum=0,
             description="AutoML time budget in minutes (Databricks AutoML needs at least 5)",
         ),
-        "target_stage": Param(
-            "Staging",
-            enum=["Staging", "Production"],
-            description="Stage the new version is put up for",
-        ),
-        "cluster_profile": Param(
-            JOBS.default_profile,
-            enum=sorted(JOBS.profiles),
-            description="Compute profile from include/config/databricks_jobs.yaml",
-        ),
+        "target_stage": target_stage_param("Stage the new version is put up for"),
+        "cluster_profile": cluster_profile_param(JOBS),
     },
     tags=["churn", "databricks", "mlflow", "retraining"],
     doc_md=__doc__,
@@ -104,14 +82,14 @@ with DAG(
 
         return collect_training_result(databricks_run_id, run_page_url, params["model_name"], DATABRICKS_CONN_ID)
 
-    result = read_training_result(retrain.output["run_id"], retrain.output["run_page_url"])
+    result = read_training_result(xcom(retrain.output, "run_id"), xcom(retrain.output, "run_page_url"))
 
     request = CreateTransitionRequestOperator(
         task_id="request_transition",
-        model_name=result["model_name"],
-        version=result["version"],
+        model_name=xcom(result, "model_name"),
+        version=xcom(result, "version"),
         stage="{{ params.target_stage }}",
-        comment=result["comment"],
+        comment=xcom(result, "comment"),
         databricks_conn_id=DATABRICKS_CONN_ID,
     )
 
@@ -123,4 +101,4 @@ with DAG(
             "to_stage": params["target_stage"],
         }
 
-    request >> publish_request(result["model_name"], result["version"])
+    request >> publish_request(xcom(result, "model_name"), xcom(result, "version"))

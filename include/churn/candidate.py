@@ -6,11 +6,9 @@ a failed check with a precise reason, so the notebook always exits with its JSON
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import tempfile
-from dataclasses import dataclass, field
 
 import mlflow
 import pandas as pd
@@ -24,54 +22,32 @@ from churn.checks import (
     check_input_schema,
     check_metadata,
     check_prediction_contract,
+    check_result,
     check_slice_gaps,
     predict_labels,
     predict_scores,
 )
-from churn.event import EventMessageError, ModelEvent
 from churn.metrics import classification_metrics
 from churn.report import report_markdown, write_plots, write_report_json
 from churn.schema import FEATURE_COLUMNS
 from churn.settings import CandidateTestSettings, SettingsError
 from churn.split import holdout_of
 from churn.storage import read_table
+from churn_contract.event import EventMessageError, ModelEvent
+from churn_contract.results import CandidateTestResult
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class CandidateTestOutcome:
-    passed: bool
-    checks: list[CheckResult]
-    metrics: dict[str, float] = field(default_factory=dict)
-    champion_version: str | None = None
-    evaluation_run_id: str | None = None
-    report_markdown: str = ""
-
-    def to_dict(self) -> dict:
-        return {
-            "passed": self.passed,
-            "checks": [c.to_dict() for c in self.checks],
-            "metrics": {k: v for k, v in self.metrics.items() if not (isinstance(v, float) and math.isnan(v))},
-            "champion_version": self.champion_version,
-            "evaluation_run_id": self.evaluation_run_id,
-            "report_markdown": self.report_markdown,
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-
-def _stopped(name: str, reason: str, event: ModelEvent | None = None) -> CandidateTestOutcome:
+def _stopped(name: str, reason: str, event: ModelEvent | None = None) -> CandidateTestResult:
     """A test that could not run: passed=false whatever the mode (there is nothing to dry-run)."""
-    checks = [CheckResult(name, False, None, None, reason)]
+    checks = [check_result(name, False, None, None, reason)]
     model = event.model_name if event else "candidate"
-    return CandidateTestOutcome(
-        False, checks, report_markdown=report_markdown(model, event.version if event else None, False, checks)
-    )
+    markdown = report_markdown(model, event.version if event else None, False, checks)
+    return CandidateTestResult(passed=False, checks=checks, report_markdown=markdown)
 
 
-def run_candidate_tests(event_message, widgets=None, spark=None, warehouse=None) -> CandidateTestOutcome:
+def run_candidate_tests(event_message, widgets=None, spark=None, warehouse=None) -> CandidateTestResult:
     """`widgets`: a `CandidateTestSettings` or a `get(name)` callable (the notebook's `dbutils.widgets.get`)."""
     try:
         settings = (
@@ -133,7 +109,7 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
         checks = [
             check_input_schema(model),
             check_prediction_contract(model, features),
-            CheckResult("holdout_quality", False, None, None, unusable)
+            check_result("holdout_quality", False, None, None, unusable)
             if y_pred is None
             else check_holdout_quality(y_true, y_pred, y_score, settings.min_f1, settings.min_roc_auc),
             check_champion_comparison(
@@ -145,7 +121,7 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
                 settings.max_f1_drop,
                 settings.target_col,
             ),
-            CheckResult("slice_gaps", False, None, settings.max_slice_gap, unusable)
+            check_result("slice_gaps", False, None, settings.max_slice_gap, unusable)
             if y_pred is None
             else check_slice_gaps(holdout, y_pred, settings.max_slice_gap, settings.target_col),
         ]
@@ -155,7 +131,14 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
         all_passed = all(c.passed for c in checks)
         passed = all_passed or settings.mode == "dry_run"
         markdown = report_markdown(event.model_name, event.version, all_passed, checks, settings.mode, run.info.run_id)
-        outcome = CandidateTestOutcome(passed, checks, metrics, champion_version, run.info.run_id, markdown)
+        outcome = CandidateTestResult(
+            passed=passed,
+            checks=checks,
+            metrics={k: v for k, v in metrics.items() if not math.isnan(v)},  # the exit JSON has no NaN
+            champion_version=champion_version,
+            evaluation_run_id=run.info.run_id,
+            report_markdown=markdown,
+        )
         _log_run(outcome, y_true, y_pred, y_score, all_passed)
     _tag_version(client, event, checks, run.info.run_id)
     return outcome
@@ -190,7 +173,7 @@ def _add_check_metrics(metrics: dict, checks: list[CheckResult]) -> None:
     metrics["checks_failed"] = float(sum(not c.passed for c in checks))
 
 
-def _log_run(outcome: CandidateTestOutcome, y_true, y_pred, y_score, all_passed: bool) -> None:
+def _log_run(outcome: CandidateTestResult, y_true, y_pred, y_score, all_passed: bool) -> None:
     mlflow.log_metrics({k: v for k, v in outcome.metrics.items() if isinstance(v, float) and not math.isnan(v)})
     mlflow.set_tags({"churn.passed": str(all_passed).lower(), "churn.enforced": str(outcome.passed).lower()})
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,7 +14,7 @@ import pandas as pd
 from mlflow.models import MetricThreshold
 from mlflow.models.evaluation.validation import ModelValidationFailedException
 
-from churn.checks import CheckResult, _short
+from churn.checks import CheckResult, _short, check_result
 from churn.schema import TARGET_COL
 
 CHAMPION_STAGES = ("Staging", "Production")
@@ -55,18 +55,18 @@ def check_champion_comparison(
 ) -> CheckResult:
     name = "champion_comparison"
     if champion_version is None:
-        return CheckResult(name, True, None, max_f1_drop, "no champion")
+        return check_result(name, True, None, max_f1_drop, "no champion")
     if str(champion_version) == str(candidate_version):
-        return CheckResult(
+        return check_result(
             name, True, None, max_f1_drop, f"candidate version {candidate_version} is already the champion"
         )
     if champion_model is None:
-        return CheckResult(name, False, None, max_f1_drop, f"champion version {champion_version} could not be loaded")
+        return check_result(name, False, None, max_f1_drop, f"champion version {champion_version} could not be loaded")
     try:
         candidate = evaluate_f1(candidate_model, data, f"candidate v{candidate_version}", target_col)
         champion = evaluate_f1(champion_model, data, f"champion v{champion_version}", target_col)
     except Exception as exc:  # noqa: BLE001 - an evaluation that cannot run is a failed comparison
-        return CheckResult(name, False, None, max_f1_drop, f"evaluation failed: {_short(exc)}")
+        return check_result(name, False, None, max_f1_drop, f"evaluation failed: {_short(exc)}")
     cand_f1, champ_f1 = candidate.metrics.get("f1_score"), champion.metrics.get("f1_score")
     floor = None if champ_f1 is None else champ_f1 * (1 - max_f1_drop)
     measured = {"candidate_f1": cand_f1, "champion_f1": champ_f1, "min_f1": floor}
@@ -80,8 +80,8 @@ def check_champion_comparison(
         detail = f"F1 {cand_f1:.3f} vs champion v{champion_version} {champ_f1:.3f}: more than {max_f1_drop:.0%} lower"
         if not isinstance(exc, ModelValidationFailedException):
             detail = f"validation failed: {_short(exc)}"
-        return CheckResult(name, False, measured, max_f1_drop, detail)
-    return CheckResult(
+        return check_result(name, False, measured, max_f1_drop, detail)
+    return check_result(
         name,
         True,
         measured,

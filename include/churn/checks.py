@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -17,24 +16,21 @@ import pandas as pd
 
 from churn.metrics import classification_metrics
 from churn.schema import FEATURE_COLUMNS, FEATURE_TYPES, TARGET_COL
+from churn_contract.results import CheckResult
 
 SLICE_COLUMNS = ("Geography", "Gender")
 LATENCY_ROWS = 1_000
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    passed: bool
-    measured: Any = None
-    threshold: Any = None
-    detail: str = ""
-
-    def to_dict(self) -> dict:
-        return _json_safe(asdict(self))
+def check_result(name: str, passed: Any, measured: Any = None, threshold: Any = None, detail: str = "") -> CheckResult:
+    """A check's outcome as the exit contract holds it: plain JSON values (numpy scalars converted, floats rounded
+    to 6 digits, NaN as null)."""
+    return CheckResult(
+        name=name, passed=bool(passed), measured=_json_safe(measured), threshold=_json_safe(threshold), detail=detail
+    )
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -64,7 +60,7 @@ def check_input_schema(model) -> CheckResult:
     expected = dict(FEATURE_TYPES)
     schema = model.metadata.get_input_schema()
     if schema is None or not schema.has_input_names():
-        return CheckResult("input_schema", False, None, expected, "model has no named input signature")
+        return check_result("input_schema", False, None, expected, "model has no named input signature")
     actual = {spec.name: getattr(spec.type, "name", str(spec.type)) for spec in schema.inputs}
     problems = []
     lower_actual = {name.lower(): name for name in actual}
@@ -77,7 +73,7 @@ def check_input_schema(model) -> CheckResult:
     for name in actual:
         if name not in expected and name.lower() not in {e.lower() for e in expected}:
             problems.append(f"unexpected column {name}")
-    return CheckResult(
+    return check_result(
         "input_schema",
         not problems,
         actual,
@@ -125,7 +121,7 @@ def check_prediction_contract(model, features: pd.DataFrame) -> CheckResult:
     try:
         labels = predict_labels(model, features)
     except Exception as exc:  # noqa: BLE001 - a model that cannot predict fails this check
-        return CheckResult("prediction_contract", False, None, threshold, f"predict failed: {_short(exc)}")
+        return check_result("prediction_contract", False, None, threshold, f"predict failed: {_short(exc)}")
     measured = {
         "rows": int(len(labels)),
         "dtype": str(labels.dtype),
@@ -151,7 +147,7 @@ def check_prediction_contract(model, features: pd.DataFrame) -> CheckResult:
         "integer labels in {0, 1}, one per row"
         + ("; probabilities in [0, 1]" if scores is not None else "; no probabilities")
     )
-    return CheckResult("prediction_contract", not problems, measured, threshold, detail)
+    return check_result("prediction_contract", not problems, measured, threshold, detail)
 
 
 def check_holdout_quality(y_true, y_pred, y_score, min_f1: float, min_roc_auc: float) -> CheckResult:
@@ -168,13 +164,13 @@ def check_holdout_quality(y_true, y_pred, y_score, min_f1: float, min_roc_auc: f
     detail = (
         "; ".join(problems) or f"F1 {metrics['f1']:.3f}, ROC-AUC {metrics['roc_auc']:.3f} on {len(y_pred)} holdout rows"
     )
-    return CheckResult("holdout_quality", not problems, measured, threshold, detail + basis)
+    return check_result("holdout_quality", not problems, measured, threshold, detail + basis)
 
 
 def check_slice_gaps(frame: pd.DataFrame, y_pred, max_gap: float, target_col: str = TARGET_COL) -> CheckResult:
     """Largest F1 / recall difference between the groups of Geography and of Gender."""
     y_pred = np.asarray(y_pred).astype(int)
-    measured: dict[str, dict] = {}
+    measured: dict[str, Any] = {}
     worst, worst_at = 0.0, ""
     for column in SLICE_COLUMNS:
         per_group = {}
@@ -193,7 +189,7 @@ def check_slice_gaps(frame: pd.DataFrame, y_pred, max_gap: float, target_col: st
         measured[column] = per_group
     passed = worst <= max_gap
     detail = f"largest gap {worst:.3f} ({worst_at or 'none'})" + ("" if passed else f" > {max_gap}")
-    return CheckResult("slice_gaps", passed, measured, max_gap, detail)
+    return check_result("slice_gaps", passed, measured, max_gap, detail)
 
 
 def check_batch_latency(
@@ -211,16 +207,17 @@ def check_batch_latency(
             model.predict(batch)
             timings.append((time.perf_counter() - start) * 1000)
     except Exception as exc:  # noqa: BLE001
-        return CheckResult("batch_latency", False, None, max_p95_ms, f"predict failed: {_short(exc)}")
+        return check_result("batch_latency", False, None, max_p95_ms, f"predict failed: {_short(exc)}")
     p95 = float(np.percentile(timings, 95))
     passed = p95 <= max_p95_ms
     detail = f"p95 {p95:.1f} ms for {LATENCY_ROWS} rows over {repeats} runs" + ("" if passed else f" > {max_p95_ms} ms")
-    return CheckResult("batch_latency", passed, round(p95, 3), max_p95_ms, detail)
+    return check_result("batch_latency", passed, round(p95, 3), max_p95_ms, detail)
 
 
 def check_metadata(model, model_version, client) -> CheckResult:
     """Signature present (inputs and outputs); the version's source run exists and holds the model artifacts."""
-    problems, measured = [], {}
+    problems: list[str] = []
+    measured: dict[str, Any] = {}
     signature = model.metadata.signature
     measured["signature"] = signature is not None and signature.inputs is not None and signature.outputs is not None
     if not measured["signature"]:
@@ -240,7 +237,7 @@ def check_metadata(model, model_version, client) -> CheckResult:
             if "MLmodel" not in files:
                 problems.append(f"source run {run_id} has no MLmodel artifact for this version")
     detail = "; ".join(problems) or f"signature present; source run {run_id} holds the model artifacts"
-    return CheckResult("metadata", not problems, measured, "signature + source run with MLmodel", detail)
+    return check_result("metadata", not problems, measured, "signature + source run with MLmodel", detail)
 
 
 def _model_files(model_version) -> list[str]:

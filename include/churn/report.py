@@ -6,6 +6,7 @@ import json
 import os
 
 import numpy as np
+import pandas as pd
 
 from churn.checks import CheckResult
 
@@ -39,6 +40,28 @@ def report_markdown(
         lines += ["", f"MLflow evaluation run: `{evaluation_run_id}`"]
     text = "\n".join(lines)
     return text if len(text) <= MAX_MARKDOWN_CHARS else text[: MAX_MARKDOWN_CHARS - 1] + "…"
+
+
+def checks_table(checks: list[CheckResult]) -> pd.DataFrame:
+    """One row per check for `display()`: measured values and thresholds as JSON text (tables want flat cells)."""
+    return pd.DataFrame(
+        [
+            {
+                "check": c.name,
+                "passed": c.passed,
+                "measured": json.dumps(c.measured),
+                "threshold": json.dumps(c.threshold),
+                "detail": c.detail,
+            }
+            for c in checks
+        ],
+        columns=["check", "passed", "measured", "threshold", "detail"],
+    )
+
+
+def metrics_table(metrics: dict[str, float]) -> pd.DataFrame:
+    """Metrics sorted by name, one per row, for `display()`."""
+    return pd.DataFrame(sorted(metrics.items()), columns=["metric", "value"])
 
 
 def write_plots(y_true, y_pred, y_score, out_dir: str) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-TABLE_NAME = "bank_churn_analysis.raw_data"
-TARGET_COL = "Exited"
+from churn_contract.options import DEFAULT_SOURCE_TABLE, DEFAULT_TARGET_COL
+
+TABLE_NAME = DEFAULT_SOURCE_TABLE
+TARGET_COL = DEFAULT_TARGET_COL
 ID_COLUMNS = ("RowNumber", "CustomerId", "Surname")
 
 # Column -> pandas dtype, in the public dataset's order.

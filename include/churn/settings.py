@@ -1,45 +1,62 @@
-"""Notebook widgets: names, documented defaults, and parsing into typed settings with precise errors."""
+"""Notebook widgets: names, documented defaults, and parsing into typed settings with precise errors.
+
+The check thresholds, the test mode, the model name and the metric choices come from `churn_contract.options`
+(the promotion DAG's params are generated from the same definitions). The notebooks declare their widgets inline,
+as literal calls a Databricks user sees at the top; `tests/churn/test_contract_agreement.py` keeps those calls
+equal to `RETRAIN_WIDGETS` / `TEST_WIDGETS` / `WIDGET_CHOICES` here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from churn.schema import TABLE_NAME, TARGET_COL
+from pydantic import ValidationError
+
 from churn.storage import parse_table_name
-from churn.training import PRIMARY_METRICS, TrainingConfig
+from churn.training import TrainingConfig
+from churn_contract.options import (
+    DEFAULT_MODEL_NAME,
+    DEFAULT_PRIMARY_METRIC,
+    DEFAULT_SOURCE_TABLE,
+    DEFAULT_TARGET_COL,
+    PRIMARY_METRICS,
+    TEST_MODES,
+    CandidateTestOptions,
+    option_choices,
+    widget_default,
+)
 
-DEFAULT_MODEL_NAME = "Churn Prediction Bank"
 # Direct children of /Shared: Databricks creates them without needing a parent folder; locally any name works.
 RETRAIN_EXPERIMENT = "/Shared/churn_model_retraining"
 TEST_EXPERIMENT = "/Shared/churn_model_candidate_tests"
+REGISTRY_WIDGET = ("databricks", "MLflow registry URI (databricks = Workspace Model Registry)")
 
-# widget -> (default, label). Defaults are the documented check thresholds (README "Churn model notebooks").
+# widget -> (default, label), in the order the notebook declares them.
 RETRAIN_WIDGETS: dict[str, tuple[str, str]] = {
     "model_name": (DEFAULT_MODEL_NAME, "Registered model name"),
-    "source_table": (TABLE_NAME, "Training table (schema.table)"),
-    "target_col": (TARGET_COL, "Label column"),
-    "primary_metric": ("f1", "AutoML primary metric"),
+    "source_table": (DEFAULT_SOURCE_TABLE, "Training table (schema.table)"),
+    "target_col": (DEFAULT_TARGET_COL, "Label column"),
+    "primary_metric": (DEFAULT_PRIMARY_METRIC, "AutoML primary metric"),
     "timeout_minutes": ("0.25", "AutoML time budget (minutes; Databricks AutoML uses at least 5)"),
-    "registry_uri": ("databricks", "MLflow registry URI (databricks = Workspace Model Registry)"),
+    "registry_uri": REGISTRY_WIDGET,
     "experiment_name": (RETRAIN_EXPERIMENT, "MLflow experiment (workspace path; empty = the notebook's own)"),
 }
 TEST_WIDGETS: dict[str, tuple[str, str]] = {
     "event_message": ("", "Registry webhook payload (JSON)"),
-    "min_f1": ("0.5", "holdout_quality: minimum F1"),
-    "min_roc_auc": ("0.75", "holdout_quality: minimum ROC-AUC"),
-    "max_f1_drop": ("0.05", "champion_comparison: largest relative F1 drop"),
-    "max_slice_gap": ("0.35", "slice_gaps: largest F1/recall gap across groups"),
-    "max_p95_latency_ms": ("500", "batch_latency: p95 ms to score 1,000 rows"),
-    "mode": ("enforce", "enforce | dry_run"),
-    "source_table": (TABLE_NAME, "Table whose holdout split is the test data"),
-    "target_col": (TARGET_COL, "Label column"),
-    "registry_uri": ("databricks", "MLflow registry URI (databricks = Workspace Model Registry)"),
+    **{name: (widget_default(name), str(field.title)) for name, field in CandidateTestOptions.model_fields.items()},
+    "source_table": (DEFAULT_SOURCE_TABLE, "Table whose holdout split is the test data"),
+    "target_col": (DEFAULT_TARGET_COL, "Label column"),
+    "registry_uri": REGISTRY_WIDGET,
     "experiment_name": (TEST_EXPERIMENT, "MLflow experiment for evaluation runs (empty = the notebook's own)"),
 }
-MODES = ("enforce", "dry_run")
+MODES = TEST_MODES
 # Widgets shown as dropdowns (Databricks validates the choice in its UI).
-WIDGET_CHOICES: dict[str, list[str]] = {"mode": list(MODES), "primary_metric": sorted(PRIMARY_METRICS)}
+WIDGET_CHOICES: dict[str, list[str]] = {
+    "mode": list(option_choices("mode") or ()),
+    "primary_metric": list(PRIMARY_METRICS),
+}
 
 
 class SettingsError(ValueError):
@@ -65,13 +82,30 @@ def _text(get: Callable[[str], str], name: str) -> str:
     return value
 
 
-def _table(get, name: str) -> str:
+def _table(get: Callable[[str], str], name: str) -> str:
     value = _text(get, name)
     try:
         parse_table_name(value)
     except ValueError as exc:
         raise SettingsError(f"widget {name}: {exc}") from None
     return value
+
+
+def _options_error(exc: ValidationError, raw: dict[str, Any]) -> SettingsError:
+    """The first bad option in the words a widget user needs: which widget, what it accepts, what it got."""
+    error = exc.errors(include_url=False)[0]
+    name = str(error["loc"][0])
+    got = raw.get(name)
+    if error["type"] == "literal_error":
+        return SettingsError(f"widget {name} must be one of {list(option_choices(name) or ())}, got {got!r}")
+    if error["type"] in ("float_parsing", "float_type"):
+        return SettingsError(f"widget {name} must be a number, got {got!r}")
+    schema = CandidateTestOptions.model_json_schema()["properties"][name]
+    if "exclusiveMinimum" in schema:
+        bound = f"> {schema['exclusiveMinimum']}"
+    else:
+        bound = f"[{schema.get('minimum')}, {schema.get('maximum')}]"
+    return SettingsError(f"widget {name} must be in {bound}, got {got!r}")
 
 
 @dataclass(frozen=True)
@@ -85,7 +119,7 @@ class RetrainSettings:
     def from_widgets(cls, get: Callable[[str], str]) -> RetrainSettings:
         metric = _text(get, "primary_metric")
         if metric not in PRIMARY_METRICS:
-            raise SettingsError(f"widget primary_metric must be one of {sorted(PRIMARY_METRICS)}, got {metric!r}")
+            raise SettingsError(f"widget primary_metric must be one of {list(PRIMARY_METRICS)}, got {metric!r}")
         minutes = _number(get, "timeout_minutes", 0.05, 24 * 60)
         return cls(
             training=TrainingConfig(
@@ -100,50 +134,25 @@ class RetrainSettings:
         )
 
 
-@dataclass(frozen=True)
-class CandidateTestSettings:
-    min_f1: float = 0.5
-    min_roc_auc: float = 0.75
-    max_f1_drop: float = 0.05
-    max_slice_gap: float = 0.35
-    max_p95_latency_ms: float = 500.0
-    mode: str = "enforce"
-    source_table: str = TABLE_NAME
-    target_col: str = TARGET_COL
+class CandidateTestSettings(CandidateTestOptions):
+    """The test notebook's settings: the shared thresholds and mode, plus where the data and the registry are."""
+
+    source_table: str = DEFAULT_SOURCE_TABLE
+    target_col: str = DEFAULT_TARGET_COL
     registry_uri: str = "databricks"
     experiment_name: str = TEST_EXPERIMENT
 
     @classmethod
     def from_widgets(cls, get: Callable[[str], str]) -> CandidateTestSettings:
-        mode = _text(get, "mode")
-        if mode not in MODES:
-            raise SettingsError(f"widget mode must be one of {list(MODES)}, got {mode!r}")
+        raw = {name: str(get(name)).strip() for name in CandidateTestOptions.model_fields}
+        try:
+            options = CandidateTestOptions.model_validate(raw)
+        except ValidationError as exc:
+            raise _options_error(exc, raw) from None
         return cls(
-            min_f1=_number(get, "min_f1", 0.0, 1.0),
-            min_roc_auc=_number(get, "min_roc_auc", 0.0, 1.0),
-            max_f1_drop=_number(get, "max_f1_drop", 0.0, 1.0),
-            max_slice_gap=_number(get, "max_slice_gap", 0.0, 1.0),
-            max_p95_latency_ms=_number(get, "max_p95_latency_ms", 0.001),
-            mode=mode,
+            **options.model_dump(),
             source_table=_table(get, "source_table"),
             target_col=_text(get, "target_col"),
             registry_uri=_text(get, "registry_uri"),
             experiment_name=str(get("experiment_name") or "").strip(),
         )
-
-    def thresholds(self) -> dict[str, float]:
-        return {
-            "min_f1": self.min_f1,
-            "min_roc_auc": self.min_roc_auc,
-            "max_f1_drop": self.max_f1_drop,
-            "max_slice_gap": self.max_slice_gap,
-            "max_p95_latency_ms": self.max_p95_latency_ms,
-        }
-
-
-def declare_widgets(dbutils, widgets: dict[str, tuple[str, str]]) -> None:
-    for name, (default, label) in widgets.items():
-        if name in WIDGET_CHOICES:
-            dbutils.widgets.dropdown(name, default, WIDGET_CHOICES[name], label)
-        else:
-            dbutils.widgets.text(name, default, label)

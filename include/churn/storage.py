@@ -97,5 +97,8 @@ def write_table(
 
     path = table_path(name, warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_deltalake(str(path), frame, mode=mode)
+    if mode == "overwrite":  # two overloads in deltalake's stubs: overwrite (which takes a predicate) and the rest
+        write_deltalake(str(path), frame, mode="overwrite")
+    else:
+        write_deltalake(str(path), frame, mode="append" if mode == "append" else "error")
     return path

@@ -12,11 +12,12 @@ import json
 import math
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mlflow
 import numpy as np
 import pandas as pd
+from pydantic import Field
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -25,9 +26,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from churn.metrics import classification_metrics, prefixed
 from churn.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES, TARGET_COL
 from churn.split import Split, split_table
+from churn_contract.options import DEFAULT_PRIMARY_METRIC, PRIMARY_METRICS
+from churn_contract.results import TrainingResult
 
-# Databricks AutoML's classification metrics; FLAML knows all but precision by name (see _precision_loss).
-PRIMARY_METRICS = {"f1": "f1", "roc_auc": "roc_auc", "accuracy": "accuracy", "log_loss": "log_loss", "precision": None}
 # Label metrics whose best decision threshold is not 0.5 on imbalanced data: tuned on the validation split.
 THRESHOLD_TUNED_METRICS = ("f1", "accuracy")
 FLAML_ESTIMATORS = ("lgbm", "rf", "extra_tree")
@@ -38,7 +39,7 @@ DATABRICKS_AUTOML_MIN_MINUTES = 5
 class TrainingConfig:
     model_name: str
     target_col: str = TARGET_COL
-    primary_metric: str = "f1"
+    primary_metric: str = DEFAULT_PRIMARY_METRIC
     timeout_minutes: float = 0.25
     seed: int = 42
     estimators: tuple[str, ...] = FLAML_ESTIMATORS
@@ -48,39 +49,24 @@ class TrainingConfig:
         if not isinstance(self.model_name, str) or not self.model_name.strip():
             raise ValueError("model_name must be a non-empty string")
         if self.primary_metric not in PRIMARY_METRICS:
-            raise ValueError(f"primary_metric must be one of {sorted(PRIMARY_METRICS)}, got {self.primary_metric!r}")
+            raise ValueError(f"primary_metric must be one of {list(PRIMARY_METRICS)}, got {self.primary_metric!r}")
         if not (isinstance(self.timeout_minutes, (int, float)) and 0 < self.timeout_minutes <= 24 * 60):
             raise ValueError(f"timeout_minutes must be a number in (0, 1440], got {self.timeout_minutes!r}")
         if self.backend not in ("auto", "flaml", "databricks"):
             raise ValueError(f"backend must be auto, flaml or databricks, got {self.backend!r}")
 
 
-@dataclass(frozen=True)
-class TrainingResult:
-    model_name: str
-    version: str
-    run_id: str
-    metrics: dict[str, float]
-    n_rows: int
-    automl_backend: str
-    trials: int = 0
-    split_sizes: dict[str, int] = field(default_factory=dict)
+class TrainingRun(TrainingResult):
+    """The retraining notebook's exit value (`TrainingResult`, what `to_json()` writes) plus what the notebook
+    prints about the search."""
 
-    def exit_payload(self) -> dict:
-        """The retraining notebook's `dbutils.notebook.exit` contract."""
-        return {
-            "model_name": self.model_name,
-            "version": self.version,
-            "run_id": self.run_id,
-            "metrics": self.metrics,
-            "n_rows": self.n_rows,
-            "automl_backend": self.automl_backend,
-        }
+    trials: int = Field(0, exclude=True)
+    split_sizes: dict[str, int] = Field(default_factory=dict, exclude=True)
 
 
 def databricks_automl_available() -> bool:
     try:
-        from databricks import automl  # noqa: F401 - only on a Databricks ML runtime
+        from databricks import automl  # type: ignore[attr-defined]  # noqa: F401 - only on a Databricks ML runtime
     except ImportError:
         return False
     return True
@@ -116,7 +102,7 @@ def evaluate_pipeline(model, split: Split, target_col: str) -> dict[str, float]:
     return metrics
 
 
-def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingResult:
+def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingRun:
     """Train on `table` (the raw 14-column table), log everything to a new MLflow run, register the best model."""
     split = split_table(table, config.target_col)
     backend = _choose_backend(config.backend)
@@ -141,7 +127,7 @@ def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingR
         metrics["automl_gain_holdout_f1"] = metrics["holdout_f1"] - baseline["holdout_f1"]
         mlflow.log_metrics({k: v for k, v in metrics.items() if not math.isnan(v)})
         mlflow.set_tags({"churn.model_name": config.model_name, "churn.model_version": version})
-    return TrainingResult(
+    return TrainingRun(
         model_name=config.model_name,
         version=version,
         run_id=run.info.run_id,
@@ -179,7 +165,10 @@ def _log_trials(log_path: str) -> int:
         records = [json.loads(line) for line in handle if line.strip().startswith("{")]
     records = [r for r in records if "validation_loss" in r]
     client = mlflow.MlflowClient()
-    run_id = mlflow.active_run().info.run_id
+    active = mlflow.active_run()
+    if active is None:
+        raise RuntimeError("trials are logged to the active retraining run, and there is none")
+    run_id = active.info.run_id
     timestamp = int(pd.Timestamp.now("UTC").timestamp() * 1000)
     metrics, best = [], math.inf
     for step, record in enumerate(records):
@@ -196,7 +185,7 @@ def _log_trials(log_path: str) -> int:
         {"trial": i, "learner": r.get("learner"), "validation_loss": r["validation_loss"], "config": r.get("config")}
         for i, r in enumerate(records)
     ]
-    mlflow.log_dict(summary, "automl/trials.json")
+    mlflow.log_dict(summary, "automl/trials.json")  # type: ignore[arg-type]  # any JSON value; annotated dict
     return len(records)
 
 
@@ -219,7 +208,8 @@ def _train_flaml(split: Split, config: TrainingConfig):
             X_val=X_val,
             y_val=y_val,
             task="classification",
-            metric=PRIMARY_METRICS[config.primary_metric] or _precision_loss,
+            # FLAML knows every primary metric by its Databricks AutoML name, except precision.
+            metric=_precision_loss if config.primary_metric == "precision" else config.primary_metric,
             time_budget=config.timeout_minutes * 60,
             estimator_list=list(config.estimators),
             eval_method="holdout",
@@ -298,7 +288,7 @@ def _log_and_register(pipeline, split: Split, config: TrainingConfig) -> str:
 
 
 def _train_databricks_automl(split: Split, config: TrainingConfig):
-    from databricks import automl
+    from databricks import automl  # type: ignore[attr-defined]  # only on a Databricks ML runtime
 
     # AutoML does its own train/validation split of what we give it; the holdout stays out.
     dataset = pd.concat([split.train, split.validation], ignore_index=True)

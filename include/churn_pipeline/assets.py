@@ -6,8 +6,6 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-DEFAULT_MODEL_NAME = "Churn Prediction Bank"
-
 # The retraining DAG emits an event (extra: model_name, version, to_stage) after creating a transition request;
 # the promotion DAG runs on it. Requests made by people in the Databricks UI emit nothing: the promotion DAG's
 # time schedule catches those.

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -22,6 +22,9 @@ _COMPUTE_KEYS = ("new_cluster", "existing_cluster_id")
 _SOURCE_TYPES = ("WORKSPACE", "GIT")
 # libyaml's loader parses this file ~25x faster than the pure-Python one: it is read on every DAG parse.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_Entry = TypeVar("_Entry")
 
 
 class JobConfigError(ValueError):
@@ -73,33 +76,22 @@ class JobConfig:
     path: Path = field(default=DEFAULT_CONFIG_PATH)
 
     def profile(self, name: str | None = None) -> ComputeProfile:
-        name = name or self.default_profile
-        if name not in self.profiles:
-            raise JobConfigError(
-                f"unknown cluster profile {name!r}; known profiles in {self.path}: {sorted(self.profiles)}"
-            )
-        return self.profiles[name]
+        return self._named("cluster profile", "profiles", name or self.default_profile, self.profiles)
 
     def source(self, name: str | None = None) -> NotebookSource:
-        name = name or self.default_source
-        if name not in self.sources:
-            raise JobConfigError(
-                f"unknown notebook source {name!r}; known sources in {self.path}: {sorted(self.sources)}"
-            )
-        return self.sources[name]
+        return self._named("notebook source", "sources", name or self.default_source, self.sources)
+
+    def _named(self, kind: str, plural: str, name: str, known: dict[str, _Entry]) -> _Entry:
+        if name not in known:
+            raise JobConfigError(f"unknown {kind} {name!r}; known {plural} in {self.path}: {sorted(known)}")
+        return known[name]
 
 
-def _positive_int(raw: dict, key: str, where: str) -> int:
-    value = raw.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise JobConfigError(f"{where}: {key} must be a positive integer, got {value!r}")
-    return value
-
-
-def _positive_number(raw: dict, key: str, where: str, default: float = 5) -> float:
+def _positive(raw: dict, key: str, where: str, integer: bool = True, default: float | None = None) -> Any:
     value = raw.get(key, default)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-        raise JobConfigError(f"{where}: {key} must be a positive number, got {value!r}")
+    wrong_type = isinstance(value, bool) or not isinstance(value, int if integer else (int, float))
+    if wrong_type or value is None or value <= 0:
+        raise JobConfigError(f"{where}: {key} must be a positive {'integer' if integer else 'number'}, got {value!r}")
     return value
 
 
@@ -114,12 +106,12 @@ def _parse_profile(name: str, raw: Any, path: Path) -> ComputeProfile:
         raise JobConfigError(f"{where}: new_cluster must be a mapping")
     return ComputeProfile(
         name=name,
-        polling_period_seconds=_positive_int(raw, "polling_period_seconds", where),
-        timeout_seconds=_positive_int(raw, "timeout_seconds", where),
+        polling_period_seconds=_positive(raw, "polling_period_seconds", where),
+        timeout_seconds=_positive(raw, "timeout_seconds", where),
         new_cluster=raw.get("new_cluster"),
         existing_cluster_id=raw.get("existing_cluster_id"),
         performance_target=raw.get("performance_target"),
-        automl_timeout_minutes=_positive_number(raw, "automl_timeout_minutes", where),
+        automl_timeout_minutes=_positive(raw, "automl_timeout_minutes", where, integer=False, default=5),
         description=" ".join(str(raw.get("description", "")).split()),
     )
 

@@ -112,9 +112,11 @@ class NotebookRunOperator(DatabricksSubmitRunOperator):
             self.timeout_seconds = profile.timeout_seconds
         if profile.performance_target and profile.serverless:
             self.performance_target = profile.performance_target
-        tasks = []
-        for task in self.tasks:
-            task = {k: v for k, v in task.items() if k not in ("new_cluster", "existing_cluster_id")}
+        tasks: list[object] = []
+        for original in self.tasks or ():
+            if not isinstance(original, dict):  # the provider annotates tasks as objects; ours are task dicts
+                raise TypeError(f"{self.task_id}: tasks must be runs/submit task dicts, got {original!r}")
+            task = {k: v for k, v in original.items() if k not in ("new_cluster", "existing_cluster_id")}
             task.update(profile.task_compute())
             task["timeout_seconds"] = self.timeout_seconds
             notebook_task = dict(task["notebook_task"])

@@ -58,7 +58,7 @@ class FailureNotifier(BaseNotifier):
             return
         try:
             _load_delegate(spec)(context)
-        except Exception as exc:  # a broken notifier must not hide the original failure
+        except Exception as exc:  # noqa: BLE001 - a broken notifier must not hide the original failure
             self.log.error("Notifier %s failed: %s", spec, exc)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult
+from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult, request_comment
 
 
 def _notebook_result(run_id: Any, databricks_conn_id: str) -> Any:
@@ -20,18 +20,29 @@ def collect_training_result(
     run_id: Any, run_page_url: str | None, expected_model_name: str, databricks_conn_id: str
 ) -> dict[str, Any]:
     """Read and validate the retraining notebook's exit JSON; add the comment for the Staging request."""
-    result = TrainingResult.parse(_notebook_result(run_id, databricks_conn_id))
+    return validated_training_result(_notebook_result(run_id, databricks_conn_id), run_page_url, expected_model_name)
+
+
+def validated_training_result(exit_value: Any, run_page_url: str | None, expected_model_name: str) -> dict[str, Any]:
+    """The retraining notebook's exit value, validated, as `read_training_result` returns it."""
+    result = TrainingResult.parse(exit_value)
     if result.model_name != expected_model_name:
         raise NotebookResultError(
             f"retraining notebook registered {result.model_name!r}, but this run was asked for "
             f"{expected_model_name!r}: not requesting a transition for the wrong model"
         )
-    return {**result.to_dict(), "comment": result.request_comment(run_page_url), "run_page_url": run_page_url}
+    return {**result.to_dict(), "comment": request_comment(result, run_page_url), "run_page_url": run_page_url}
 
 
 def collect_test_result(run_id: Any, databricks_conn_id: str) -> dict[str, Any]:
     """Read and validate the candidate-test notebook's exit JSON (the decision operator's `test_result`)."""
-    result = CandidateTestResult.parse(_notebook_result(run_id, databricks_conn_id))
+    return validated_test_result(_notebook_result(run_id, databricks_conn_id))
+
+
+def validated_test_result(exit_value: Any) -> dict[str, Any]:
+    """The candidate-test notebook's exit value, validated, as `read_test_result` returns it (the decision
+    operator's `test_result`)."""
+    result = CandidateTestResult.parse(exit_value)
     return {**result.to_dict(), "failed_checks": result.failed_checks}
 
 

@@ -7,32 +7,46 @@
 # MAGIC `timeout_minutes` for `primary_metric`, logs every trial, a logistic-regression baseline and
 # MAGIC validation/holdout metrics, and registers the best model as `model_name`.
 # MAGIC
-# MAGIC Exits with `{model_name, version, run_id, metrics, n_rows, automl_backend}`. It does not request a stage
-# MAGIC transition: the Airflow DAG does.
+# MAGIC Exits with `{model_name, version, run_id, metrics, n_rows, automl_backend}` (`churn_contract.results.TrainingResult`).
+# MAGIC It does not request a stage transition: the Airflow DAG does. Run it cell by cell: set the widgets above, then run.
 
 # COMMAND ----------
 
-import os
-import sys
-
-# In a Databricks Git folder the notebook runs in its own directory; `churn` lives next to it in `include/`.
-_include_dir = os.path.abspath(os.path.join(os.getcwd(), ".."))
-if _include_dir not in sys.path:
-    sys.path.insert(0, _include_dir)
+# The widgets, with the defaults of churn.settings.RETRAIN_WIDGETS (tests/churn/test_contract_agreement.py keeps
+# them equal). The Airflow DAG sets every one of them.
+dbutils.widgets.text("model_name", "Churn Prediction Bank", "Registered model name")
+dbutils.widgets.text("source_table", "bank_churn_analysis.raw_data", "Training table (schema.table)")
+dbutils.widgets.text("target_col", "Exited", "Label column")
+dbutils.widgets.dropdown(
+    "primary_metric", "f1", ["f1", "roc_auc", "precision", "accuracy", "log_loss"], "AutoML primary metric"
+)
+dbutils.widgets.text("timeout_minutes", "0.25", "AutoML time budget (minutes; Databricks AutoML uses at least 5)")
+dbutils.widgets.text("registry_uri", "databricks", "MLflow registry URI (databricks = Workspace Model Registry)")
+dbutils.widgets.text(
+    "experiment_name",
+    "/Shared/churn_model_retraining",
+    "MLflow experiment (workspace path; empty = the notebook's own)",
+)
 
 # COMMAND ----------
 
-from churn.settings import RETRAIN_WIDGETS, RetrainSettings, declare_widgets
+# MAGIC %pip install --quiet -r requirements.txt
 
-declare_widgets(dbutils, RETRAIN_WIDGETS)
+# COMMAND ----------
+
+# MAGIC %run ./notebook_setup
+
+# COMMAND ----------
+
+from churn.settings import RetrainSettings
+
 settings = RetrainSettings.from_widgets(dbutils.widgets.get)
 
 # COMMAND ----------
 
-import json
-
 import mlflow
 
+from churn.report import metrics_table
 from churn.storage import read_table
 from churn.training import train_and_register
 
@@ -42,7 +56,8 @@ if settings.experiment_name:
 table = read_table(settings.source_table, spark=globals().get("spark"))
 result = train_and_register(table, settings.training)
 print(f"registered {result.model_name} v{result.version} ({result.automl_backend}, {result.trials} trials)")
+display(metrics_table(result.metrics))
 
 # COMMAND ----------
 
-dbutils.notebook.exit(json.dumps(result.exit_payload()))
+dbutils.notebook.exit(result.to_json())

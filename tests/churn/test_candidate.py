@@ -166,3 +166,18 @@ def test_unknown_version_missing_table_and_bad_widget(registry, tmp_path):
     widgets = {"min_f1": "high", "mode": "enforce"}
     bad = run_candidate_tests(event(registry["name"], registry["good"]), lambda name: widgets.get(name, "0.5"))
     assert not bad.passed and bad.checks[0].name == "settings" and "min_f1" in bad.checks[0].detail
+
+
+def test_the_dag_reads_what_the_notebook_writes(registry, warehouse):
+    """The real producer's exit JSON through the real consumer (`read_test_result`'s body), passing and failing."""
+    from churn_pipeline.steps import validated_test_result
+
+    for version, passed in ((registry["good"], True), (registry["bad"], False)):
+        out = run_candidate_tests(event(registry["name"], version), settings(registry["uri"]), warehouse=warehouse)
+        read = validated_test_result(json.loads(out.to_json()))
+        assert read["passed"] is passed and [c["name"] for c in read["checks"]] == CHECK_NAMES
+        assert read["failed_checks"] == [c.name for c in out.checks if not c.passed]
+        assert read["evaluation_run_id"] == out.evaluation_run_id and read["report_markdown"] == out.report_markdown
+        assert read["metrics"] == pytest.approx(out.metrics)
+    stopped = run_candidate_tests("not json", settings(registry["uri"]))
+    assert validated_test_result(json.loads(stopped.to_json()))["failed_checks"] == ["event_message"]

@@ -13,6 +13,7 @@ from databricks.sdk.service import jobs
 from churn.data import generate_churn_data
 from churn.schema import FEATURE_COLUMNS
 from churn.storage import write_table
+from churn_pipeline.steps import validated_test_result, validated_training_result
 
 from .conftest import PIP_REQUIREMENTS, fit_pipeline
 
@@ -31,8 +32,8 @@ def client(databricks_env):
     return WorkspaceClient(host=databricks_env.url, token=databricks_env.token)
 
 
-def run_notebook(client, notebook, params):
-    """Submit a one-task notebook run, wait, return (task run, exit JSON or None)."""
+def run_notebook(client, notebook, params, logs=None):
+    """Submit a one-task notebook run, wait, return its exit JSON or None (and its output in `logs`, a list)."""
     run = client.jobs.submit(
         run_name=f"churn test {notebook}",
         tasks=[
@@ -45,6 +46,8 @@ def run_notebook(client, notebook, params):
     output = client.jobs.get_run_output(run.tasks[0].run_id)
     assert run.state.result_state == jobs.RunResultState.SUCCESS, (output.error, output.error_trace)
     result = output.notebook_output.result if output.notebook_output else None
+    if logs is not None:
+        logs.append(output.logs or "")
     return json.loads(result) if result else None
 
 
@@ -67,6 +70,7 @@ TEST_WIDGETS = {"source_table": SOURCE_TABLE, "max_slice_gap": "0.5"}  # 450 hol
 
 
 def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, databricks_env):
+    logs: list[str] = []
     trained = run_notebook(
         client,
         "retrain_churn_model",
@@ -75,16 +79,25 @@ def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, 
             "source_table": SOURCE_TABLE,
             "timeout_minutes": "0.1",
         },
+        logs,
     )
     assert set(trained) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
+    # What the DAG's read_training_result does with it (the real consumer of the real notebook's output).
+    assert validated_training_result(trained, None, model_name)["version"] == trained["version"]
     assert trained["model_name"] == model_name and trained["n_rows"] == len(table)
     assert trained["automl_backend"] == "flaml" and trained["metrics"]["holdout_f1"] > 0.4
     version = trained["version"]
     registered = client.model_registry.get_model_version(model_name, version).model_version
     assert registered.run_id == trained["run_id"] and _stage(registered) == "None"
 
-    tested = run_notebook(client, "test_candidate_model", {"event_message": event(model_name, version), **TEST_WIDGETS})
+    tested = run_notebook(
+        client, "test_candidate_model", {"event_message": event(model_name, version), **TEST_WIDGETS}, logs
+    )
     assert tested["passed"] is True, tested["report_markdown"]
+    assert validated_test_result(tested)["failed_checks"] == []
+    # Results are shown with display(): the metrics table, then the checks table.
+    assert "holdout_f1" in logs[0] and "metric" in logs[0]
+    assert "holdout_quality" in logs[1] and "threshold" in logs[1]
     assert [c["name"] for c in tested["checks"]] == [
         "input_schema",
         "prediction_contract",

@@ -10,7 +10,6 @@ from churn.settings import (
     CandidateTestSettings,
     RetrainSettings,
     SettingsError,
-    declare_widgets,
 )
 
 
@@ -44,22 +43,3 @@ def test_bad_widget_values_are_named(widgets, overrides, match):
     parse = CandidateTestSettings.from_widgets if widgets is TEST_WIDGETS else RetrainSettings.from_widgets
     with pytest.raises(SettingsError, match=match):
         parse(getter(widgets, **overrides))
-
-
-def test_declare_widgets_uses_dropdowns_for_choices():
-    calls = []
-
-    class Widgets:
-        def text(self, name, default, label):
-            calls.append(("text", name, default))
-
-        def dropdown(self, name, default, choices, label):
-            assert default in choices
-            calls.append(("dropdown", name, default))
-
-    class DBUtils:
-        widgets = Widgets()
-
-    declare_widgets(DBUtils(), TEST_WIDGETS)
-    assert ("dropdown", "mode", "enforce") in calls
-    assert ("text", "event_message", "") in calls and len(calls) == len(TEST_WIDGETS)

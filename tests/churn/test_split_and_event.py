@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from churn.event import EventMessageError, ModelEvent
 from churn.schema import FEATURE_COLUMNS, TARGET_COL
 from churn.split import split_table
+from churn_contract.event import EventMessageError, ModelEvent
 
 
 def test_split_is_disjoint_sized_and_stable_under_reordering(churn_table):

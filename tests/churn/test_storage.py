@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
 
 from churn import seed
 from churn.data import generate_churn_data
@@ -40,7 +41,7 @@ def test_bad_table_names_are_rejected(name, tmp_path):
 
 def test_write_refuses_to_clobber_unless_asked(tmp_path):
     write_table(generate_churn_data(20), TABLE_NAME, tmp_path)
-    with pytest.raises(Exception):
+    with pytest.raises(DeltaError, match="already exists"):
         write_table(generate_churn_data(30), TABLE_NAME, tmp_path)
     write_table(generate_churn_data(30), TABLE_NAME, tmp_path, mode="overwrite")
     assert len(read_table(TABLE_NAME, tmp_path)) == 30

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import mlflow
 import numpy as np
 import pytest
@@ -29,7 +31,7 @@ def trained(churn_table, _mlflow_db):
 
 
 def test_exit_payload_contract(trained, churn_table):
-    payload = trained.exit_payload()
+    payload = json.loads(trained.to_json())
     assert set(payload) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
     assert payload["model_name"] == "Churn Training Contract"
     assert payload["version"] == "1" and isinstance(payload["version"], str)
@@ -38,6 +40,22 @@ def test_exit_payload_contract(trained, churn_table):
     for part in ("val", "holdout", "baseline_val", "baseline_holdout"):
         for name in METRIC_NAMES:
             assert 0 <= payload["metrics"][f"{part}_{name}"] <= 1, (part, name)
+
+
+def test_the_dag_reads_what_the_notebook_writes(trained):
+    """The real producer's exit JSON through the real consumer (`read_training_result`'s body)."""
+    from churn_pipeline.steps import validated_training_result
+
+    read = validated_training_result(json.loads(trained.to_json()), "https://ws/#job/7/run/8", trained.model_name)
+    assert {k: read[k] for k in ("model_name", "version", "run_id", "n_rows", "automl_backend")} == {
+        "model_name": trained.model_name,
+        "version": trained.version,
+        "run_id": trained.run_id,
+        "n_rows": trained.n_rows,
+        "automl_backend": "flaml",
+    }
+    assert read["metrics"] == pytest.approx(trained.metrics)
+    assert f"holdout_f1 {trained.metrics['holdout_f1']:.4f}" in read["comment"] and "#job/7/run/8" in read["comment"]
 
 
 def test_registered_model_predicts_integer_labels_with_the_expected_signature(trained, churn_table, local_mlflow):

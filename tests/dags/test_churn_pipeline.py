@@ -9,7 +9,7 @@ import pytest
 from churn_pipeline.assets import requested_model_name
 from churn_pipeline.config import JobConfigError, load_config, parse_config
 from churn_pipeline.notebook_run import NotebookRunOperator, encode_parameters, idempotency_token
-from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult
+from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult, request_comment
 from churn_pipeline.steps import select_requests
 
 GOOD_PROFILE = {"polling_period_seconds": 5, "timeout_seconds": 60, "new_cluster": {"num_workers": 0}}
@@ -111,7 +111,7 @@ def test_training_result_contract_violations_are_named(change, match):
 def test_training_comment_leads_with_holdout_metrics_and_links_the_run():
     result = TrainingResult.parse({**TRAINING, "version": 3})
     assert result.version == "3"
-    comment = result.request_comment("https://ws/#job/runs/7")
+    comment = request_comment(result, "https://ws/#job/runs/7")
     assert comment.index("holdout_f1") < comment.index("baseline_val_f1")
     assert "https://ws/#job/runs/7" in comment and "Ready for testing" in comment
 

@@ -18,8 +18,9 @@ from import_scan import (
     read_requirements,
 )
 
-AIRFLOW_SIDE = ["dags", "plugins", "include/churn_pipeline"]
-WORKSPACE_SIDE = ["local_workspace", "include/churn", "include/notebooks"]
+# include/churn_contract is on both sides: the DAGs read the notebooks' results with it, the notebooks write them.
+AIRFLOW_SIDE = ["dags", "plugins", "include/churn_pipeline", "include/churn_contract"]
+WORKSPACE_SIDE = ["local_workspace", "include/churn", "include/churn_contract", "include/notebooks"]
 
 
 def pinned_versions(name: str) -> dict[str, str]:

@@ -1,0 +1,113 @@
+"""The notebooks' exit values (`dbutils.notebook.exit(json)`), one typed model each.
+
+The notebook code builds these models and exits with `to_json()`; the DAG side reads the exit value back with
+`parse(...)`, which raises `NotebookResultError` naming the bad field, so a notebook that exits with anything else
+fails the Airflow task before any registry change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+
+
+class NotebookResultError(ValueError):
+    """A notebook's exit value does not follow its contract."""
+
+
+def _positive_integer_text(value: Any) -> Any:
+    """Model versions are strings in the REST API; a notebook may hand back an int. Either way "3", never "three"."""
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError('must be a positive integer (as a string, e.g. "3")')
+    return str(int(text))
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty")
+    return value
+
+
+def none_as(empty: Any) -> BeforeValidator:
+    """Read a JSON null as `empty` (e.g. "" or {})."""
+    return BeforeValidator(lambda value: empty if value is None else value)
+
+
+ModelVersion = Annotated[str, BeforeValidator(_positive_integer_text)]
+StrictFinite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+
+
+class _NotebookResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    notebook: ClassVar[str]
+
+    @classmethod
+    def parse(cls, payload: Any) -> Self:
+        """Validate a decoded exit value; `NotebookResultError` names the first bad field."""
+        if not isinstance(payload, dict):
+            raise NotebookResultError(f"{cls.notebook}: exit value must be a JSON object, got {type(payload).__name__}")
+        try:
+            return cls.model_validate(payload)
+        except ValidationError as exc:
+            raise NotebookResultError(_explain(cls.notebook, exc, payload)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        """The notebook's exit value."""
+        return self.model_dump_json()
+
+
+def _explain(notebook: str, exc: ValidationError, payload: dict) -> str:
+    error = exc.errors(include_url=False)[0]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    if error["type"] == "missing":
+        keys = f" (keys: {sorted(payload)})" if len(error["loc"]) == 1 else ""
+        return f"{notebook}: exit value has no {field!r}{keys}"
+    return f"{notebook}: {field!r}: {error['msg'].removeprefix('Value error, ')}, got {error['input']!r}"
+
+
+class TrainingResult(_NotebookResult):
+    """Exit value of `retrain_churn_model`: `{model_name, version, run_id, metrics, n_rows, automl_backend}`."""
+
+    notebook: ClassVar[str] = "retraining notebook"
+
+    model_name: Annotated[str, Strict(), AfterValidator(not_blank)]
+    version: ModelVersion
+    run_id: Annotated[str, Strict()]
+    metrics: dict[str, StrictFinite]
+    n_rows: Annotated[int, Strict(), Field(gt=0)]
+    automl_backend: str = "unknown"
+
+
+class CheckResult(BaseModel):
+    """One named check of the candidate test. `measured` and `threshold` are JSON values of the check's own shape."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Annotated[str, Strict()]
+    passed: Annotated[bool, Strict()]
+    measured: Any = None
+    threshold: Any = None
+    detail: Annotated[str, none_as("")] = ""
+
+
+class CandidateTestResult(_NotebookResult):
+    """Exit value of `test_candidate_model`: `{passed, checks[], metrics, champion_version, evaluation_run_id,
+    report_markdown}`. `passed` is the verdict under the run's mode (a dry run passes with failed checks)."""
+
+    notebook: ClassVar[str] = "candidate-test notebook"
+
+    passed: Annotated[bool, Strict()]
+    checks: list[CheckResult]
+    metrics: Annotated[dict[str, float], none_as({})] = Field(default_factory=dict)
+    champion_version: Annotated[str | None, BeforeValidator(lambda v: None if v in (None, "") else str(v))] = None
+    evaluation_run_id: str | None = None
+    report_markdown: Annotated[str, none_as("")] = ""
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [check.name for check in self.checks if not check.passed]
