@@ -1,29 +1,26 @@
-"""Both notebooks run unchanged through the local workspace's Jobs API (databricks-sdk, notebook tasks)."""
+"""Both notebooks run unchanged through the local workspace's Jobs API (databricks-sdk, notebook tasks).
+
+The retraining notebook runs once per session (the `retrained` fixture: the retraining DAG on the session's
+workspace, shared with tests/e2e); here its exit value is checked, and the test notebook runs on a copy of the
+trained version under this test's own model name (tests/e2e changes the original's stage).
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import mlflow
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
+from support.notebook_jobs import submit_notebook
 
 from churn.data import generate_churn_data
 from churn.schema import FEATURE_COLUMNS
-from churn.storage import write_table
 
 from .conftest import PIP_REQUIREMENTS, fit_pipeline
 
-SOURCE_TABLE = "churn_notebook_tests.raw_data"  # own table: the shared workspace's default one is left alone
-
-
-@pytest.fixture(scope="module")
-def table(workspace):
-    frame = generate_churn_data(3000, seed=21)
-    write_table(frame, SOURCE_TABLE, workspace.data_dir / "warehouse", mode="overwrite")
-    return frame
+pytestmark = pytest.mark.notebook
 
 
 @pytest.fixture()
@@ -32,17 +29,8 @@ def client(databricks_env):
 
 
 def run_notebook(client, notebook, params):
-    """Submit a one-task notebook run, wait, return (task run, exit JSON or None)."""
-    run = client.jobs.submit(
-        run_name=f"churn test {notebook}",
-        tasks=[
-            jobs.SubmitTask(
-                task_key="notebook",
-                notebook_task=jobs.NotebookTask(notebook_path=f"/include/notebooks/{notebook}", base_parameters=params),
-            )
-        ],
-    ).result(timeout=timedelta(minutes=4))
-    output = client.jobs.get_run_output(run.tasks[0].run_id)
+    """Run a notebook of include/notebooks as a one-task job; return its exit JSON (None without one)."""
+    run, output = submit_notebook(client, f"/include/notebooks/{notebook}", params, timeout_minutes=4)
     assert run.state.result_state == jobs.RunResultState.SUCCESS, (output.error, output.error_trace)
     result = output.notebook_output.result if output.notebook_output else None
     return json.loads(result) if result else None
@@ -63,26 +51,20 @@ def event(name, version):
     )
 
 
-TEST_WIDGETS = {"source_table": SOURCE_TABLE, "max_slice_gap": "0.5"}  # 450 holdout rows: slices are noisy
+TEST_WIDGETS = {"max_slice_gap": "0.5"}  # the session's seeded table: 1,500 holdout rows, slices are noisy
 
 
-def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, databricks_env):
-    trained = run_notebook(
-        client,
-        "retrain_churn_model",
-        {
-            "model_name": model_name,
-            "source_table": SOURCE_TABLE,
-            "timeout_minutes": "0.1",
-        },
-    )
+def test_retraining_notebook_exits_with_the_trained_version(retrained, client):
+    trained = retrained.notebook_output
     assert set(trained) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
-    assert trained["model_name"] == model_name and trained["n_rows"] == len(table)
+    assert trained["n_rows"] == retrained.table_rows
     assert trained["automl_backend"] == "flaml" and trained["metrics"]["holdout_f1"] > 0.4
-    version = trained["version"]
-    registered = client.model_registry.get_model_version(model_name, version).model_version
-    assert registered.run_id == trained["run_id"] and _stage(registered) == "None"
+    registered = client.model_registry.get_model_version(trained["model_name"], trained["version"]).model_version
+    assert registered.run_id == trained["run_id"] and retrained.stage_after_retraining == "None"
 
+
+def test_test_notebook_passes_the_trained_model_then_rejects_a_bad_version(retrained, client, model_name):
+    version = retrained.register_copy(client, model_name)
     tested = run_notebook(client, "test_candidate_model", {"event_message": event(model_name, version), **TEST_WIDGETS})
     assert tested["passed"] is True, tested["report_markdown"]
     assert [c["name"] for c in tested["checks"]] == [
@@ -99,10 +81,11 @@ def test_retrain_then_test_then_reject_a_bad_version(client, table, model_name, 
     assert tags["check.holdout_quality"] == "passed"
     # No transition request, comment or stage change came from the notebooks: Airflow owns those.
     assert list(client.model_registry.list_transition_requests(model_name, version)) == []
+    assert _stage(client.model_registry.get_model_version(model_name, version).model_version) == "None"
 
     # The good version becomes the Staging champion; a bad version registered by hand must be rejected.
     client.model_registry.transition_stage(model_name, version, "Staging", archive_existing_versions=False)
-    bad_version = _register_string_label_model(model_name, table)
+    bad_version = _register_string_label_model(model_name, generate_churn_data(3000, seed=21))
     verdict = run_notebook(
         client, "test_candidate_model", {"event_message": event(model_name, bad_version), **TEST_WIDGETS}
     )
@@ -136,7 +119,7 @@ def _register_string_label_model(model_name, table) -> str:
     return str(info.registered_model_version)
 
 
-def test_malformed_event_message_exits_cleanly_with_the_reason(client, table):
+def test_malformed_event_message_exits_cleanly_with_the_reason(client):
     result = run_notebook(client, "test_candidate_model", {"event_message": '{"model_name": "x", "version": "one"}'})
     assert result["passed"] is False
     assert result["checks"][0]["name"] == "event_message" and "version" in result["checks"][0]["detail"]

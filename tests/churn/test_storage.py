@@ -40,7 +40,9 @@ def test_bad_table_names_are_rejected(name, tmp_path):
 
 def test_write_refuses_to_clobber_unless_asked(tmp_path):
     write_table(generate_churn_data(20), TABLE_NAME, tmp_path)
-    with pytest.raises(Exception):
+    from deltalake.exceptions import DeltaError
+
+    with pytest.raises(DeltaError, match="already exists"):
         write_table(generate_churn_data(30), TABLE_NAME, tmp_path)
     write_table(generate_churn_data(30), TABLE_NAME, tmp_path, mode="overwrite")
     assert len(read_table(TABLE_NAME, tmp_path)) == 30

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import requests
@@ -104,7 +106,7 @@ def test_run_artifacts_round_trip_and_the_ui_reads_them(mlflow_databricks, works
         mlflow.log_text("hello ü", "notes/a.txt")
     run_id = run.info.run_id
     downloaded = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="notes/a.txt", dst_path=tmp_path)
-    assert open(downloaded, encoding="utf-8").read() == "hello ü"
+    assert Path(downloaded).read_text(encoding="utf-8") == "hello ü"
     assert [f.path for f in mlflow.MlflowClient().list_artifacts(run_id, "notes")] == ["notes/a.txt"]
 
     # The web UI reads the same files through MLflow's own handlers.

@@ -9,12 +9,12 @@ import json
 import re
 import shutil
 import subprocess
-import time
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 import requests
 from markupsafe import escape
+from support.waiting import wait_for
 
 from databricks_registry.links import model_version_url
 
@@ -70,13 +70,12 @@ def run_notebook(api, notebook: str, params: dict) -> dict:
             ],
         },
     )["run_id"]
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+
+    def finished():
         run = api("GET", "/api/2.2/jobs/runs/get", params={"run_id": run_id})
-        if run["state"]["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED"):
-            return run
-        time.sleep(0.3)
-    raise AssertionError(f"run {run_id} did not finish")
+        return run if run["state"]["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED") else None
+
+    return wait_for(finished, timeout=300, what=f"run {run_id} to finish")
 
 
 def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspace, browser, api):

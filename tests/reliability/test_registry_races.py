@@ -49,7 +49,7 @@ def _race_to(api: Api, name: str, versions: list[str], endpoints: list[str], sta
     results = run_concurrently([(lambda v=v, e=e: api.change_stage(e, name, v, stage, archive)) for v, e in plan])
     failures = [
         (v, e, r if isinstance(r, Exception) else (r.status_code, r.text))
-        for (v, e), r in zip(plan, results)
+        for (v, e), r in zip(plan, results, strict=True)
         if isinstance(r, Exception) or r.status_code != 200
     ]
     assert not failures, failures
