@@ -199,6 +199,7 @@ class _FakeTI:
         self.xcoms[key] = value
 
 
+@pytest.mark.notebook
 def test_each_try_submits_its_own_run_with_the_profile_compute(workspace, tmp_path, monkeypatch):
     """Against a real local workspace: a retry gets a new run (not the failed one), the payload has the compute
     of the chosen profile and the explicit parameters."""

@@ -12,6 +12,8 @@ import dag_runner
 import pytest
 from dagtest_support import RegistryClient, point_clients_at, write_job_config
 
+pytestmark = pytest.mark.notebook  # every DAG run submits the stub notebooks
+
 MODEL = "Churn Wiring Stub"
 
 

@@ -14,6 +14,8 @@ from databricks_registry.notebook_output import (
     read_notebook_result,
 )
 
+pytestmark = pytest.mark.notebook  # reads the output of real notebook runs
+
 NOTEBOOK = "/Workspace/tests/databricks_registry/notebooks/exit_value"
 
 

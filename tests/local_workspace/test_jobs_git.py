@@ -15,6 +15,8 @@ WAIT = timedelta(minutes=3)
 NOTEBOOK = """# Databricks notebook source
 from helpers.version import VERSION
 
+pytestmark = pytest.mark.notebook  # runs notebooks from git checkouts
+
 dbutils.notebook.exit(VERSION)
 """
 

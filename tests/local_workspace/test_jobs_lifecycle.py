@@ -12,6 +12,8 @@ from support.waiting import wait_for
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]  # notebook runs; cancels, timeouts, restarts
+
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
 REPO_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 WAIT = timedelta(minutes=3)

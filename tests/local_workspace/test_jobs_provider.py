@@ -10,6 +10,8 @@ from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunSta
 from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
 from support.waiting import wait_for
 
+pytestmark = pytest.mark.notebook  # the provider's hook and operators run notebooks
+
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
 
 

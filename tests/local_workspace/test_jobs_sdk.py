@@ -14,6 +14,8 @@ from databricks.sdk.errors import InvalidParameterValue, OperationFailed, Resour
 from databricks.sdk.service import jobs
 from support.waiting import wait_for
 
+pytestmark = pytest.mark.notebook  # runs notebooks through the Jobs API
+
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
 WAIT = timedelta(minutes=3)
 

@@ -78,6 +78,7 @@ def run_notebook(api, notebook: str, params: dict) -> dict:
     return wait_for(finished, timeout=300, what=f"run {run_id} to finish")
 
 
+@pytest.mark.notebook
 def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspace, browser, api):
     event = json.dumps({"event": "TRANSITION_REQUEST_CREATED", "model_name": f"churn {HOSTILE}", "version": "4"})
     run = run_notebook(api, "hello", {"name": HOSTILE, "event_message": event})
@@ -99,6 +100,7 @@ def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspac
     assert f'href="/jobs/runs/{run["run_id"]}"' in task_page and "&#34;greeting&#34;" in task_page
 
 
+@pytest.mark.notebook
 def test_run_page_with_a_non_ascii_digit_version_parameter_renders(browser, api):
     """ "²".isdigit() is True but int("²") raises: such a `version` parameter is just not a model version."""
     run = run_notebook(api, "hello", {"name": "x", "model_name": "superscript model", "version": "\u00b2"})
@@ -107,6 +109,7 @@ def test_run_page_with_a_non_ascii_digit_version_parameter_renders(browser, api)
     assert "/registry/models/superscript" not in page
 
 
+@pytest.mark.notebook
 def test_run_page_of_a_failed_run_shows_the_error_and_trace(browser, api):
     run = run_notebook(api, "fails", {})
     assert run["state"]["result_state"] == "FAILED"

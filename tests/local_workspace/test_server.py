@@ -16,6 +16,8 @@ from support.waiting import wait_for
 
 from local_workspace.launcher import WorkspaceStartError, free_port, start_workspace
 
+pytestmark = pytest.mark.slow  # starts, restarts and stops servers of its own
+
 
 def _serve(args: list[str], env_token: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "LOCAL_WORKSPACE_TOKEN"}

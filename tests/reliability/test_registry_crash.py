@@ -31,6 +31,8 @@ from _registry_support import (
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = pytest.mark.slow  # kills and restarts servers mid-approval
+
 FAULTS_DIR = Path(__file__).parent / "registry_faults"
 
 
