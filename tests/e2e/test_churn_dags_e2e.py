@@ -44,8 +44,19 @@ def test_retrain_then_promote_approves_the_first_version(e2e, retrained):
 
     promoted = _run(dags, "churn_model_promotion", PROMOTION_CONF)
     assert promoted.succeeded, promoted.failed_tasks()
-    checks = {c["name"] for c in promoted.value("candidate.read_test_result", map_index=0)["checks"]}
-    assert {"input_schema", "prediction_contract", "holdout_quality", "champion_comparison"} <= checks
+    tested = promoted.value("candidate.read_test_result", map_index=0)
+    assert [c["name"] for c in tested["checks"]] == [
+        "input_schema",
+        "prediction_contract",
+        "holdout_quality",
+        "champion_comparison",
+        "slice_gaps",
+        "batch_latency",
+        "metadata",
+    ]
+    assert tested["passed"] is True and tested["champion_version"] is None
+    tags = {t.key: t.value for t in registry.sdk.model_registry.get_model_version(MODEL, "1").model_version.tags}
+    assert tags["check.holdout_quality"] == "passed" and tags["check.evaluation_run_id"]
     assert _decisions(promoted)["1"]["decision"] == "approved"
     assert registry.stage(MODEL, "1") == "Staging"
     assert registry.open_requests(MODEL, "1") == []
