@@ -18,11 +18,11 @@ from hostile_input_support import integrity_check, runner_pids, wait_for
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]  # kills and restarts the server under running notebooks
+
 # Waits for a go-file, then leaves a side effect and exits with a value: the test decides when it finishes.
 WITNESS_NOTEBOOK = """# Databricks notebook source
 import pathlib, time
-
-pytestmark = [pytest.mark.notebook, pytest.mark.slow]  # kills and restarts the server under running notebooks
 pathlib.Path(dbutils.widgets.get("started_file")).write_text("started")
 go = pathlib.Path(dbutils.widgets.get("go_file"))
 while not go.exists():
