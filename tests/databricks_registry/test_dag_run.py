@@ -9,6 +9,8 @@ from support.waiting import wait_for
 
 from databricks_registry.hooks import ModelRegistryHook
 
+pytestmark = pytest.mark.slow  # a whole Airflow DAG run (dag.test(): DB, deferral, mapped tasks)
+
 PASSED = {
     "passed": True,
     "checks": [{"name": "schema", "passed": True}],

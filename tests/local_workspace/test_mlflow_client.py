@@ -37,6 +37,7 @@ def _log_and_register(mlflow, name: str):
     return run, info, X
 
 
+@pytest.mark.slow  # logs, registers and loads a real sklearn model
 def test_log_register_transition_and_load(mlflow_databricks, model_name):
     mlflow = mlflow_databricks
     name = model_name + " 'quoted' ü"

@@ -245,6 +245,7 @@ def two_worker_workspace(tmp_path_factory):
         ws.stop()
 
 
+@pytest.mark.slow  # a two-worker workspace of its own
 def test_logout_revokes_the_cookie_in_every_worker(two_worker_workspace):
     ws = two_worker_workspace
     cookie = session_cookie(ws.url, ws.token)
@@ -290,6 +291,7 @@ def _cmdlines_of_group(pgid: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # a two-worker workspace of its own
 def test_token_is_not_on_any_command_line(two_worker_workspace):
     ws = two_worker_workspace
     cmdlines = _cmdlines_of_group(ws.process.pid)
