@@ -26,6 +26,8 @@ from hostile_input_support import api_session, assert_databricks_error, state_sn
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = pytest.mark.slow  # a seeded workspace of its own and a corpus of 200+ hostile requests
+
 CASES = all_cases()
 
 
