@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo airflow lock clean bench workspace
+.PHONY: install test test-fast lint demo airflow lock clean bench workspace
 
 install: $(STAMP)
 
@@ -22,8 +22,15 @@ $(STAMP): pyproject.toml requirements.lock
 	@rm -rf ./*.egg-info
 	@touch $(STAMP)
 
+# Everything, what CI runs (.ci/run): unit, component, notebook, end-to-end and browser tests.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick loop while coding (under 2 minutes): unit tests and component tests over real HTTP against the
+# session's local workspace; no notebook or AutoML runs, no end-to-end or browser tests, no server restarts.
+FAST_LANE := not notebook and not e2e and not ui and not slow
+test-fast: install
+	$(PY) -m pytest -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
 # ruff (lint + format check) and mypy, configured in pyproject.toml; .ci/run runs this before the tests.
 lint: install

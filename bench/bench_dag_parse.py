@@ -21,20 +21,28 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import write_report
+
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
 ROUNDS = int(os.environ.get("BENCH_PARSE_ROUNDS", "30"))
-ANCHOR = REPO / "bench" / "anchor_dags" / "anchor_plain_provider.py"
+ANCHORS = REPO / "bench" / "anchor_dags"
+ANCHOR = ANCHORS / "anchor_plain_provider.py"
 # Same anchor plus a 12-Param trigger form: what Airflow's Params cost, so the rest is attributable to our code.
-ANCHOR_WITH_PARAMS = REPO / "bench" / "anchor_dags" / "anchor_plain_provider_with_params.py"
+ANCHOR_WITH_PARAMS = ANCHORS / "anchor_plain_provider_with_params.py"
 HEAVY = ("mlflow", "pandas", "sklearn", "numpy", "flaml", "lightgbm", "deltalake", "churn", "local_workspace")
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# The anchors import their shared tasks from their folder, as DAG files import from the DAGs folder Airflow puts
+# on sys.path.
+sys.path.insert(0, str(ANCHORS))
 
 
 def _heavy_modules_on_cold_import(path: Path) -> list[str]:
-    code = f"import runpy, sys, json; runpy.run_path({str(path)!r}); print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    code = (
+        f"import runpy, sys, json; sys.path.insert(0, {str(ANCHORS)!r}); runpy.run_path({str(path)!r}); "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise SystemExit(f"{path} does not import:\n{done.stderr[-2000:]}")
@@ -92,8 +100,6 @@ def main() -> int:
             r["median_ms"] <= 50 and r["ratio_vs_anchor"] <= 1.5 and not r["heavy_modules_on_cold_import"] for r in ours
         ),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "dag_parse.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         "# DAG parse cost: dags/ vs a plain-provider anchor DAG (one warm process)",
         "",
@@ -116,8 +122,7 @@ def main() -> int:
         "defines it). Most of the gap is the DAGs' validated trigger forms: Airflow checks every Param's JSON "
         "schema at parse and deep-copies the params into every task; the 'with params' anchor pays the same.",
     ]
-    (RESULTS / "dag_parse.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report("dag_parse", result, lines)
     return 0
 
 

@@ -20,26 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import write_report
+
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
+DEMO = REPO / "scripts" / "demo.py"
 
 
 def run_demo(local_dir: Path, label: str) -> dict:
     timings_file = local_dir / f"timings-{label}.json"
     start = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "demo.py"),
-            "--local-dir",
-            str(local_dir),
-            "--timings-file",
-            str(timings_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+    command = [sys.executable, str(DEMO), "--local-dir", str(local_dir), "--timings-file", str(timings_file)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"demo run {label} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -67,8 +58,6 @@ def main() -> int:
         "runs": runs,
         "goal_met": all(r["total_over_notebook"] <= 2 and r["process_wall_seconds"] <= 180 for r in runs.values()),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "demo.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         "# `make demo`: notebook compute vs orchestration overhead",
         "",
@@ -94,8 +83,7 @@ def main() -> int:
         "Airflow DB migration and DAG parsing (run side by side); process wall adds interpreter start, the "
         "summary and stopping the workspace.",
     ]
-    (RESULTS / "demo.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report("demo", result, lines)
     return 0
 
 

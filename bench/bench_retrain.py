@@ -12,33 +12,25 @@ import os
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
-from databricks.sdk import WorkspaceClient
-from databricks.sdk.service import jobs
-
-from churn.seed import seed_table
-from churn.settings import RETRAIN_WIDGETS
-from local_workspace.launcher import start_workspace
-
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results"
+sys.path.insert(0, str(REPO / "tests"))  # the notebook-run helper the churn notebook tests use
+
+from databricks.sdk import WorkspaceClient  # noqa: E402
+from databricks.sdk.service import jobs  # noqa: E402
+from report import write_report  # noqa: E402
+from support.notebook_jobs import submit_notebook  # noqa: E402
+
+from churn.seed import seed_table  # noqa: E402
+from churn.settings import RETRAIN_WIDGETS  # noqa: E402
+from local_workspace.launcher import start_workspace  # noqa: E402
 
 
 def run_notebook(client: WorkspaceClient, notebook: str, params: dict) -> tuple[float, dict]:
     start = time.perf_counter()
-    run = client.jobs.submit(
-        run_name=f"bench {notebook}",
-        tasks=[
-            jobs.SubmitTask(
-                task_key="nb",
-                notebook_task=jobs.NotebookTask(notebook_path=f"/include/notebooks/{notebook}", base_parameters=params),
-            )
-        ],
-    ).result(timeout=timedelta(minutes=10))
+    run, output = submit_notebook(client, f"/include/notebooks/{notebook}", params, timeout_minutes=10)
     seconds = time.perf_counter() - start
-    output = client.jobs.get_run_output(run.tasks[0].run_id)
     if run.state.result_state != jobs.RunResultState.SUCCESS:
         raise SystemExit(f"{notebook} failed: {output.error}\n{output.error_trace}")
     return round(seconds, 1), json.loads(output.notebook_output.result)
@@ -78,8 +70,6 @@ def main() -> int:
         "test_passed": tested["passed"],
         "checks": {c["name"]: {"passed": c["passed"], "detail": c["detail"]} for c in tested["checks"]},
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "retrain.json").write_text(json.dumps(result, indent=2))
     m = trained["metrics"]
     lines = [
         "# Churn notebooks through the local workspace (default widgets, 10,000 rows)",
@@ -100,8 +90,7 @@ def main() -> int:
         "|---|---|---|",
         *[f"| {n} | {c['passed']} | {c['detail']} |" for n, c in result["checks"].items()],
     ]
-    (RESULTS / "retrain.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report("retrain", result, lines)
     return 0
 
 

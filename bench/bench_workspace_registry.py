@@ -7,24 +7,44 @@ and .md. Figures only; nothing here asserts a time.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from report import write_report
 
 from local_workspace.launcher import start_workspace
 
-RESULTS = Path(__file__).resolve().parent / "results"
 CYCLES = 30
 
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+def _request_cycle(http: requests.Session, api: str, name: str, version: str) -> dict[str, Callable]:
+    """The four timed calls on one fresh version: file a request, list it, approve it (archiving), comment."""
+    return {
+        "create": lambda: http.post(
+            f"{api}/transition-requests/create", json={"name": name, "version": version, "stage": "Staging"}, timeout=60
+        ),
+        "list": lambda: http.get(
+            f"{api}/transition-requests/list", params={"name": name, "version": version}, timeout=60
+        ),
+        "approve": lambda: http.post(
+            f"{api}/transition-requests/approve",
+            json={"name": name, "version": version, "stage": "Staging", "archive_existing_versions": True},
+            timeout=60,
+        ),
+        "comment": lambda: http.post(
+            f"{api}/comments/create", json={"name": name, "version": version, "comment": "ok"}, timeout=60
+        ),
+    }
 
 
 def bench(workers: int) -> dict:
@@ -43,24 +63,7 @@ def bench(workers: int) -> dict:
                 version = http.post(
                     f"{api}/model-versions/create", json={"name": name, "source": "dbfs:/x"}, timeout=60
                 ).json()["model_version"]["version"]
-                calls = {
-                    "create": lambda: http.post(
-                        f"{api}/transition-requests/create",
-                        json={"name": name, "version": version, "stage": "Staging"},
-                        timeout=60,
-                    ),
-                    "list": lambda: http.get(
-                        f"{api}/transition-requests/list", params={"name": name, "version": version}, timeout=60
-                    ),
-                    "approve": lambda: http.post(
-                        f"{api}/transition-requests/approve",
-                        json={"name": name, "version": version, "stage": "Staging", "archive_existing_versions": True},
-                        timeout=60,
-                    ),
-                    "comment": lambda: http.post(
-                        f"{api}/comments/create", json={"name": name, "version": version, "comment": "ok"}, timeout=60
-                    ),
-                }
+                calls = _request_cycle(http, api, name, version)
                 for label, call in calls.items():
                     start = time.perf_counter()
                     call().raise_for_status()
@@ -79,8 +82,6 @@ def bench(workers: int) -> dict:
 
 def main() -> int:
     results = [bench(1), bench(2)]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "workspace_registry.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         "# Local workspace: start-up and registry call latency",
         "",
@@ -93,8 +94,7 @@ def main() -> int:
         lat = r["latency_ms"]
         cells = " | ".join(f"{lat[k]['p50']} / {lat[k]['p95']}" for k in ("create", "list", "approve", "comment"))
         lines.append(f"| {r['workers']} | {r['startup_s']} | {cells} |")
-    (RESULTS / "workspace_registry.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report("workspace_registry", results, lines)
     return 0
 
 

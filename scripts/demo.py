@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         timings_file.write_text(json.dumps(timings, indent=2))
         print(f"\nDone in {timings['total_seconds']:.0f} s (notebooks {timings['notebook_compute_seconds']:.0f} s).")
         return 0
-    except Exception as exc:  # one clear line for the user; the task logs above have the details
+    except Exception as exc:  # noqa: BLE001  (one clear line for the user; the task logs above have the details)
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
         return 1
     finally:

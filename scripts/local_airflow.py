@@ -12,6 +12,7 @@ Asset events cause. Ctrl-C stops every process this started.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -100,19 +101,15 @@ def stop_all(processes: list[subprocess.Popen], timeout: float = 30.0) -> None:
     """SIGTERM every process group at once, wait up to `timeout` for them all, then SIGKILL what is left."""
 
     def signal_group(process: subprocess.Popen, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
             os.killpg(process.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     for process in processes:
         signal_group(process, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     for process in processes:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL below
             process.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
     for process in processes:  # stragglers, and children the group leader left behind
         signal_group(process, signal.SIGKILL)
         process.wait()

@@ -1,14 +1,22 @@
-"""Shared fixtures: one real local workspace (a `local-workspace serve` subprocess) for the test session."""
+"""Shared fixtures: one real local workspace (a `local-workspace serve` subprocess) for the test session, the
+session's Airflow DB, and one run of the retraining DAG with the real notebook for the tests that need a trained
+model. Test lanes: `make test-fast` deselects the markers registered in pyproject.toml (notebook, e2e, ui, slow)."""
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# tests/support (shared helpers: `from support.waiting import wait_for`) and scripts/ (dag_runner, the dag.test()
+# harness `make demo` uses) are not installed packages.
+for _path in (REPO_ROOT / "tests", REPO_ROOT / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 # Airflow reads its home at import time: give the test session its own, never the user's ~/airflow.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
@@ -52,3 +60,26 @@ def unique_name(prefix: str) -> str:
 @pytest.fixture()
 def model_name(request):
     return unique_name(request.node.name[:40])
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """The session's Airflow home (set above) with a migrated SQLite DB and the repository's DAGs folder."""
+    import dag_runner
+
+    dag_runner.configure_airflow(None)
+    dag_runner.migrate_db()
+    return os.environ["AIRFLOW_HOME"]
+
+
+@pytest.fixture(scope="session")
+def retrained(workspace, airflow_db):
+    """The retraining DAG run once per session on the session workspace, with the real notebook (AutoML).
+
+    Shared by every module that needs a trained model (tests/churn notebook tests, tests/e2e): the training is
+    the slowest step of the suite, and each of them only needs *a* version trained by the real notebook.
+    Modules that change the version's stage register a copy of it under their own model name.
+    """
+    from support.trained_model import run_retraining
+
+    return run_retraining(workspace)

@@ -4,38 +4,12 @@ validation, a deep copy per task) from what our own code costs."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
 from airflow.sdk import DAG, Param
-
-CLUSTER = {
-    "spark_version": "15.4.x-cpu-ml-scala2.12",
-    "node_type_id": "i3.xlarge",
-    "num_workers": 0,
-    "spark_conf": {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]"},
-    "custom_tags": {"ResourceClass": "SingleNode"},
-}
-
-
-def notebook_task(key: str, path: str, parameters: dict) -> list[dict]:
-    return [
-        {
-            "task_key": key,
-            "notebook_task": {"notebook_path": path, "base_parameters": parameters, "source": "WORKSPACE"},
-            "new_cluster": CLUSTER,
-            "timeout_seconds": 3600,
-        }
-    ]
-
+from plain_notebook_tasks import DAG_SETTINGS, prepare_train_evaluate
 
 with DAG(
     dag_id="anchor_plain_provider_with_params",
-    schedule="@monthly",
-    start_date=datetime(2026, 1, 1),
-    catchup=False,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
-    tags=["bench"],
+    **DAG_SETTINGS,
     params={
         "model_name": Param("Churn Prediction Bank", type="string", minLength=1),
         "version": Param("", type="string", pattern=r"^(\d+(,\d+)*)?$"),
@@ -51,13 +25,4 @@ with DAG(
         "source_table": Param("bank_churn_analysis.raw_data", type="string"),
     },
 ):
-    prepare = DatabricksSubmitRunOperator(
-        task_id="prepare", tasks=notebook_task("prepare", "/Shared/prepare", {"table": "bank_churn_analysis.raw_data"})
-    )
-    train = DatabricksSubmitRunOperator(
-        task_id="train", tasks=notebook_task("train", "/Shared/train", {"model_name": "Churn Prediction Bank"})
-    )
-    evaluate = DatabricksSubmitRunOperator(
-        task_id="evaluate", tasks=notebook_task("evaluate", "/Shared/evaluate", {"version": "latest"})
-    )
-    prepare >> train >> evaluate
+    prepare_train_evaluate()

@@ -12,6 +12,8 @@ from churn.checks import check_input_schema
 from churn.schema import FEATURE_COLUMNS
 from churn.training import TrainingConfig, train_and_register
 
+pytestmark = pytest.mark.notebook  # trains with AutoML (FLAML)
+
 METRIC_NAMES = ("f1", "precision", "recall", "roc_auc")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import yaml
+from support.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,10 +29,8 @@ class RegistryClient:
     def register(self, name: str, description: str = "", source: str = "s3://stub/model") -> str:
         from databricks.sdk.errors import ResourceAlreadyExists
 
-        try:
+        with contextlib.suppress(ResourceAlreadyExists):
             self.sdk.model_registry.create_model(name)
-        except ResourceAlreadyExists:
-            pass
         return self.sdk.model_registry.create_model_version(name, source, description=description).model_version.version
 
     def request(self, name: str, version: str, stage: str = "Staging", comment: str = "by hand") -> None:
@@ -81,7 +81,6 @@ def answer_review_when_asked(
     """Start a thread that answers a human-in-the-loop task once it waits for input, as the Required Actions UI
     does (the same steps as Airflow's `PATCH .../hitlDetails` handler), on the shared metadata DB."""
     import threading
-    import time
 
     from airflow._shared.timezones import timezone
     from airflow.models.hitl import HITLDetail, HITLUser
@@ -94,14 +93,17 @@ def answer_review_when_asked(
 
     answered: list[str] = []
 
+    def answered_once_waiting() -> list[str]:
+        try:
+            _answer_waiting()
+        except Exception as exc:  # surfaced to the test through `answered`
+            answered.append(f"error: {exc!r}")
+        return answered
+
     def answer() -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not answered:
-            try:
-                _answer_waiting()
-            except Exception as exc:  # surfaced to the test through `answered`
-                answered.append(f"error: {exc!r}")
-            time.sleep(0.5)
+        # A timeout shows as an empty `answered` in the test, which then names what went wrong.
+        with contextlib.suppress(AssertionError):
+            wait_for(answered_once_waiting, timeout=timeout, what=f"{task_id} to wait for input", interval=0.5)
 
     def _answer_waiting() -> None:
         with create_session() as session:

@@ -191,27 +191,20 @@ def test_review_step_returns_at_once_when_no_review_is_asked():
 class _FakeTI:
     """The slice of a task instance the provider's submit path uses (XCom pushes, ids for the token)."""
 
-    def __init__(self, try_number: int):
-        self.dag_id, self.run_id, self.task_id, self.map_index, self.try_number = "d", "r", "t", -1, try_number
+    def __init__(self, try_number: int, run_id: str = "r"):
+        self.dag_id, self.run_id, self.task_id, self.map_index, self.try_number = "d", run_id, "t", -1, try_number
         self.xcoms: dict = {}
 
     def xcom_push(self, key, value):
         self.xcoms[key] = value
 
 
-def test_each_try_submits_its_own_run_with_the_profile_compute(tmp_path, monkeypatch):
+@pytest.mark.notebook
+def test_each_try_submits_its_own_run_with_the_profile_compute(workspace, tmp_path, monkeypatch):
     """Against a real local workspace: a retry gets a new run (not the failed one), the payload has the compute
     of the chosen profile and the explicit parameters."""
     from databricks.sdk import WorkspaceClient
 
-    from local_workspace.launcher import start_workspace
-
-    notebooks = tmp_path / "ws" / "nb"
-    notebooks.mkdir(parents=True)
-    (notebooks / "echo.py").write_text(
-        "# Databricks notebook source\nimport json\ndbutils.widgets.text('x', '')\n"
-        "dbutils.notebook.exit(json.dumps({'x': dbutils.widgets.get('x')}))\n"
-    )
     local = load_config().profile("local")
     config = tmp_path / "jobs.yaml"  # JSON is YAML
     config.write_text(
@@ -220,36 +213,38 @@ def test_each_try_submits_its_own_run_with_the_profile_compute(tmp_path, monkeyp
                 "profiles": {
                     "local": {"polling_period_seconds": 1, "timeout_seconds": 120, "new_cluster": local.new_cluster}
                 },
-                "notebook_sources": {"workspace": {"type": "WORKSPACE", "root": "/nb"}},
+                # The session's workspace serves this repository: tests/dags/stub_notebooks/echo.py.
+                "notebook_sources": {"workspace": {"type": "WORKSPACE", "root": "/tests/dags/stub_notebooks"}},
             }
         )
     )
     monkeypatch.setenv("CHURN_DATABRICKS_CONFIG", str(config))
-    with start_workspace(data_dir=tmp_path / "data", workspace_dir=tmp_path / "ws") as workspace:
-        monkeypatch.setenv("AIRFLOW_CONN_DATABRICKS_DEFAULT", workspace.airflow_connection_json())
-        client = WorkspaceClient(host=workspace.url, token=workspace.token)
+    monkeypatch.setenv("AIRFLOW_CONN_DATABRICKS_DEFAULT", workspace.airflow_connection_json())
+    client = WorkspaceClient(host=workspace.url, token=workspace.token)
+    # Tokens derive from dag/run/task/try: a run id of its own keeps them apart from any other test's.
+    run_id = f"manual__{tmp_path.name}"
 
-        def attempt(try_number):
-            op = NotebookRunOperator(
-                task_id="t",
-                notebook="echo",
-                base_parameters={"x": 1},
-                cluster_profile="local",
-                polling_period_seconds=1,
-                durable=False,
-            )
-            ti = _FakeTI(try_number)
-            op.execute({"ti": ti, "params": {}})
-            return ti.xcoms["run_id"], op
+    def attempt(try_number):
+        op = NotebookRunOperator(
+            task_id="t",
+            notebook="echo",
+            base_parameters={"x": 1},
+            cluster_profile="local",
+            polling_period_seconds=1,
+            durable=False,
+        )
+        ti = _FakeTI(try_number, run_id)
+        op.execute({"ti": ti, "params": {}})
+        return ti.xcoms["run_id"], op
 
-        first, op = attempt(1)
-        again, _ = attempt(1)
-        retry, _ = attempt(2)
-        assert first == again, "same try, same token: Databricks returns the existing run"
-        assert retry != first, "a retry must not be handed the previous try's run"
-        run = client.jobs.get_run(retry)
-        task = run.tasks[0]
-        assert task.notebook_task.base_parameters == {"x": "1"}
-        output = client.jobs.get_run_output(task.run_id)
-        assert json.loads(output.notebook_output.result) == {"x": "1"}
-        assert op.tasks[0]["new_cluster"]["spark_version"].endswith("-ml-scala2.12")
+    first, op = attempt(1)
+    again, _ = attempt(1)
+    retry, _ = attempt(2)
+    assert first == again, "same try, same token: Databricks returns the existing run"
+    assert retry != first, "a retry must not be handed the previous try's run"
+    run = client.jobs.get_run(retry)
+    task = run.tasks[0]
+    assert task.notebook_task.base_parameters == {"x": "1"}
+    output = client.jobs.get_run_output(task.run_id)
+    assert json.loads(output.notebook_output.result) == {"x": "1"}
+    assert op.tasks[0]["new_cluster"]["spark_version"].endswith("-ml-scala2.12")

@@ -78,7 +78,35 @@ def test_every_databricks_task_has_timeout_and_explicit_base_parameters(dags, da
             assert int(run_task["timeout_seconds"]) > 0
             assert run_task["notebook_task"]["base_parameters"], f"{task.task_id}: empty base_parameters"
             assert run_task["notebook_task"]["source"] in ("WORKSPACE", "GIT")
-        assert task.idempotency_token is None or len(task.idempotency_token) <= 64
+
+
+class _TaskInstance:
+    """What the notebook operators read from the running task instance to make their idempotency token."""
+
+    def __init__(self, task, try_number: int):
+        self.dag_id, self.task_id, self.run_id = task.dag_id, task.task_id, "scheduled__2026-12-01T00:00:00+00:00"
+        self.map_index, self.try_number = -1, try_number
+
+
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_every_try_of_a_databricks_task_sends_its_own_idempotency_token(dags, dag_id, monkeypatch):
+    """Databricks answers a repeated token with the run it already has: a token fixed in the DAG file would hand
+    every later run and every retry the first run's result. Each try makes its own when it executes."""
+    import copy
+
+    from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
+
+    sent: list[str] = []  # what the provider's submit would send (stubbed: no workspace here)
+    monkeypatch.setattr(DatabricksSubmitRunOperator, "execute", lambda op, context: sent.append(op.idempotency_token))
+    tasks = _databricks_tasks(dags[dag_id])
+    for task in tasks:
+        assert task.idempotency_token is None, f"{task.task_id}: a token fixed at parse time repeats every run"
+        for try_number in (1, 2):
+            attempt = copy.copy(task)  # each try runs a fresh copy of the task, as a worker does
+            attempt.cluster_profile = "local"  # rendered from the trigger form at run time
+            attempt.execute({"ti": _TaskInstance(task, try_number), "params": {}})
+    assert len(sent) == 2 * len(tasks) and len(set(sent)) == len(sent), sent
+    assert all(token and len(token) <= 64 for token in sent), sent
 
 
 def test_retraining_sends_exactly_the_notebook_widgets(dags):
@@ -129,7 +157,7 @@ def test_trigger_form_accepts_its_defaults_and_describes_every_param(dags, dag_i
 
     params = ParamsDict(dags[dag_id].params)
     params.validate()
-    for name in params.keys():
+    for name in params:
         param = params.get_param(name)
         schema_type = param.schema.get("type")
         if param.value in (None, ""):

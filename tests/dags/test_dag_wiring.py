@@ -12,24 +12,22 @@ import dag_runner
 import pytest
 from dagtest_support import RegistryClient, point_clients_at, write_job_config
 
+pytestmark = pytest.mark.notebook  # every DAG run submits the stub notebooks
+
 MODEL = "Churn Wiring Stub"
 
 
 @pytest.fixture(scope="module")
-def stub_env(tmp_path_factory, airflow_db):
-    from local_workspace.launcher import start_workspace
-
+def stub_env(workspace, airflow_db, tmp_path_factory):
+    """The session's workspace serves this repository, so the stubs are at /tests/dags/stub_notebooks there."""
     mp = pytest.MonkeyPatch()
-    tmp = tmp_path_factory.mktemp("wiring")
-    here = dag_runner.REPO_ROOT / "tests" / "dags"
-    mp.setenv("CHURN_DATABRICKS_CONFIG", str(write_job_config(tmp / "jobs.yaml", "/stub_notebooks")))
-    workspace = start_workspace(data_dir=tmp / "workspace", workspace_dir=here)
+    config = write_job_config(tmp_path_factory.mktemp("wiring") / "jobs.yaml", "/tests/dags/stub_notebooks")
+    mp.setenv("CHURN_DATABRICKS_CONFIG", str(config))
     try:
         point_clients_at(workspace, mp)
         dags = dag_runner.load_dags()
         yield workspace, dags, RegistryClient(workspace)
     finally:
-        workspace.stop()
         mp.undo()
 
 

@@ -108,6 +108,26 @@ class CountingProxy:
                     return fault
         return None
 
+    def _record(self, method: str, full_path: str, path_only: str) -> None:
+        with self._lock:
+            self.calls[path_only] += 1
+            self.requests.append((method, full_path))
+
+    def _next_fault(self, path_only: str, request: tuple[str, str, str, dict, bytes | None]) -> Fault | None:
+        """The fault this request gets, if any; a "late" one holds the request until the next one on its path."""
+        fault = self._take_fault(path_only)
+        if fault is not None and fault.kind == "late":
+            with self._lock:
+                self._held.append(request)
+        return fault
+
+    def _release_held(self, path_only: str) -> list[tuple[str, str, str, dict, bytes | None]]:
+        """The "late" requests held for `path_only`, taken out of the queue (forwarded before the next one)."""
+        with self._lock:
+            late = [held for held in self._held if held[0] == path_only]
+            self._held = [held for held in self._held if held[0] != path_only]
+        return late
+
     def _handler_class(self):
         proxy = self
 
@@ -119,21 +139,13 @@ class CountingProxy:
 
             def _forward(self) -> None:
                 path_only = self.path.split("?", 1)[0]
-                with proxy._lock:
-                    proxy.calls[path_only] += 1
-                    proxy.requests.append((self.command, self.path))
+                proxy._record(self.command, self.path, path_only)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                with proxy._lock:
-                    late = [held for held in proxy._held if held[0] == path_only]
-                    proxy._held = [held for held in proxy._held if held[0] != path_only]
-                for _, method, path, held_headers, held_body in late:  # the earlier request lands first
+                for _, method, path, held_headers, held_body in proxy._release_held(path_only):  # earlier lands first
                     self._upstream(held_body, method, path, held_headers)
-                fault = proxy._take_fault(path_only)
-                if fault is not None and fault.kind == "late":
-                    with proxy._lock:
-                        proxy._held.append((path_only, self.command, self.path, headers, body))
+                fault = proxy._next_fault(path_only, (path_only, self.command, self.path, headers, body))
                 if fault is not None and not fault.forwards:
                     self._fail(fault)
                     return

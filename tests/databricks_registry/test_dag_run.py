@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
+from support.waiting import wait_for
 
 from databricks_registry.hooks import ModelRegistryHook
+
+pytestmark = pytest.mark.slow  # a whole Airflow DAG run (dag.test(): DB, deferral, mapped tasks)
 
 PASSED = {
     "passed": True,
@@ -75,9 +77,7 @@ def retrain_once_the_trigger_polls(proxy, workspace, model_name: str, versions: 
     import requests
 
     def work():
-        deadline = time.monotonic() + 120
-        while proxy.total("registered-models/get") < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: proxy.total("registered-models/get") >= 2, timeout=120, what="the trigger's first poll")
         api, auth = f"{workspace.url}/api/2.0/mlflow", {"Authorization": f"Bearer {workspace.token}"}
         for _ in range(versions):
             version = requests.post(

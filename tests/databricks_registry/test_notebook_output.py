@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from airflow.providers.databricks.hooks.databricks import DatabricksHook
+from support.waiting import wait_for
 
 from databricks_registry.notebook_output import (
     NotebookOutputInvalid,
@@ -14,6 +13,8 @@ from databricks_registry.notebook_output import (
     NotebookRunNotFinished,
     read_notebook_result,
 )
+
+pytestmark = pytest.mark.notebook  # reads the output of real notebook runs
 
 NOTEBOOK = "/Workspace/tests/databricks_registry/notebooks/exit_value"
 
@@ -31,10 +32,7 @@ def submit(mode: str, tasks: int = 1) -> int:
 
 def finished(run_id: int, timeout: float = 180) -> int:
     hook = DatabricksHook()
-    deadline = time.monotonic() + timeout
-    while not hook.get_run_state(run_id).is_terminal:
-        assert time.monotonic() < deadline, f"run {run_id} did not finish"
-        time.sleep(0.3)
+    wait_for(lambda: hook.get_run_state(run_id).is_terminal, timeout=timeout, what=f"run {run_id} to finish")
     return run_id
 
 

@@ -16,6 +16,8 @@ from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.operators import TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
+pytestmark = pytest.mark.slow  # a workspace of its own (a users file with a read-only user)
+
 READER_TOKEN = secrets.token_urlsafe(16)
 
 

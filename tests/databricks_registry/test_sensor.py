@@ -10,6 +10,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
 from fake_context import make_context
 from registry_setup import create_version
+from support.waiting import wait_for
 
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.links import MODEL_VERSION_URL_KEY
@@ -37,14 +38,22 @@ def sensor(model_name: str, **kwargs) -> TransitionRequestSensor:
     return TransitionRequestSensor(task_id="wait_for_request", model_name=model_name, **kwargs)
 
 
-def register_and_request_later(model_name: str, delay: float = 1.0) -> threading.Thread:
-    """What the retraining DAG does: register a new version, then file a request for it."""
+def register_and_request_while_the_sensor_waits(proxy, model_name: str) -> threading.Thread:
+    """What the retraining DAG does: register a new version, then file a request for it. Each step waits for the
+    sensor's next poke (one `registered-models/get` each, counted by the proxy), so the sensor sees the model
+    without the new version, then the version without a request, then the request."""
+
+    def pokes() -> int:
+        return proxy.total("registered-models/get")
+
+    before = pokes()
 
     def work():
-        time.sleep(delay)
         hook = ModelRegistryHook()
+        wait_for(lambda: pokes() > before, timeout=60, what="the sensor's first poke")
         version = create_version(hook, model_name, "dbfs:/models/new")
-        time.sleep(0.5)
+        seen = pokes()
+        wait_for(lambda: pokes() > seen, timeout=60, what="a poke that sees the new version")
         hook.create_transition_request(model_name, version, "Staging", "ready for testing")
 
     thread = threading.Thread(target=work)
@@ -52,10 +61,10 @@ def register_and_request_later(model_name: str, delay: float = 1.0) -> threading
     return thread
 
 
-def test_poke_mode_waits_then_returns_webhook_shaped_events(registered, model_name, databricks_env):
+def test_poke_mode_waits_then_returns_webhook_shaped_events(proxied, registered, model_name, databricks_env):
     registered(1)
     v2 = "2"
-    thread = register_and_request_later(model_name)
+    thread = register_and_request_while_the_sensor_waits(proxied, model_name)
     context = make_context()
     events = sensor(model_name, mode="poke").execute(context)
     thread.join()

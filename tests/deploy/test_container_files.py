@@ -51,7 +51,7 @@ def workspace_serve_args() -> dict[str, str]:
     """`--flag value` pairs of the `local_workspace serve` part of the workspace image's command."""
     command = image_command(WORKSPACE_DOCKERFILE)[-1]
     serve = command.split("local_workspace serve", 1)[1].split("&&")[0].split()
-    return dict(zip(serve[::2], serve[1::2]))
+    return dict(zip(serve[::2], serve[1::2], strict=True))
 
 
 def job_config() -> dict:
@@ -214,8 +214,8 @@ def test_airflow_finds_the_plugin_in_its_plugins_folder(tmp_path):
     # that import registers each file under its bare name (`plugin`, `hooks`, ...).
     script = (
         "import json; from airflow._shared.plugins_manager.plugins_manager import "
-        "_load_plugins_from_plugin_directory as load; plugins, errors = load(%r); "
-        "print(json.dumps([[p.name for p in plugins], errors]))" % str(REPO_ROOT / "plugins")
+        f"_load_plugins_from_plugin_directory as load; plugins, errors = load({str(REPO_ROOT / 'plugins')!r}); "
+        "print(json.dumps([[p.name for p in plugins], errors]))"
     )
     env = {
         **os.environ,

@@ -34,6 +34,7 @@ def published_workspace(tmp_path_factory):
         ws.stop()
 
 
+@pytest.mark.notebook
 def test_run_pages_use_the_public_url_while_notebooks_call_the_server(published_workspace):
     client = WorkspaceClient(host=published_workspace.url, token=published_workspace.token)
     task = jobs.SubmitTask(

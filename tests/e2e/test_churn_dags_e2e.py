@@ -1,8 +1,9 @@
-"""End to end: the real DAGs submit the real notebooks to a started local workspace (dag.test(), SQLite Airflow).
+"""End to end: the real DAGs submit the real notebooks to the session's local workspace (dag.test(), SQLite Airflow).
 
-One model's life, in order: retrain -> promotion approves v1 -> a person registers two versions by hand and asks
-for Staging (a good one and one missing the Age column) -> one promotion run decides both: the good one is
-approved and v1 archived, the bad one rejected with a comment naming the failed check -> a re-run changes nothing.
+One model's life, in order: retrain (the session's one retraining run, the `retrained` fixture) -> promotion
+approves v1 -> a person registers two versions by hand and asks for Staging (a good one and one missing the Age
+column) -> one promotion run decides both: the good one is approved and v1 archived, the bad one rejected with a
+comment naming the failed check -> a re-run changes nothing.
 """
 
 from __future__ import annotations
@@ -10,27 +11,19 @@ from __future__ import annotations
 import dag_runner
 import pytest
 from dagtest_support import RegistryClient, point_clients_at
+from support.trained_model import MODEL
 
-MODEL = "Churn E2E Bank"
-# 1,548 holdout rows; the AutoML budget is kept small so the whole module runs in a few minutes.
-RETRAIN_CONF = {"model_name": MODEL, "timeout_minutes": 0.1}
-PROMOTION_CONF = {"model_name": MODEL, "max_slice_gap": 0.5}
+pytestmark = [pytest.mark.e2e, pytest.mark.notebook]
+PROMOTION_CONF = {"model_name": MODEL, "max_slice_gap": 0.5}  # 1,548 holdout rows: slices are noisy
 
 
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory, airflow_db):
-    from churn.seed import seed_table
-    from local_workspace.launcher import start_workspace
-
+def e2e(workspace, retrained):
     mp = pytest.MonkeyPatch()
-    data_dir = tmp_path_factory.mktemp("e2e") / "workspace"
-    seed_table(data_dir)
-    workspace = start_workspace(data_dir=data_dir, workspace_dir=dag_runner.REPO_ROOT)
     try:
         point_clients_at(workspace, mp)
-        yield workspace, dag_runner.load_dags(), RegistryClient(workspace)
+        yield dag_runner.load_dags(), RegistryClient(workspace)
     finally:
-        workspace.stop()
         mp.undo()
 
 
@@ -42,18 +35,28 @@ def _decisions(outcome) -> dict[str, dict]:
     return {d.xcom["return_value"]["version"]: d.xcom["return_value"] for d in outcome.task("candidate.decide")}
 
 
-def test_retrain_then_promote_approves_the_first_version(e2e):
-    _, dags, registry = e2e
-    retrained = _run(dags, "churn_model_retraining", RETRAIN_CONF)
-    assert retrained.succeeded, retrained.failed_tasks()
-    trained = retrained.value("read_training_result")
+def test_retrain_then_promote_approves_the_first_version(e2e, retrained):
+    dags, registry = e2e
+    assert retrained.outcome.succeeded, retrained.outcome.failed_tasks()
+    trained = retrained.outcome.value("read_training_result")
     assert trained["version"] == "1" and trained["automl_backend"] == "flaml"
     assert trained["metrics"]["holdout_f1"] > 0.4
 
     promoted = _run(dags, "churn_model_promotion", PROMOTION_CONF)
     assert promoted.succeeded, promoted.failed_tasks()
-    checks = {c["name"] for c in promoted.value("candidate.read_test_result", map_index=0)["checks"]}
-    assert {"input_schema", "prediction_contract", "holdout_quality", "champion_comparison"} <= checks
+    tested = promoted.value("candidate.read_test_result", map_index=0)
+    assert [c["name"] for c in tested["checks"]] == [
+        "input_schema",
+        "prediction_contract",
+        "holdout_quality",
+        "champion_comparison",
+        "slice_gaps",
+        "batch_latency",
+        "metadata",
+    ]
+    assert tested["passed"] is True and tested["champion_version"] is None
+    tags = {t.key: t.value for t in registry.sdk.model_registry.get_model_version(MODEL, "1").model_version.tags}
+    assert tags["check.holdout_quality"] == "passed" and tags["check.evaluation_run_id"]
     assert _decisions(promoted)["1"]["decision"] == "approved"
     assert registry.stage(MODEL, "1") == "Staging"
     assert registry.open_requests(MODEL, "1") == []
@@ -62,7 +65,7 @@ def test_retrain_then_promote_approves_the_first_version(e2e):
 
 
 def test_one_run_decides_a_good_and_a_bad_hand_made_request(e2e):
-    _, dags, registry = e2e
+    dags, registry = e2e
     good = _register_copy_of(registry, MODEL, "1")
     bad = _register_model_without_age(MODEL)
     registry.request(MODEL, good, comment="same artifacts as v1, re-registered by hand")
@@ -83,7 +86,7 @@ def test_one_run_decides_a_good_and_a_bad_hand_made_request(e2e):
 
 
 def test_rerunning_promotion_with_nothing_pending_changes_nothing(e2e):
-    _, dags, registry = e2e
+    dags, registry = e2e
     before = registry.snapshot(MODEL)
     rerun = _run(dags, "churn_model_promotion", PROMOTION_CONF, sensor_timeout=5)
     assert rerun.succeeded

@@ -66,6 +66,7 @@ def test_bearer_and_basic_token_are_accepted(workspace):
     assert requests.get(url, auth=("anyone", workspace.token), timeout=30).ok
 
 
+@pytest.mark.slow  # imports the whole app in a fresh interpreter
 def test_every_route_the_app_serves_requires_credentials(workspace, tmp_path):
     """Enumerate the real app's routes (FastAPI routers and Flask url map) and call each without credentials."""
     script = (

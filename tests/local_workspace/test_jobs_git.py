@@ -11,6 +11,8 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import OperationFailed
 from databricks.sdk.service import jobs
 
+pytestmark = pytest.mark.notebook  # runs notebooks from git checkouts
+
 WAIT = timedelta(minutes=3)
 NOTEBOOK = """# Databricks notebook source
 from helpers.version import VERSION

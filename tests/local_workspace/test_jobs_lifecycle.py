@@ -8,8 +8,11 @@ from datetime import timedelta
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
+from support.waiting import wait_for
 
 from local_workspace.launcher import start_workspace
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]  # notebook runs; cancels, timeouts, restarts
 
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
 REPO_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -22,16 +25,6 @@ def sleep_task(seconds: float, key: str = "sleep", timeout_seconds: int | None =
         timeout_seconds=timeout_seconds,
         notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/sleep", base_parameters={"seconds": str(seconds)}),
     )
-
-
-def wait_for(predicate, timeout: float = 60, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture()
@@ -103,21 +96,23 @@ def single_slot_workspace(tmp_path_factory):
 def test_runs_beyond_the_limit_wait_in_the_queue(single_slot_workspace):
     ws = single_slot_workspace["ws"]
     client = WorkspaceClient(host=ws.url, token=ws.token)
-    first = client.jobs.submit(run_name="slot holder", tasks=[sleep_task(120)])
+    # The slot holder runs for seconds after the second run is queued: the dispatcher polls every 0.2 s, so a
+    # limit it ignored would start the second run long before the first one ends.
+    first = client.jobs.submit(run_name="slot holder", tasks=[sleep_task(3)])
     wait_for(
         lambda: client.jobs.get_run(first.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
         what="first run RUNNING",
     )
     second = client.jobs.submit(run_name="queued", tasks=[sleep_task(0)])
-    time.sleep(1.0)  # several dispatcher rounds: the second run must still wait
     queued = client.jobs.get_run(second.run_id)
     assert queued.state.life_cycle_state == jobs.RunLifeCycleState.QUEUED
     assert queued.status.state == jobs.RunLifecycleStateV2State.QUEUED
     assert queued.status.queue_details.code == jobs.QueueDetailsCodeCode.ACTIVE_RUNS_LIMIT_REACHED
-    client.jobs.cancel_run(first.run_id)
     done = second.result(WAIT)
     assert done.state.result_state == jobs.RunResultState.SUCCESS
-    assert done.start_time >= client.jobs.get_run(first.run_id).end_time - 1000
+    holder = client.jobs.get_run(first.run_id)
+    assert holder.state.result_state == jobs.RunResultState.SUCCESS, "the slot holder ran to its end"
+    assert done.start_time >= holder.end_time - 1000, "the queued run started while the slot was taken"
 
 
 def test_cancel_a_queued_run_ends_it_without_running(single_slot_workspace):

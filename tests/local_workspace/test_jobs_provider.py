@@ -8,6 +8,9 @@ import pytest
 from airflow.exceptions import TaskDeferred
 from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunState
 from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
+from support.waiting import wait_for
+
+pytestmark = pytest.mark.notebook  # the provider's hook and operators run notebooks
 
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
 
@@ -28,15 +31,11 @@ def task(key: str, notebook: str, **params) -> dict:
 
 
 def wait_terminal(hook: DatabricksHook, run_id: int, timeout: float = 180) -> RunState:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def terminal() -> RunState | None:
         state = hook.get_run_state(run_id)
-        if state.is_terminal:
-            return state
-        time.sleep(0.3)
-    raise AssertionError(f"run {run_id} did not finish in {timeout}s")
+        return state if state.is_terminal else None
+
+    return wait_for(terminal, timeout=timeout, what=f"run {run_id} to finish")
 
 
 def test_hook_submit_poll_and_read_output(databricks_env):

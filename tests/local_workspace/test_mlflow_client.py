@@ -37,6 +37,7 @@ def _log_and_register(mlflow, name: str):
     return run, info, X
 
 
+@pytest.mark.slow  # logs, registers and loads a real sklearn model
 def test_log_register_transition_and_load(mlflow_databricks, model_name):
     mlflow = mlflow_databricks
     name = model_name + " 'quoted' ü"
@@ -56,6 +57,7 @@ def test_log_register_transition_and_load(mlflow_databricks, model_name):
     assert list(staged.predict(X)) == [0, 0, 1, 1]
 
 
+@pytest.mark.slow  # logs and registers a real sklearn model
 def test_model_version_artifacts_listing_and_signed_download(mlflow_databricks, workspace, model_name):
     _, info, _ = _log_and_register(mlflow_databricks, model_name)
     version = str(info.registered_model_version)

@@ -9,12 +9,12 @@ import json
 import re
 import shutil
 import subprocess
-import time
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 import requests
 from markupsafe import escape
+from support.waiting import wait_for
 
 from databricks_registry.links import model_version_url
 
@@ -70,15 +70,15 @@ def run_notebook(api, notebook: str, params: dict) -> dict:
             ],
         },
     )["run_id"]
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
+
+    def finished():
         run = api("GET", "/api/2.2/jobs/runs/get", params={"run_id": run_id})
-        if run["state"]["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED"):
-            return run
-        time.sleep(0.3)
-    raise AssertionError(f"run {run_id} did not finish")
+        return run if run["state"]["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR", "SKIPPED") else None
+
+    return wait_for(finished, timeout=300, what=f"run {run_id} to finish")
 
 
+@pytest.mark.notebook
 def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspace, browser, api):
     event = json.dumps({"event": "TRANSITION_REQUEST_CREATED", "model_name": f"churn {HOSTILE}", "version": "4"})
     run = run_notebook(api, "hello", {"name": HOSTILE, "event_message": event})
@@ -100,6 +100,7 @@ def test_run_page_of_a_finished_run_shows_state_params_output_and_links(workspac
     assert f'href="/jobs/runs/{run["run_id"]}"' in task_page and "&#34;greeting&#34;" in task_page
 
 
+@pytest.mark.notebook
 def test_run_page_with_a_non_ascii_digit_version_parameter_renders(browser, api):
     """ "²".isdigit() is True but int("²") raises: such a `version` parameter is just not a model version."""
     run = run_notebook(api, "hello", {"name": "x", "model_name": "superscript model", "version": "\u00b2"})
@@ -108,6 +109,7 @@ def test_run_page_with_a_non_ascii_digit_version_parameter_renders(browser, api)
     assert "/registry/models/superscript" not in page
 
 
+@pytest.mark.notebook
 def test_run_page_of_a_failed_run_shows_the_error_and_trace(browser, api):
     run = run_notebook(api, "fails", {})
     assert run["state"]["result_state"] == "FAILED"

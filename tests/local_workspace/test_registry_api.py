@@ -157,6 +157,7 @@ def team(tmp_path_factory):
         ws.stop()
 
 
+@pytest.mark.slow  # a workspace of its own (users with other permissions)
 def test_permission_levels(team):
     ws, reviewer, scientist, staging_manager = team
     name = "permissions model"
@@ -188,6 +189,7 @@ def test_permission_levels(team):
     assert mv["current_stage"] == "Production"
 
 
+@pytest.mark.slow  # a workspace of its own (users with other permissions)
 def test_mlflow_own_transition_endpoint_checks_permissions(team):
     """MLflow's `model-versions/transition-stage` may not bypass the permission model of Databricks' endpoints."""
     _, reviewer, scientist, staging_manager = team
@@ -211,6 +213,7 @@ def test_mlflow_own_transition_endpoint_checks_permissions(team):
     assert transition(reviewer, "Production").json()["model_version"]["current_stage"] == "Production"
 
 
+@pytest.mark.slow  # a workspace of its own (users with other permissions)
 def test_only_the_author_edits_a_comment(team):
     _, reviewer, scientist, _ = team
     name = "comment authorship"

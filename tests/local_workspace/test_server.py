@@ -12,8 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from support.waiting import wait_for
 
 from local_workspace.launcher import WorkspaceStartError, free_port, start_workspace
+
+pytestmark = pytest.mark.slow  # starts, restarts and stops servers of its own
 
 
 def _serve(args: list[str], env_token: str | None = None) -> subprocess.Popen:
@@ -184,10 +187,11 @@ def test_state_survives_restart(tmp_path):
 def test_two_workers_share_state(tmp_path):
     with start_workspace(tmp_path / "ws", workers=2) as ws:
         # /health answers as soon as one worker is up: wait for the second before testing how they share state.
-        deadline = time.monotonic() + 120
-        while ws.log_path.read_text().count("Application startup complete") < 2:
-            assert time.monotonic() < deadline, "second worker never started"
-            time.sleep(0.5)
+        wait_for(
+            lambda: ws.log_path.read_text().count("Application startup complete") >= 2,
+            timeout=120,
+            what="the second worker to start",
+        )
         http, api = _api(ws)
         http.post(f"{api}/registered-models/create", json={"name": "shared"}, timeout=30).raise_for_status()
         http.post(

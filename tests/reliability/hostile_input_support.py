@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import requests
+from support.waiting import wait_for  # noqa: F401  (re-exported: the folder's modules import it from here)
 
 # Tables whose rows must not change when a request is rejected: registry state in both databases, job runs,
 # MLflow tracking entities.
@@ -26,17 +26,6 @@ MLFLOW_TABLES = (
     "tags",
     "metrics",
 )
-
-
-def wait_for(predicate, timeout: float = 180, what: str = "condition", interval: float = 0.2):
-    """Poll until `predicate()` is truthy (generous timeout: the CI box is a shared 2-core machine)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def api_session(ws) -> requests.Session:

@@ -26,6 +26,8 @@ from hostile_input_support import api_session, assert_databricks_error, state_sn
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = pytest.mark.slow  # a seeded workspace of its own and a corpus of 200+ hostile requests
+
 CASES = all_cases()
 
 
@@ -145,15 +147,13 @@ def test_runs_list_pages_stay_small_however_large_the_runs(seeded):
             break
     assert pages > 1
     assert set(run_ids) <= set(seen) and len(seen) == len(set(seen))
+
     # Let the runs end (their notebook does not exist) so no later test sees them change.
-    for run_id in run_ids:
-        wait_for(
-            lambda run_id=run_id: (
-                http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"]["life_cycle_state"]
-                in ("TERMINATED", "INTERNAL_ERROR")
-            ),
-            what=f"run {run_id} to end",
-        )
+    def ended(run_id: int) -> bool:
+        state = http.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=60).json()["state"]
+        return state["life_cycle_state"] in ("TERMINATED", "INTERNAL_ERROR")
+
+    wait_for(lambda: all(ended(run_id) for run_id in run_ids), what=f"runs {run_ids} to end")
 
 
 def test_limits_admit_input_right_at_them(seeded):

@@ -18,6 +18,8 @@ from hostile_input_support import integrity_check, runner_pids, wait_for
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]  # kills and restarts the server under running notebooks
+
 # Waits for a go-file, then leaves a side effect and exits with a value: the test decides when it finishes.
 WITNESS_NOTEBOOK = """# Databricks notebook source
 import pathlib, time

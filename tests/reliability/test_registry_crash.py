@@ -12,11 +12,11 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
+from support.waiting import wait_for
 
 sys.path.insert(0, str(Path(__file__).parent))  # helpers live next to the tests (this folder has no conftest)
 from _registry_support import (
@@ -31,15 +31,17 @@ from _registry_support import (
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = pytest.mark.slow  # kills and restarts servers mid-approval
+
 FAULTS_DIR = Path(__file__).parent / "registry_faults"
 
 
-def _wait_for(path: Path, server, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
+def _wait_for_fault_point(path: Path, server, timeout: float = 180.0) -> None:
+    def reached() -> bool:
         assert server.process.poll() is None, "the server exited before reaching the fault point"
-        assert time.monotonic() < deadline, f"the server never reached the fault point ({path})"
-        time.sleep(0.05)
+        return path.exists()
+
+    wait_for(reached, timeout=timeout, what=f"the server to reach the fault point ({path})", interval=0.05)
 
 
 def _kill_group(server) -> None:
@@ -78,7 +80,7 @@ def _server_stopped_mid_approval(tmp_path: Path, point: str, workers: int):
         assert api.change_stage(DATABRICKS_TRANSITION, name, "1", "Production", True).status_code == 200
         api.request_transition(name, "2", "Production")
         _approve_in_background(api, name, "2")
-        _wait_for(marker, server)
+        _wait_for_fault_point(marker, server)
     except BaseException:
         server.stop()
         raise

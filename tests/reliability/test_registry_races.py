@@ -23,6 +23,8 @@ from _registry_support import (
 
 from local_workspace.launcher import start_workspace
 
+pytestmark = pytest.mark.slow  # servers of its own, 16-40 concurrent writers
+
 MIXES = {
     "databricks": [DATABRICKS_TRANSITION],
     "approve": [APPROVE],

@@ -245,6 +245,7 @@ def two_worker_workspace(tmp_path_factory):
         ws.stop()
 
 
+@pytest.mark.slow  # a two-worker workspace of its own
 def test_logout_revokes_the_cookie_in_every_worker(two_worker_workspace):
     ws = two_worker_workspace
     cookie = session_cookie(ws.url, ws.token)
@@ -257,6 +258,7 @@ def test_logout_revokes_the_cookie_in_every_worker(two_worker_workspace):
     assert cookie_works(ws.url, other)  # only that session ended
 
 
+@pytest.mark.slow  # starts two servers of its own
 def test_rotating_the_token_ends_old_sessions(tmp_path):
     data_dir = tmp_path / "rotate"
     ws = start_workspace(data_dir, token="first-token-" + os.urandom(8).hex())
@@ -289,6 +291,7 @@ def _cmdlines_of_group(pgid: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # a two-worker workspace of its own
 def test_token_is_not_on_any_command_line(two_worker_workspace):
     ws = two_worker_workspace
     cmdlines = _cmdlines_of_group(ws.process.pid)
@@ -345,6 +348,7 @@ def test_bad_token_file_is_refused_clearly(tmp_path, content, mode, message):
     assert out.returncode != 0 and f"--token-file {token_file}" in out.stderr and message in out.stderr
 
 
+@pytest.mark.notebook
 def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
     """os.write(1/2, token), a split write, child processes, and output after the runner's main returned (a
     non-daemon thread, an atexit handler): the token reaches no log, file or answer."""

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from support import waiting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,16 +31,20 @@ class StackFailed(AssertionError):
 def wait_for(
     what: str, check: Callable[[], Any], timeout: float, interval: float = 3.0, alive: Callable[[], None] | None = None
 ) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` (and the last value) on timeout."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
+    """Poll `check` until it returns something truthy (first making sure the stack is `alive`); fail naming `what`
+    (and the last value) on timeout."""
+
+    def checked() -> Any:
         if alive:
             alive()
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise StackFailed(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {last!r}")
+        return check()
+
+    try:
+        return waiting.wait_for(checked, timeout=timeout, what=what, interval=interval)
+    except StackFailed:
+        raise
+    except AssertionError as timed_out:
+        raise StackFailed(str(timed_out)) from None
 
 
 @dataclass

@@ -19,7 +19,7 @@ SENSOR, REVIEW, DECIDE = "wait_for_transition_requests", "candidate.human_review
 MODEL = "Churn Prediction Bank"
 RUN_TIMEOUT = 2400
 # The notebooks and a stack start on a loaded 2-core machine: far above the suite's default per-test limit.
-pytestmark = pytest.mark.timeout(3600)
+pytestmark = [pytest.mark.ui, pytest.mark.notebook, pytest.mark.timeout(3600)]
 
 
 def _trigger_from_form(page, stack, dag_id: str, name: str, fill=None) -> dict:

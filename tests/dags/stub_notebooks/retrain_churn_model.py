@@ -6,6 +6,7 @@
 # MAGIC %run ./_rest
 
 # COMMAND ----------
+import contextlib
 import json
 
 for name in ("model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri"):
@@ -13,10 +14,8 @@ for name in ("model_name", "source_table", "target_col", "primary_metric", "time
 model_name = dbutils.widgets.get("model_name")
 if dbutils.widgets.get("source_table") == "missing.table":
     raise ValueError("Table or view not found: missing.table")
-try:
+with contextlib.suppress(urllib.error.HTTPError):  # already registered
     call("POST", "registered-models/create", {"name": model_name})
-except urllib.error.HTTPError:
-    pass  # already registered
 version = call(
     "POST", "model-versions/create", {"name": model_name, "source": "s3://stub/model", "description": "stub"}
 )["model_version"]["version"]
