@@ -32,6 +32,8 @@ from fake_context import make_context
 from fault_proxy import CountingProxy, connection_json
 from registry_setup import create_model, create_version, move_to_stage
 
+pytestmark = pytest.mark.slow  # every call x every fault kind, each retried to the end: about 80 decision paths
+
 RUN_ID = "scheduled__2026-11-29T00:00:00+00:00"
 FAST = {"retry_limit": 3, "retry_args": {"stop": stop_after_attempt(3), "wait": wait_none()}}
 PASSED = {
