@@ -113,5 +113,6 @@ class AccessLogCounter:
         return {
             "total": len(new),
             "registered_models_get": sum("/registered-models/get " in line for line in new),
+            "registered_models_search": sum("/registered-models/search " in line for line in new),
             "transition_requests_list": sum("/transition-requests/list " in line for line in new),
         }
