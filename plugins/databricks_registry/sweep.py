@@ -60,8 +60,12 @@ class ModelSweep:
 
     async def next_model(self, model_name: str) -> RegisteredModel | None:
         """The model from the next round (None: it does not exist); raises the round's error for this model."""
-        self._ensure_running()
-        answer = (await asyncio.shield(self._next)).get(model_name)
+        while True:
+            self._ensure_running()
+            answers = await asyncio.shield(self._next)
+            if model_name in answers:  # a round that started before this model joined did not read it
+                break
+        answer = answers[model_name]
         if isinstance(answer, RegistryResourceNotFound):
             return None
         if isinstance(answer, RegistryError):
