@@ -229,9 +229,8 @@ NOTES = [
     "'not registered yet' and 'permission denied' behave as before); a failed round is a failed poll for every "
     "waiting trigger (each counts it against its own max_consecutive_errors); the round's reads use the "
     "connection and retry settings of the trigger that started the sweep.",
-    "- Loop lag max: single spikes of 0.4-1.2 s show at every N in both designs while p95 stays under 20 ms; "
-    "with the machine's load average near 7 on 2 cores they are most likely this process waiting for a CPU, "
-    "not trigger work (p95 did not grow with N after the change).",
+    "- Loop lag max is one worst sample of ~750 and moves with the machine's load (other sessions share its 2 "
+    "cores; before the sweep it reached 0.6-1.2 s at every N); p95 is the figure the goal uses.",
     "",
     "## How it is run",
     "",
