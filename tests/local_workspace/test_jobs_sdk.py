@@ -181,6 +181,22 @@ def test_invalid_submissions_are_rejected_and_create_no_run(workspace, body, mes
     assert after.get("runs", [{}])[0].get("run_id") == before.get("runs", [{}])[0].get("run_id")
 
 
+def test_null_timeouts_mean_no_timeout(workspace):
+    """Proto3 JSON: null is the field's default, 0 (no timeout), at the run and at the task level."""
+    headers = {"Authorization": f"Bearer {workspace.token}"}
+    task = {"task_key": "t", "timeout_seconds": None, "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}
+    body = {"run_name": "null timeouts", "timeout_seconds": None, "tasks": [task]}
+    answer = requests.post(f"{workspace.url}/api/2.2/jobs/runs/submit", json=body, headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    client = WorkspaceClient(host=workspace.url, token=workspace.token)
+    run = client.jobs.wait_get_run_job_terminated_or_skipped(answer.json()["run_id"], timeout=WAIT)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    echoed = requests.get(
+        f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": run.run_id}, headers=headers, timeout=10
+    ).json()
+    assert not echoed.get("timeout_seconds") and not echoed["tasks"][0].get("timeout_seconds")
+
+
 def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
     headers = {"Authorization": f"Bearer {workspace.token}"}
     body = {"run_name": "v2.1", "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}]}
