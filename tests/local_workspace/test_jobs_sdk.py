@@ -197,6 +197,24 @@ def test_null_timeouts_mean_no_timeout(workspace):
     assert not echoed.get("timeout_seconds") and not echoed["tasks"][0].get("timeout_seconds")
 
 
+def test_non_string_base_parameters_reach_the_notebook_as_strings(client):
+    """Widgets are text on Databricks (`dbutils.widgets.get(name) -> str`): the SDK sends JSON booleans, numbers
+    and null as they are; the notebook reads strings and runs/get echoes the same strings."""
+    task = jobs.SubmitTask(
+        task_key="t",
+        notebook_task=jobs.NotebookTask(
+            notebook_path=f"{NOTEBOOKS}/widget_types",
+            base_parameters={"flag": False, "on": True, "n": 5, "ratio": 0.5, "none": None, "text": "x"},
+        ),
+    )
+    run = client.jobs.submit(run_name="widget types", tasks=[task]).result(WAIT)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    expected = {"flag": "false", "on": "true", "n": "5", "ratio": "0.5", "none": "", "text": "x"}
+    assert run.tasks[0].notebook_task.base_parameters == expected
+    read = json.loads(client.jobs.get_run_output(run.tasks[0].run_id).notebook_output.result)
+    assert read == {name: ["str", value] for name, value in expected.items()}
+
+
 def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
     headers = {"Authorization": f"Bearer {workspace.token}"}
     body = {"run_name": "v2.1", "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}]}
