@@ -6,13 +6,16 @@ here may live only in one process's memory.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+
+from local_workspace.validation import describe, rejected
 
 DEFAULT_USER = "local-user@example.com"
 DEFAULT_PORT = 8799
@@ -25,11 +28,36 @@ UserName = Annotated[str, StringConstraints(min_length=1)]
 
 
 class UserEntry(BaseModel):
-    """One user of the users file: `"<user name>"` or `{"user": "<user name>", "permission": "CAN_EDIT"}`."""
+    """One user of the users file: `"<user name>"` or `{"user": "<user name>", "permission": "CAN_EDIT"}`.
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    Other keys (a "note", a "team") are allowed and ignored, so people can annotate the file; but a misspelt
+    `permission` would silently leave the user with CAN_MANAGE, so a key that looks like a misspelt field name
+    (or holds a permission level while `permission` is missing) is refused with a "did you mean".
+    """
+
+    model_config = ConfigDict(strict=True, extra="ignore")
     user: UserName
     permission: Level | None = None  # None: CAN_MANAGE, like every user not listed
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_misspelt_field(cls, data: Any) -> Any:
+        for key, value in data.items() if isinstance(data, dict) else ():
+            meant = _misspelt_field(str(key), value, data)
+            if meant:
+                raise rejected(f"unknown key {str(key)[:40]!r}: did you mean {meant!r}?")
+        return data
+
+
+def _misspelt_field(key: str, value: Any, entry: dict) -> str | None:
+    fields = [name for name in UserEntry.model_fields if name not in entry]
+    if key in UserEntry.model_fields or not fields:
+        return None
+    close = difflib.get_close_matches(key.lower(), fields, n=1, cutoff=0.6)
+    close += [name for name in fields if len(key) >= 3 and name.startswith(key.lower())]  # "perm"
+    if "permission" in fields and isinstance(value, str) and value.upper() in LEVELS:
+        close.append("permission")  # {"level": "CAN_EDIT"}
+    return close[0] if close else None
 
 
 class UsersFileError(ValueError):
@@ -49,8 +77,6 @@ def read_users_file(path: Path) -> dict[str, UserEntry]:
         try:
             entries[token] = UserEntry.model_validate({"user": entry} if isinstance(entry, str) else entry)
         except ValidationError as exc:
-            from local_workspace.validation import describe
-
             raise UsersFileError(f"entry {number}: {describe(exc)}") from None
     return entries
 

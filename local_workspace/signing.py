@@ -1,7 +1,8 @@
 """Short-lived signatures (itsdangerous): self-authenticating download URLs and browser session cookies.
 
-The key is a random secret kept in the data dir (created once, readable only by the owner), so every worker
-process and every restart of the same workspace agrees on it, and nothing derived from it reveals a token.
+The key is a random secret kept in the data dir (created once, readable only by the owner; an empty or short key
+file is replaced), so every worker process and every restart of the same workspace agrees on it, and nothing
+derived from it reveals a token.
 Each purpose signs with its own salt, so a download signature can never be replayed as a session cookie.
 A session cookie also carries a keyed fingerprint of the token that signed in: restarting the workspace with
 another token (rotating it) invalidates every cookie issued for the old one, although the key stays the same.
@@ -10,6 +11,7 @@ another token (rotating it) invalidates every cookie issued for the old one, alt
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import secrets
@@ -24,21 +26,55 @@ KEY_FILE_NAME = ".signing_key"
 SALT_PREFIX = "local-workspace:"
 
 
+# A shorter key (an empty or truncated file) would make signatures forgeable: it is replaced, never used.
+KEY_BYTES = 32
+
+
 @cache
 def load_key(data_dir: Path) -> bytes:
+    """The workspace's signing key, created on first use; every worker process of one data dir gets the same."""
     path = Path(data_dir) / KEY_FILE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole to a private temporary file, then linked into place: when several workers start at once,
-    # exactly one link succeeds and every worker reads a complete key.
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=KEY_FILE_NAME)  # mode 600
+    key = _read_key(path)
+    if key is not None:  # a valid key is never replaced, so reading it without the lock is safe
+        return key
+    # Missing, empty or short: one worker at a time decides, and the others read what it wrote.
+    lock = os.open(path.parent / (KEY_FILE_NAME + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        key = _read_key(path)
+        if key is None:
+            _write_key(path, secrets.token_bytes(KEY_BYTES))
+            key = _read_key(path)
+    finally:
+        os.close(lock)  # releases the flock
+    if key is None:
+        raise RuntimeError(f"{path}: cannot keep a signing key of {KEY_BYTES} bytes there")
+    return key
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return key if len(key) >= KEY_BYTES else None
+
+
+def _write_key(path: Path, key: bytes) -> None:
+    # Written whole to a private temporary file (mode 600), then renamed over the old one: a reader sees the old
+    # file or the complete new one, never part of a key; rename needs no hard links (unlike os.link).
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=KEY_FILE_NAME)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-        with contextlib.suppress(FileExistsError):  # another worker (or an earlier start) created it: use that one
-            os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
-    return path.read_bytes()
+            f.write(key)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def _serializer(key: bytes, purpose: str) -> URLSafeTimedSerializer:

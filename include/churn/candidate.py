@@ -134,7 +134,7 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
         outcome = CandidateTestResult(
             passed=passed,
             checks=checks,
-            metrics={k: v for k, v in metrics.items() if not math.isnan(v)},  # the exit JSON has no NaN
+            metrics={k: v for k, v in metrics.items() if math.isfinite(v)},  # the exit JSON has no NaN or inf
             champion_version=champion_version,
             evaluation_run_id=run.info.run_id,
             report_markdown=markdown,

@@ -36,7 +36,10 @@ def none_as(empty: Any) -> BeforeValidator:
 
 
 ModelVersion = Annotated[str, BeforeValidator(_positive_integer_text)]
+# JSON has no inf or NaN (to_json() would write null, which the reader refuses): a non-finite metric is refused
+# where the notebook builds its result, so a notebook never exits with what the DAG side cannot read.
 StrictFinite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _NotebookResult(BaseModel):
@@ -80,7 +83,7 @@ class TrainingResult(_NotebookResult):
     run_id: Annotated[str, Strict()]
     metrics: dict[str, StrictFinite]
     n_rows: Annotated[int, Strict(), Field(gt=0)]
-    automl_backend: str = "unknown"
+    automl_backend: Annotated[str, none_as("unknown")] = "unknown"  # null: an older notebook did not know
 
 
 class CheckResult(BaseModel):
@@ -103,7 +106,7 @@ class CandidateTestResult(_NotebookResult):
 
     passed: Annotated[bool, Strict()]
     checks: list[CheckResult]
-    metrics: Annotated[dict[str, float], none_as({})] = Field(default_factory=dict)
+    metrics: Annotated[dict[str, Finite], none_as({})] = Field(default_factory=dict)
     champion_version: Annotated[str | None, BeforeValidator(lambda v: None if v in (None, "") else str(v))] = None
     evaluation_run_id: str | None = None
     report_markdown: Annotated[str, none_as("")] = ""

@@ -34,6 +34,12 @@ dbutils.widgets.text(
 
 # COMMAND ----------
 
+# %pip upgrades mlflow, scikit-learn and pydantic, which the runtime has already loaded: restart Python so the
+# cells below import the new versions (since DBR 13, %pip no longer restarts it; the widgets keep their values).
+dbutils.library.restartPython()
+
+# COMMAND ----------
+
 # MAGIC %run ./notebook_setup
 
 # COMMAND ----------

@@ -43,7 +43,10 @@ COMPUTE_FIELDS = ("new_cluster", "existing_cluster_id", "environment_key", "job_
 
 
 def _timeout(value: Any) -> int:
-    # Proto3 JSON, as Databricks parses it: an int64 may come as a string (the Airflow provider sends "1800").
+    # Proto3 JSON, as Databricks parses it: an int64 may come as a string (the Airflow provider sends "1800"),
+    # and null is the field's default, 0 (no timeout).
+    if value is None:
+        return 0
     try:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ValueError

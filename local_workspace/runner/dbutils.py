@@ -117,6 +117,11 @@ class Notebook:
         )
 
 
+class Library:
+    def restartPython(self) -> None:
+        """Databricks restarts Python after `%pip` (which the runner ignores: nothing new to load); a no-op here."""
+
+
 class Secrets:
     """Secrets from the workspace's secrets file ({scope: {key: value}}) or LOCAL_WORKSPACE_SECRET_<SCOPE>_<KEY>.
 
@@ -233,11 +238,12 @@ class DBUtils:
         self.notebook = Notebook()
         self.secrets = Secrets(secrets_file, dict(os.environ), on_reveal)
         self.jobs = Jobs(TaskValues(task_values_dir, task_key))
+        self.library = Library()
 
     def __getattr__(self, name: str):
         raise AttributeError(
-            f"dbutils.{name} is not available in the local workspace (supported: widgets, notebook, secrets, jobs)"
+            f"dbutils.{name} is not available in the local workspace (supported: widgets, notebook, secrets, jobs, library.restartPython)"
         )
 
     def __repr__(self) -> str:
-        return "<dbutils (local workspace): widgets, notebook, secrets, jobs.taskValues>"
+        return "<dbutils (local workspace): widgets, notebook, secrets, jobs.taskValues, library.restartPython>"

@@ -26,8 +26,11 @@ def test_cells_in_the_order_a_user_runs_them(notebook):
     kinds = [(c.kind, c.source.splitlines()[0]) for c in cells(notebook)]
     assert kinds[0][1].startswith("# The widgets")  # first: visible before anything else runs
     assert kinds[1] == ("pip", "%pip install --quiet -r requirements.txt")  # before any import
-    assert kinds[2] == ("run", "%run ./notebook_setup")  # then `churn` becomes importable
-    later = "\n".join(c.source for c in cells(notebook)[3:])
+    # %pip does not restart Python since DBR 13: without a restart the upgraded libraries would not be imported.
+    assert cells(notebook)[2].kind == "python"
+    assert cells(notebook)[2].source.strip().splitlines()[-1] == "dbutils.library.restartPython()"
+    assert kinds[3] == ("run", "%run ./notebook_setup")  # then `churn` becomes importable
+    later = "\n".join(c.source for c in cells(notebook)[4:])
     assert "display(" in later and "dbutils.notebook.exit(" in later
     assert "getcwd" not in (NOTEBOOKS / f"{notebook}.py").read_text()
 

@@ -96,18 +96,32 @@ def single_slot_workspace(tmp_path_factory):
 def test_runs_beyond_the_limit_wait_in_the_queue(single_slot_workspace):
     ws = single_slot_workspace["ws"]
     client = WorkspaceClient(host=ws.url, token=ws.token)
-    # The slot holder runs for seconds after the second run is queued: the dispatcher polls every 0.2 s, so a
-    # limit it ignored would start the second run long before the first one ends.
     first = client.jobs.submit(run_name="slot holder", tasks=[sleep_task(3)])
     wait_for(
         lambda: client.jobs.get_run(first.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
         what="first run RUNNING",
     )
     second = client.jobs.submit(run_name="queued", tasks=[sleep_task(0)])
-    queued = client.jobs.get_run(second.run_id)
-    assert queued.state.life_cycle_state == jobs.RunLifeCycleState.QUEUED
-    assert queued.status.state == jobs.RunLifecycleStateV2State.QUEUED
-    assert queued.status.queue_details.code == jobs.QueueDetailsCodeCode.ACTIVE_RUNS_LIMIT_REACHED
+    submitted = time.monotonic()
+    # Every look at the second run taken while the holder still runs must find it waiting: the second run is read
+    # first, so a holder still RUNNING afterwards held the slot at that moment.
+    while_held = []
+
+    def holder_done() -> bool:
+        queued = client.jobs.get_run(second.run_id)
+        if client.jobs.get_run(first.run_id).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING:
+            while_held.append((time.monotonic() - submitted, queued))
+            return False
+        return True
+
+    wait_for(holder_done, what="the slot holder to end")
+    # The dispatcher runs every 0.2 s: a second of looks spans several rounds in which an ignored limit would
+    # have started the run.
+    assert len(while_held) >= 3 and while_held[-1][0] >= 1.0, [seconds for seconds, _ in while_held]
+    for _, queued in while_held:
+        assert queued.state.life_cycle_state == jobs.RunLifeCycleState.QUEUED
+        assert not queued.start_time, "the queued run started while the slot was taken"
+        assert queued.status.queue_details.code == jobs.QueueDetailsCodeCode.ACTIVE_RUNS_LIMIT_REACHED
     done = second.result(WAIT)
     assert done.state.result_state == jobs.RunResultState.SUCCESS
     holder = client.jobs.get_run(first.run_id)

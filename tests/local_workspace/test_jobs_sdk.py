@@ -181,6 +181,40 @@ def test_invalid_submissions_are_rejected_and_create_no_run(workspace, body, mes
     assert after.get("runs", [{}])[0].get("run_id") == before.get("runs", [{}])[0].get("run_id")
 
 
+def test_null_timeouts_mean_no_timeout(workspace):
+    """Proto3 JSON: null is the field's default, 0 (no timeout), at the run and at the task level."""
+    headers = {"Authorization": f"Bearer {workspace.token}"}
+    task = {"task_key": "t", "timeout_seconds": None, "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}
+    body = {"run_name": "null timeouts", "timeout_seconds": None, "tasks": [task]}
+    answer = requests.post(f"{workspace.url}/api/2.2/jobs/runs/submit", json=body, headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    client = WorkspaceClient(host=workspace.url, token=workspace.token)
+    run = client.jobs.wait_get_run_job_terminated_or_skipped(answer.json()["run_id"], timeout=WAIT)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    echoed = requests.get(
+        f"{workspace.url}/api/2.2/jobs/runs/get", params={"run_id": run.run_id}, headers=headers, timeout=10
+    ).json()
+    assert not echoed.get("timeout_seconds") and not echoed["tasks"][0].get("timeout_seconds")
+
+
+def test_non_string_base_parameters_reach_the_notebook_as_strings(client):
+    """Widgets are text on Databricks (`dbutils.widgets.get(name) -> str`): the SDK sends JSON booleans, numbers
+    and null as they are; the notebook reads strings and runs/get echoes the same strings."""
+    task = jobs.SubmitTask(
+        task_key="t",
+        notebook_task=jobs.NotebookTask(
+            notebook_path=f"{NOTEBOOKS}/widget_types",
+            base_parameters={"flag": False, "on": True, "n": 5, "ratio": 0.5, "none": None, "text": "x"},
+        ),
+    )
+    run = client.jobs.submit(run_name="widget types", tasks=[task]).result(WAIT)
+    assert run.state.result_state == jobs.RunResultState.SUCCESS
+    expected = {"flag": "false", "on": "true", "n": "5", "ratio": "0.5", "none": "", "text": "x"}
+    assert run.tasks[0].notebook_task.base_parameters == expected
+    read = json.loads(client.jobs.get_run_output(run.tasks[0].run_id).notebook_output.result)
+    assert read == {name: ["str", value] for name, value in expected.items()}
+
+
 def test_api_2_1_serves_the_same_runs_and_requires_a_token(workspace):
     headers = {"Authorization": f"Bearer {workspace.token}"}
     body = {"run_name": "v2.1", "tasks": [{"task_key": "t", "notebook_task": {"notebook_path": f"{NOTEBOOKS}/hello"}}]}

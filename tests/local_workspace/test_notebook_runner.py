@@ -144,3 +144,9 @@ def test_run_of_a_missing_notebook_fails_clearly(tmp_path):
 def test_task_values_outside_a_job_answer_the_debug_value(tmp_path):
     result, _ = run_notebook(tmp_path, "get_task_value")
     assert json.loads(result["result"]) == {"version": 0, "metrics": {}, "missing": "debug"}
+
+
+def test_restart_python_after_pip_is_accepted(tmp_path):
+    """Databricks' pattern after %pip (the churn notebooks use it): both are no-ops locally."""
+    result, completed = run_notebook(tmp_path, "pip_then_restart")
+    assert result["status"] == "SUCCESS" and result["result"] == "restarted", completed.stderr

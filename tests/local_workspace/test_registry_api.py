@@ -145,7 +145,8 @@ def team(tmp_path_factory):
     staging manager."""
     data_dir = tmp_path_factory.mktemp("team-workspace")
     users = {
-        "ds-token": {"user": "ds@example.com", "permission": "CAN_EDIT"},
+        # Notes are allowed in the users file (and the permission next to one still applies).
+        "ds-token": {"user": "ds@example.com", "permission": "CAN_EDIT", "note": "data scientist, may only request"},
         "stg-token": {"user": "stg@example.com", "permission": "CAN_MANAGE_STAGING_VERSIONS"},
     }
     users_file = data_dir / "users.json"

@@ -100,9 +100,20 @@ def test_bad_flags_fail_clearly_without_creating_state(tmp_path, args, message):
     assert not (tmp_path / "ws").exists()
 
 
-def test_bad_users_file_content(tmp_path):
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ({"user": "u", "permission": "CAN_EVERYTHING"}, "CAN_MANAGE"),
+        # A misspelt permission would leave the user with CAN_MANAGE: refused, although other keys are allowed.
+        ({"user": "u", "perm": "CAN_EDIT"}, "entry 1: unknown key 'perm': did you mean 'permission'?"),
+        ({"user": "u", "Permission": "CAN_READ", "note": "bot"}, "did you mean 'permission'?"),
+        ({"user": "u", "level": "CAN_READ"}, "unknown key 'level': did you mean 'permission'?"),
+        ({"usr": "u", "permission": "CAN_READ"}, "unknown key 'usr': did you mean 'user'?"),
+    ],
+)
+def test_bad_users_file_content(tmp_path, entry, message):
     users = tmp_path / "users.json"
-    users.write_text(json.dumps({"t": {"user": "u", "permission": "CAN_EVERYTHING"}}))
+    users.write_text(json.dumps({"t": entry}))
     result = subprocess.run(
         [
             sys.executable,
@@ -118,7 +129,7 @@ def test_bad_users_file_content(tmp_path):
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0 and "CAN_MANAGE" in result.stderr
+    assert result.returncode != 0 and message in result.stderr
 
 
 def test_launcher_reports_a_server_that_cannot_start(tmp_path):
