@@ -13,6 +13,7 @@ import warnings
 
 import mlflow
 import pandas as pd
+from mlflow.data.pandas_dataset import from_pandas
 
 from churn.monthly import filter_as_of, month_span, parse_as_of
 from churn.schema import TARGET_COL
@@ -46,11 +47,10 @@ def load_training_data(
 def log_training_data(frame: pd.DataFrame, record: TrainingData, target_col: str = TARGET_COL) -> None:
     """`mlflow.log_input` + `churn.data.*` tags on the active run."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a table name is not a path MLflow knows: it says so, and stores it as given
-        dataset = mlflow.data.from_pandas(
-            frame, source=record.source_table, name=record.dataset_name(), targets=target_col
-        )
-    mlflow.log_input(dataset, context="training")
+        # A table name is not a path MLflow knows, and integer columns get a hint about nulls: both are expected.
+        warnings.simplefilter("ignore")
+        dataset = from_pandas(frame, source=record.source_table, name=record.dataset_name(), targets=target_col)
+        mlflow.log_input(dataset, context="training")
     mlflow.set_tags(
         {
             TAG_SOURCE_TABLE: record.source_table,
