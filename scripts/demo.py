@@ -136,15 +136,14 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
             print(f"  compared with champion version {result['champion_version']}")
         for check in result.get("checks", []):
             mark = "pass" if check.get("passed") else "FAIL"
+            measured = check.get("measured")
+            if check["name"] == "data_drift" and isinstance(measured, dict):  # PSI per feature: the largest first
+                measured = dict(sorted(measured.items(), key=lambda item: -item[1]))
             print(
-                f"  [{mark}] {check['name']:<20} measured: {_fmt(check.get('measured'))}; "
-                f"threshold: {_fmt(check.get('threshold'))}"
+                f"  [{mark}] {check['name']:<20} measured: {_fmt(measured)}; threshold: {_fmt(check.get('threshold'))}"
             )
             if check.get("detail"):
                 print(f"         {'':<20} {check['detail']}")
-            if check["name"] == "data_drift" and isinstance(check.get("measured"), dict):
-                ranked = sorted(check["measured"].items(), key=lambda item: -item[1])
-                print(f"         {'':<20} PSI per feature: " + ", ".join(f"{k} {v:.4f}" for k, v in ranked[:5]))
         comment = decision.get("comment") or ""
         if comment:
             first_lines = "\n".join("    " + line for line in comment.strip().splitlines()[:4])

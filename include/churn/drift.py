@@ -26,35 +26,32 @@ def psi(reference: pd.Series, current: pd.Series, bins: int = BINS) -> float:
     if len(reference) == 0 or len(current) == 0:
         raise ValueError("PSI needs rows on both sides")
     ref_bins, cur_bins = _bin(reference, current, bins)
-    categories = sorted(set(ref_bins) | set(cur_bins))
-    expected = _shares(ref_bins, categories)
-    actual = _shares(cur_bins, categories)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
+    expected = ref_bins.value_counts(normalize=True)
+    actual = cur_bins.value_counts(normalize=True)
+    categories = expected.index.union(actual.index)
+    e = np.maximum(expected.reindex(categories, fill_value=0.0).to_numpy(), _EMPTY_SHARE)
+    a = np.maximum(actual.reindex(categories, fill_value=0.0).to_numpy(), _EMPTY_SHARE)
+    return float(np.sum((a - e) * np.log(a / e)))
 
 
-def _bin(reference: pd.Series, current: pd.Series, bins: int) -> tuple[list[str], list[str]]:
+def _bin(reference: pd.Series, current: pd.Series, bins: int) -> tuple[pd.Series, pd.Series]:
+    """Each value's bin as text: the value itself for discrete features, the decile interval's index otherwise."""
     discrete = not pd.api.types.is_numeric_dtype(reference) or reference.nunique() <= MAX_DISCRETE_VALUES
     if discrete:
         return _labels(reference), _labels(current)
     ref = reference.dropna().to_numpy(dtype=float)
     edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1])) if len(ref) else np.array([])
 
-    def place(values: pd.Series) -> list[str]:
+    def place(values: pd.Series) -> pd.Series:
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
-        index = np.searchsorted(edges, numbers, side="right")
-        return ["null" if np.isnan(x) else f"bin{i}" for x, i in zip(numbers, index, strict=True)]
+        index = pd.Series(np.searchsorted(edges, numbers, side="right").astype(str))
+        return index.where(~np.isnan(numbers), "null")
 
     return place(reference), place(current)
 
 
-def _labels(values: pd.Series) -> list[str]:
-    return ["null" if pd.isna(v) else str(v) for v in values.astype(object)]
-
-
-def _shares(labels: list[str], categories: list[str]) -> np.ndarray:
-    counts = pd.Series(labels).value_counts()
-    shares = np.array([counts.get(c, 0) for c in categories], dtype=float) / len(labels)
-    return np.maximum(shares, _EMPTY_SHARE)
+def _labels(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "null").astype(str).reset_index(drop=True)
 
 
 def feature_psi(reference: pd.DataFrame, current: pd.DataFrame) -> dict[str, float]:
