@@ -60,7 +60,9 @@ def test_retraining_requests_staging_with_explicit_widgets(stub_env):
         "primary_metric",
         "timeout_minutes",
         "registry_uri",
+        "as_of",
     }
+    assert len(params["as_of"]) == 10  # the run's data interval end, YYYY-MM-DD
 
 
 def test_promotion_approves_a_passing_candidate(stub_env):
