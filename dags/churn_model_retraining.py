@@ -5,6 +5,8 @@ Monthly, retrains the churn model on Databricks and puts the new version up for 
 
 1. `retrain_model` submits `include/notebooks/retrain_churn_model` as a one-task Databricks run (AutoML on an ML
    runtime, FLAML elsewhere) on the compute of the chosen `cluster_profile` (`include/config/databricks_jobs.yaml`).
+   It trains on the data available for the run's data interval (widget `as_of` = the interval's end: the months
+   that began before it) and records the table, Delta version and `as_of` on the training run.
 2. `read_training_result` reads the notebook's exit JSON from the task run and validates it
    (`model_name, version, run_id, metrics, n_rows, automl_backend`).
 3. `request_transition` creates the registry transition request with a comment (metrics, run link).
@@ -71,6 +73,8 @@ with DAG(
             "primary_metric": "{{ params.primary_metric }}",
             "timeout_minutes": "{{ params.timeout_minutes }}",
             "registry_uri": "databricks",
+            # Train on the data available for this run's interval: the months that began before its end.
+            "as_of": "{{ data_interval_end | ds if data_interval_end else '' }}",
         },
         cluster_profile="{{ params.cluster_profile }}",
         databricks_conn_id=DATABRICKS_CONN_ID,

@@ -1,9 +1,10 @@
 """`make demo`: the whole loop on the embedded local workspace.
 
 Starts a local workspace on `.local/workspace` (kept between runs, like a real workspace), seeds the churn table if
-absent, runs `churn_model_retraining` then `churn_model_promotion` with `dag.test()` on a SQLite Airflow home in
+absent or else appends the next month of new customers to it, runs `churn_model_retraining` then `churn_model_promotion` with `dag.test()` on a SQLite Airflow home in
 `.local/airflow`, prints a summary, stops the workspace. Exit code 1 if any step fails.
-Run it twice: the second run trains version 2 and tests it against version 1, the Staging champion.
+Run it twice: the second run appends a month, trains version 2 on more rows and tests it against version 1, the
+Staging champion (including the drift between their training data).
 
     python scripts/demo.py [--local-dir DIR] [--timings-file PATH] [--retrain-conf JSON] [--promotion-conf JSON]
 """
@@ -43,9 +44,10 @@ def _step(message: str) -> None:
 
 
 def _start_seeding(data_dir: Path) -> subprocess.Popen:
-    """`python -m churn.seed` (a no-op when the table exists) in the background: it needs no server."""
+    """`python -m churn.seed --append-month` in the background (it needs no server): the first run seeds the base
+    month, every later run adds the next month of customers, as a month passes between two monthly retrainings."""
     return subprocess.Popen(
-        [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "churn.seed", "--data-dir", str(data_dir), "--append-month"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -115,6 +117,13 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
         f"({retrain.value('read_training_result', 'automl_backend')}), "
         + ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(metrics.items()))
     )
+    data = retrain.value("read_training_result", "training_data") or {}
+    if data:
+        print(
+            f"  trained on {data.get('n_rows')} rows of {data.get('source_table')}, months "
+            f"{'..'.join(dict.fromkeys(data.get('months') or [])) or '?'} (Delta version {data.get('delta_version')}, "
+            f"as_of {data.get('as_of') or 'all data'})"
+        )
     decisions = decided(promotion)
     if not decisions:
         print("\n".join(decision_lines(promotion)))
@@ -127,9 +136,11 @@ def _summary(workspace, retrain: DagRunOutcome, promotion: DagRunOutcome, local:
             print(f"  compared with champion version {result['champion_version']}")
         for check in result.get("checks", []):
             mark = "pass" if check.get("passed") else "FAIL"
+            measured = check.get("measured")
+            if check["name"] == "data_drift" and isinstance(measured, dict):  # PSI per feature: the largest first
+                measured = dict(sorted(measured.items(), key=lambda item: -item[1]))
             print(
-                f"  [{mark}] {check['name']:<20} measured: {_fmt(check.get('measured'))}; "
-                f"threshold: {_fmt(check.get('threshold'))}"
+                f"  [{mark}] {check['name']:<20} measured: {_fmt(measured)}; threshold: {_fmt(check.get('threshold'))}"
             )
             if check.get("detail"):
                 print(f"         {'':<20} {check['detail']}")
@@ -171,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The three setup steps are independent: run them side by side (the workspace and seeding are processes).
     _step(
-        f"starting the local workspace on {data_dir}, seeding bank_churn_analysis.raw_data if absent, "
+        f"starting the local workspace on {data_dir}, seeding bank_churn_analysis.raw_data (or appending a month), "
         f"preparing Airflow (SQLite in {airflow_home})"
     )
     data_dir.mkdir(parents=True, exist_ok=True)

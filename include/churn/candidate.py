@@ -27,6 +27,7 @@ from churn.checks import (
     predict_labels,
     predict_scores,
 )
+from churn.drift import check_training_data_drift
 from churn.metrics import classification_metrics
 from churn.report import report_markdown, write_plots, write_report_json
 from churn.schema import FEATURE_COLUMNS
@@ -83,12 +84,16 @@ def run_candidate_tests(event_message, widgets=None, spark=None, warehouse=None)
             champion_model = mlflow.pyfunc.load_model(f"models:/{event.model_name}/{champion_version}")
         except Exception as exc:  # noqa: BLE001 - the comparison check reports it
             log.warning("champion v%s cannot be loaded: %s", champion_version, _short(exc))
+    try:
+        drift = check_training_data_drift(client, model_version, champion, settings.max_psi, spark, warehouse)
+    except Exception as exc:  # noqa: BLE001 - a drift that cannot be measured is reported, never raised
+        drift = check_result("data_drift", False, None, settings.max_psi, f"drift not measured: {_short(exc)}")
     if settings.experiment_name:
         mlflow.set_experiment(settings.experiment_name)
-    return _evaluate(event, settings, client, model_version, model, holdout, champion_version, champion_model)
+    return _evaluate(event, settings, client, model_version, model, holdout, champion_version, champion_model, drift)
 
 
-def _evaluate(event, settings, client, model_version, model, holdout, champion_version, champion_model):
+def _evaluate(event, settings, client, model_version, model, holdout, champion_version, champion_model, drift):
     features = holdout[list(FEATURE_COLUMNS)]
     y_true = holdout[settings.target_col].to_numpy()
     with mlflow.start_run(run_name=f"test {event.model_name} v{event.version}") as run:
@@ -121,6 +126,7 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
                 settings.max_f1_drop,
                 settings.target_col,
             ),
+            drift,
             check_result("slice_gaps", False, None, settings.max_slice_gap, unusable)
             if y_pred is None
             else check_slice_gaps(holdout, y_pred, settings.max_slice_gap, settings.target_col),
@@ -163,6 +169,9 @@ def _add_check_metrics(metrics: dict, checks: list[CheckResult]) -> None:
     comparison = by_name["champion_comparison"].measured or {}
     if comparison.get("champion_f1") is not None:
         metrics["champion_f1"] = float(comparison["champion_f1"])
+    psi = by_name["data_drift"].measured
+    if psi:
+        metrics["max_feature_psi"] = float(max(psi.values()))
     latency = by_name["batch_latency"].measured
     if isinstance(latency, (int, float)):
         metrics["p95_latency_ms"] = float(latency)

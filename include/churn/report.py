@@ -36,6 +36,13 @@ def report_markdown(
         head += f"; failed: {', '.join(failed)}"
     lines = [head, "", "| check | result | detail |", "|---|---|---|"]
     lines += [f"| {c.name} | {'pass' if c.passed else 'FAIL'} | {_cell(c.detail)} |" for c in checks]
+    drift = next((c.measured for c in checks if c.name == "data_drift" and isinstance(c.measured, dict)), None)
+    if drift:
+        ranked = sorted(drift.items(), key=lambda item: -item[1])
+        lines += [
+            "",
+            "PSI per feature vs the champion's training data: " + ", ".join(f"{k} {v:.4f}" for k, v in ranked),
+        ]
     if evaluation_run_id:
         lines += ["", f"MLflow evaluation run: `{evaluation_run_id}`"]
     text = "\n".join(lines)

@@ -26,6 +26,8 @@ TABLE_DTYPES: dict[str, str] = {
     "Exited": "int64",
 }
 TABLE_COLUMNS: tuple[str, ...] = tuple(TABLE_DTYPES)
+# The month a row arrived in ("YYYY-MM", see churn.monthly): after the public columns, absent in older tables.
+MONTH_COLUMN = "snapshot_month"
 
 # The model's inputs: the 10 columns between Surname and Exited, with MLflow signature types.
 FEATURE_TYPES: dict[str, str] = {
@@ -52,7 +54,7 @@ def normalize_dtypes(df):
     dtypes so that the logged signature matches what the test notebook feeds the model.
     """
     out = df.copy()
-    for col, dtype in TABLE_DTYPES.items():
+    for col, dtype in {**TABLE_DTYPES, MONTH_COLUMN: "object"}.items():
         if col not in out.columns:
             continue
         if dtype == "object":

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from churn.monthly import parse_as_of
 from churn.storage import parse_table_name
 from churn.training import TrainingConfig
 from churn_contract.options import (
@@ -42,6 +43,7 @@ RETRAIN_WIDGETS: dict[str, tuple[str, str]] = {
     "timeout_minutes": ("0.25", "AutoML time budget (minutes; Databricks AutoML uses at least 5)"),
     "registry_uri": REGISTRY_WIDGET,
     "experiment_name": (RETRAIN_EXPERIMENT, "MLflow experiment (workspace path; empty = the notebook's own)"),
+    "as_of": ("", "Train on the months that began before this date (YYYY-MM-DD; empty = all rows)"),
 }
 TEST_WIDGETS: dict[str, tuple[str, str]] = {
     "event_message": ("", "Registry webhook payload (JSON)"),
@@ -114,6 +116,7 @@ class RetrainSettings:
     source_table: str
     registry_uri: str
     experiment_name: str
+    as_of: str = ""  # ISO date or "" (all rows)
 
     @classmethod
     def from_widgets(cls, get: Callable[[str], str]) -> RetrainSettings:
@@ -131,7 +134,15 @@ class RetrainSettings:
             source_table=_table(get, "source_table"),
             registry_uri=_text(get, "registry_uri"),
             experiment_name=str(get("experiment_name") or "").strip(),
+            as_of=_as_of(get),
         )
+
+
+def _as_of(get: Callable[[str], str]) -> str:
+    try:
+        return parse_as_of(get("as_of"))
+    except ValueError as exc:
+        raise SettingsError(f"widget {exc}") from None
 
 
 class CandidateTestSettings(CandidateTestOptions):

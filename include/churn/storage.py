@@ -59,22 +59,42 @@ def active_spark():
     return SparkSession.getActiveSession()
 
 
-def read_table(name: str, warehouse: str | os.PathLike | None = None, spark=None) -> pd.DataFrame:
-    """The whole table as pandas with the bank-churn dtypes normalized."""
+def read_table(
+    name: str, warehouse: str | os.PathLike | None = None, spark=None, version: int | None = None
+) -> pd.DataFrame:
+    """The whole table (at Delta `version`, default the latest) as pandas with the bank-churn dtypes normalized."""
+    return read_table_version(name, warehouse, spark, version)[0]
+
+
+def read_table_version(
+    name: str, warehouse: str | os.PathLike | None = None, spark=None, version: int | None = None
+) -> tuple[pd.DataFrame, int | None]:
+    """The table at Delta `version` (default: the latest) and the version read (None if it cannot be known)."""
     spark = spark if spark is not None else (active_spark() if warehouse is None else None)
     if spark is not None:
-        return normalize_dtypes(spark.table(name).toPandas())
+        if version is None:
+            version = _spark_latest_version(spark, name)
+        reader = spark.read if version is None else spark.read.option("versionAsOf", int(version))
+        return normalize_dtypes(reader.table(name).toPandas()), version
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError as DeltaMissing
 
     path = table_path(name, warehouse)
     try:
-        frame = DeltaTable(str(path)).to_pandas()
+        table = DeltaTable(str(path), version=version)
     except DeltaMissing as exc:
         raise TableNotFoundError(
             f"table {name!r} not found at {path}; seed it with `python -m churn.seed --data-dir <workspace data dir>`"
         ) from exc
-    return normalize_dtypes(frame)
+    return normalize_dtypes(table.to_pandas()), table.version()
+
+
+def _spark_latest_version(spark, name: str) -> int | None:
+    try:
+        latest = spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()
+    except Exception:  # noqa: BLE001 - not a Delta table: there is no version to record
+        return None
+    return int(latest[0]["version"]) if latest else None
 
 
 def table_exists(name: str, warehouse: str | os.PathLike | None = None) -> bool:
@@ -97,8 +117,10 @@ def write_table(
 
     path = table_path(name, warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if mode == "overwrite":  # two overloads in deltalake's stubs: overwrite (which takes a predicate) and the rest
+    if mode == "append":  # schema_mode="merge": appending a column (snapshot_month) to an older table is fine
+        write_deltalake(str(path), frame, mode="append", schema_mode="merge")
+    elif mode == "overwrite":  # two overloads in deltalake's stubs: overwrite (which takes a predicate) and the rest
         write_deltalake(str(path), frame, mode="overwrite")
     else:
-        write_deltalake(str(path), frame, mode="append" if mode == "append" else "error")
+        write_deltalake(str(path), frame, mode="error")
     return path

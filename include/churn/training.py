@@ -23,11 +23,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from churn.lineage import log_training_data
 from churn.metrics import classification_metrics, prefixed
 from churn.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES, TARGET_COL
 from churn.split import Split, split_table
 from churn_contract.options import DEFAULT_PRIMARY_METRIC, PRIMARY_METRICS
-from churn_contract.results import TrainingResult
+from churn_contract.results import TrainingData, TrainingResult
 
 # Label metrics whose best decision threshold is not 0.5 on imbalanced data: tuned on the validation split.
 THRESHOLD_TUNED_METRICS = ("f1", "accuracy")
@@ -102,11 +103,18 @@ def evaluate_pipeline(model, split: Split, target_col: str) -> dict[str, float]:
     return metrics
 
 
-def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingRun:
-    """Train on `table` (the raw 14-column table), log everything to a new MLflow run, register the best model."""
+def train_and_register(
+    table: pd.DataFrame, config: TrainingConfig, training_data: TrainingData | None = None
+) -> TrainingRun:
+    """Train on `table` (the raw churn table), log everything to a new MLflow run, register the best model.
+
+    `training_data` says where `table` came from (`churn.lineage.load_training_data`): logged as the run's input.
+    """
     split = split_table(table, config.target_col)
     backend = _choose_backend(config.backend)
     with mlflow.start_run(run_name=f"retrain {config.model_name}") as run:
+        if training_data is not None:
+            log_training_data(table, training_data, config.target_col)
         mlflow.log_params(
             {
                 "automl_backend": backend,
@@ -134,6 +142,7 @@ def train_and_register(table: pd.DataFrame, config: TrainingConfig) -> TrainingR
         metrics={k: round(v, 6) for k, v in metrics.items() if not math.isnan(v)},  # exit JSON has no NaN
         n_rows=len(table),
         automl_backend=backend,
+        training_data=training_data,
         trials=trials,
         split_sizes=split.sizes,
     )

@@ -21,6 +21,7 @@ CHECK_NAMES: tuple[str, ...] = (
     "prediction_contract",
     "holdout_quality",
     "champion_comparison",
+    "data_drift",
     "slice_gaps",
     "batch_latency",
     "metadata",
@@ -61,6 +62,17 @@ class CandidateTestOptions(BaseModel):
         title="champion_comparison: largest relative F1 drop",
         description="champion_comparison check: largest relative F1 drop vs the version in the stage",
     )
+    max_psi: float = Field(
+        # Month-on-month drift of the training data stays far below 0.1 (< 0.01 in the demo); a broken pipeline
+        # (a unit change, a shifted column, a new category) gives > 0.25 on the feature it broke.
+        default=0.2,
+        gt=0.0,
+        title="data_drift: largest PSI per feature vs the champion's data",
+        description=(
+            "data_drift check: largest population stability index of any feature between the candidate's and the "
+            "champion's training data (< 0.1 stable, 0.1-0.25 moderate shift, > 0.25 major shift)"
+        ),
+    )
     max_slice_gap: float = Field(
         default=0.35,
         ge=0.0,
@@ -81,7 +93,7 @@ class CandidateTestOptions(BaseModel):
     )
 
     def thresholds(self) -> dict[str, float]:
-        """The five numeric thresholds (logged as the evaluation run's params)."""
+        """The numeric thresholds (logged as the evaluation run's params)."""
         return {name: getattr(self, name) for name in THRESHOLD_NAMES}
 
 

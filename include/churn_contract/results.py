@@ -73,8 +73,33 @@ def _explain(notebook: str, exc: ValidationError, payload: dict) -> str:
     return f"{notebook}: {field!r}: {error['msg'].removeprefix('Value error, ')}, got {error['input']!r}"
 
 
+class TrainingData(BaseModel):
+    """The exact data a version was trained on: the table's rows at `delta_version` whose month began before
+    `as_of` ("" = all rows); `months` = [first, last] month of those rows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source_table: Annotated[str, Strict(), AfterValidator(not_blank)]
+    delta_version: int | None = None
+    as_of: str = ""
+    months: list[str] = Field(default_factory=list)
+    n_rows: Annotated[int, Field(ge=0)] = 0
+
+    def dataset_name(self) -> str:
+        """e.g. "bank_churn_analysis.raw_data@v3<2025-03-01" (the MLflow dataset name)."""
+        version = "" if self.delta_version is None else f"@v{self.delta_version}"
+        return f"{self.source_table}{version}" + (f"<{self.as_of}" if self.as_of else "")
+
+    def describe(self) -> str:
+        """e.g. "12500 rows, 2025-01..2025-02, Delta v1"."""
+        months = "..".join(dict.fromkeys(self.months)) or "no months"
+        version = "" if self.delta_version is None else f", Delta v{self.delta_version}"
+        return f"{self.n_rows} rows, {months}{version}"
+
+
 class TrainingResult(_NotebookResult):
-    """Exit value of `retrain_churn_model`: `{model_name, version, run_id, metrics, n_rows, automl_backend}`."""
+    """Exit value of `retrain_churn_model`: `{model_name, version, run_id, metrics, n_rows, automl_backend}`, plus
+    `training_data` (what it trained on; absent from notebooks older than the record)."""
 
     notebook: ClassVar[str] = "retraining notebook"
 
@@ -84,6 +109,7 @@ class TrainingResult(_NotebookResult):
     metrics: dict[str, StrictFinite]
     n_rows: Annotated[int, Strict(), Field(gt=0)]
     automl_backend: Annotated[str, none_as("unknown")] = "unknown"  # null: an older notebook did not know
+    training_data: TrainingData | None = None
 
 
 class CheckResult(BaseModel):

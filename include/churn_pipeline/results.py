@@ -39,6 +39,9 @@ def request_comment(result: TrainingResult, run_page_url: str | None = None) -> 
         f"Metrics: {shown or 'none reported'}.",
         f"MLflow run: {result.run_id}.",
     ]
+    if result.training_data is not None:
+        data = result.training_data
+        lines.insert(2, f"Data: {data.dataset_name()} ({data.describe()}).")
     if run_page_url:
         lines.append(f"Databricks run: {run_page_url}")
     return "\n".join(lines)

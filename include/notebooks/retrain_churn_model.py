@@ -2,12 +2,14 @@
 # MAGIC %md
 # MAGIC # Retrain the churn model
 # MAGIC
-# MAGIC Reads `source_table`, drops `RowNumber`, `CustomerId`, `Surname`, splits train / validation / holdout by a
+# MAGIC Reads `source_table` (its latest Delta version) up to `as_of`: only the months that began before that date
+# MAGIC (the Airflow DAG passes its data interval's end; empty = all rows). Drops `RowNumber`, `CustomerId`, `Surname`, splits train / validation / holdout by a
 # MAGIC stable hash of `CustomerId`, runs AutoML (Databricks AutoML on an ML runtime, FLAML elsewhere) under
 # MAGIC `timeout_minutes` for `primary_metric`, logs every trial, a logistic-regression baseline and
-# MAGIC validation/holdout metrics, and registers the best model as `model_name`.
+# MAGIC validation/holdout metrics, and registers the best model as `model_name`. The run records the exact data:
+# MAGIC `mlflow.log_input` (table, Delta version, as_of) and the `churn.data.*` tags.
 # MAGIC
-# MAGIC Exits with `{model_name, version, run_id, metrics, n_rows, automl_backend}` (`churn_contract.results.TrainingResult`).
+# MAGIC Exits with `{model_name, version, run_id, metrics, n_rows, automl_backend, training_data}` (`churn_contract.results.TrainingResult`).
 # MAGIC It does not request a stage transition: the Airflow DAG does. Run it cell by cell: set the widgets above, then run.
 
 # COMMAND ----------
@@ -27,6 +29,7 @@ dbutils.widgets.text(
     "/Shared/churn_model_retraining",
     "MLflow experiment (workspace path; empty = the notebook's own)",
 )
+dbutils.widgets.text("as_of", "", "Train on the months that began before this date (YYYY-MM-DD; empty = all rows)")
 
 # COMMAND ----------
 
@@ -52,16 +55,17 @@ settings = RetrainSettings.from_widgets(dbutils.widgets.get)
 
 import mlflow
 
+from churn.lineage import load_training_data
 from churn.report import metrics_table
-from churn.storage import read_table
 from churn.training import train_and_register
 
 mlflow.set_registry_uri(settings.registry_uri)
 if settings.experiment_name:
     mlflow.set_experiment(settings.experiment_name)
-table = read_table(settings.source_table, spark=globals().get("spark"))
-result = train_and_register(table, settings.training)
+table, training_data = load_training_data(settings.source_table, settings.as_of, spark=globals().get("spark"))
+result = train_and_register(table, settings.training, training_data)
 print(f"registered {result.model_name} v{result.version} ({result.automl_backend}, {result.trials} trials)")
+print(f"trained on {training_data.dataset_name()}: {training_data.describe()}")
 display(metrics_table(result.metrics))
 
 # COMMAND ----------

@@ -5,7 +5,9 @@
 # MAGIC Input: widget `event_message`, the JSON a Databricks registry job webhook sends
 # MAGIC (`event, model_name, version, to_stage, from_stage, event_timestamp, text`). Loads
 # MAGIC `models:/{model_name}/{version}` and runs the checks input_schema, prediction_contract, holdout_quality,
-# MAGIC champion_comparison, slice_gaps, batch_latency and metadata on the holdout split of `source_table`.
+# MAGIC champion_comparison, slice_gaps, batch_latency and metadata on the holdout split of `source_table` (its latest
+# MAGIC version), and data_drift: the population stability index per feature between the candidate's and the
+# MAGIC champion's training data, each rebuilt from what its training run recorded (table, Delta version, `as_of`).
 # MAGIC
 # MAGIC Logs an evaluation run (metrics, `report.json`, plots), tags the version `check.<name>` = passed|failed and
 # MAGIC exits with `{passed, checks, metrics, champion_version, evaluation_run_id, report_markdown}`
@@ -21,6 +23,7 @@ dbutils.widgets.text("event_message", "", "Registry webhook payload (JSON)")
 dbutils.widgets.text("min_f1", "0.5", "holdout_quality: minimum F1")
 dbutils.widgets.text("min_roc_auc", "0.75", "holdout_quality: minimum ROC-AUC")
 dbutils.widgets.text("max_f1_drop", "0.05", "champion_comparison: largest relative F1 drop")
+dbutils.widgets.text("max_psi", "0.2", "data_drift: largest PSI per feature vs the champion's data")
 dbutils.widgets.text("max_slice_gap", "0.35", "slice_gaps: largest F1/recall gap across groups")
 dbutils.widgets.text("max_p95_latency_ms", "500", "batch_latency: p95 ms to score 1,000 rows")
 dbutils.widgets.dropdown("mode", "enforce", ["enforce", "dry_run"], "enforce | dry_run")

@@ -20,6 +20,7 @@ CHECK_NAMES = [
     "prediction_contract",
     "holdout_quality",
     "champion_comparison",
+    "data_drift",
     "slice_gaps",
     "batch_latency",
     "metadata",

@@ -130,3 +130,9 @@ def test_retraining_params_are_the_retrain_notebook_widgets(dags):
     assert (
         params.get_param("primary_metric").schema["enum"] == list(PRIMARY_METRICS) == WIDGET_CHOICES["primary_metric"]
     )
+
+
+def test_retraining_sends_its_data_interval_as_the_as_of_widget(dags):
+    sent = dags["churn_model_retraining"].get_task("retrain_model").tasks[0]["notebook_task"]["base_parameters"]
+    assert set(sent) <= set(RETRAIN_WIDGETS)
+    assert "data_interval_end | ds" in sent["as_of"] and RETRAIN_WIDGETS["as_of"][0] == ""  # empty = all rows

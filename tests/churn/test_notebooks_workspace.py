@@ -61,8 +61,22 @@ TEST_WIDGETS = {"max_slice_gap": "0.5"}  # the session's seeded table: 1,500 hol
 
 def test_retraining_notebook_exits_with_the_trained_version(retrained, client):
     trained = retrained.notebook_output
-    assert set(trained) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
+    assert set(trained) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend", "training_data"}
     assert trained["n_rows"] == retrained.table_rows
+    # The exact data: the table, its Delta version and the DAG's data interval end as as_of, also on the run.
+    data = trained["training_data"]
+    assert (data["source_table"], data["delta_version"], data["months"], data["n_rows"]) == (
+        "bank_churn_analysis.raw_data",
+        0,
+        ["2025-01", "2025-01"],
+        retrained.table_rows,
+    )
+    assert len(data["as_of"]) == 10  # YYYY-MM-DD: {{ data_interval_end | ds }}
+    run = client.experiments.get_run(trained["run_id"]).run
+    tags = {tag.key: tag.value for tag in run.data.tags}
+    assert (tags["churn.data.delta_version"], tags["churn.data.as_of"]) == ("0", data["as_of"])
+    (logged,) = [i.dataset for i in run.inputs.dataset_inputs]  # mlflow.log_input: source = the table
+    assert "bank_churn_analysis.raw_data" in logged.source and logged.name.endswith(f"@v0<{data['as_of']}")
     assert trained["automl_backend"] == "flaml" and trained["metrics"]["holdout_f1"] > 0.4
     # What the DAG's read_training_result does with it (the real consumer of the real notebook's output).
     assert validated_training_result(trained, None, trained["model_name"])["version"] == trained["version"]

@@ -24,6 +24,8 @@ def test_defaults_parse_and_match_the_dataclass_defaults():
     retrain = RetrainSettings.from_widgets(getter(RETRAIN_WIDGETS))
     assert retrain.training.model_name == "Churn Prediction Bank"
     assert retrain.training.timeout_minutes == 0.25 and retrain.registry_uri == "databricks"
+    assert retrain.as_of == ""  # all rows
+    assert RetrainSettings.from_widgets(getter(RETRAIN_WIDGETS, as_of=" 2025-03-01 ")).as_of == "2025-03-01"
 
 
 @pytest.mark.parametrize(
@@ -37,6 +39,8 @@ def test_defaults_parse_and_match_the_dataclass_defaults():
         (RETRAIN_WIDGETS, {"timeout_minutes": "nan"}, "timeout_minutes"),
         (RETRAIN_WIDGETS, {"primary_metric": "auc"}, "primary_metric"),
         (RETRAIN_WIDGETS, {"model_name": "  "}, "model_name must not be empty"),
+        (RETRAIN_WIDGETS, {"as_of": "March"}, "widget as_of must be a date YYYY-MM-DD"),
+        (TEST_WIDGETS, {"max_psi": "0"}, "max_psi must be in > 0.0"),
     ],
 )
 def test_bad_widget_values_are_named(widgets, overrides, match):

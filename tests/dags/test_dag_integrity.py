@@ -15,7 +15,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
 DAG_IDS = {"churn_model_retraining", "churn_model_promotion"}
 HEAVY_MODULES = ("mlflow", "pandas", "sklearn", "numpy", "flaml", "lightgbm", "deltalake", "churn", "local_workspace")
-RETRAIN_WIDGETS = {"model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri"}
+RETRAIN_WIDGETS = {
+    "model_name",
+    "source_table",
+    "target_col",
+    "primary_metric",
+    "timeout_minutes",
+    "registry_uri",
+    "as_of",
+}
 
 
 @pytest.fixture(scope="module")

@@ -53,14 +53,10 @@ def test_retraining_requests_staging_with_explicit_widgets(stub_env):
     )
     params = run.tasks[0].notebook_task.base_parameters
     assert params["timeout_minutes"] == "0.25" and params["registry_uri"] == "databricks"
-    assert set(params) == {
-        "model_name",
-        "source_table",
-        "target_col",
-        "primary_metric",
-        "timeout_minutes",
-        "registry_uri",
-    }
+    from churn.settings import RETRAIN_WIDGETS
+
+    assert set(params) == set(RETRAIN_WIDGETS) - {"experiment_name"}  # not sent: the widget default applies
+    assert len(params["as_of"]) == 10  # the run's data interval end, YYYY-MM-DD
 
 
 def test_promotion_approves_a_passing_candidate(stub_env):

@@ -9,7 +9,7 @@
 import contextlib
 import json
 
-for name in ("model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri"):
+for name in ("model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri", "as_of"):
     dbutils.widgets.text(name, "")
 model_name = dbutils.widgets.get("model_name")
 if dbutils.widgets.get("source_table") == "missing.table":
