@@ -19,9 +19,9 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import write_report  # noqa: E402
+from report import write_report
 
-from local_workspace.launcher import start_workspace  # noqa: E402
+from local_workspace.launcher import start_workspace
 
 RUNS = 10
 GOAL_S = 1.0
