@@ -76,7 +76,7 @@ class Zygote:
         self._socket = ours
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._pending: dict[int, Future[int]] = {}
+        self._pending: dict[int, Future[ForkedRunner]] = {}
         self._runners: dict[int, ForkedRunner] = {}
         self._result_files: dict[int, Path] = {}
         self.ready: Future[int] = Future()
@@ -94,7 +94,7 @@ class Zygote:
     def spawn(self, args: list[str], env: dict[str, str], cwd: Path, directory: Path) -> ForkedRunner:
         self.ready.result(READY_TIMEOUT_S)
         request_id = next(self._ids)
-        reply: Future[int] = Future()
+        reply: Future[ForkedRunner] = Future()
         self._pending[request_id] = reply
         self._result_files[request_id] = directory / "result.json"
         request = {
@@ -107,7 +107,7 @@ class Zygote:
         }
         with self._send_lock:
             self._socket.sendall(json.dumps(request).encode() + b"\n")
-        return self._runners[reply.result(SPAWN_TIMEOUT_S)]
+        return reply.result(SPAWN_TIMEOUT_S)
 
     def _read(self) -> None:
         try:
@@ -129,10 +129,10 @@ class Zygote:
             if runner is not None:
                 runner._set_exit(message["code"])
         else:
-            reply = self._pending.pop(message["id"])
-            # Registered before the reply is read: its exit may be the very next message.
-            self._runners[message["pid"]] = ForkedRunner(message["pid"], self._result_files.pop(message["id"]), self)
-            reply.set_result(message["pid"])
+            # Registered here, before the next message is read: it may be this runner's exit.
+            runner = ForkedRunner(message["pid"], self._result_files.pop(message["id"]), self)
+            self._runners[runner.pid] = runner
+            self._pending.pop(message["id"]).set_result(runner)
 
     def stop(self) -> None:
         """Closing the socket ends the zygote; the runners it forked live on (each in its own session)."""
