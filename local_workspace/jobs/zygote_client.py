@@ -116,7 +116,8 @@ class Zygote:
         except (OSError, ValueError) as exc:
             log.warning("notebook zygote connection failed: %s", exc)
         self.alive = False
-        for future in [self.ready, *self._pending.values()]:
+        futures: list[Future] = [self.ready, *self._pending.values()]
+        for future in futures:
             if not future.done():
                 future.set_exception(RuntimeError("the notebook zygote exited"))
         self.process.wait()
