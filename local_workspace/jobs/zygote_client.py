@@ -105,9 +105,26 @@ class Zygote:
             "stdout": str(directory / "stdout.log"),
             "stderr": str(directory / "stderr.log"),
         }
-        with self._send_lock:
-            self._socket.sendall(json.dumps(request).encode() + b"\n")
-        return reply.result(SPAWN_TIMEOUT_S)
+        try:
+            with self._send_lock:
+                self._socket.sendall(json.dumps(request).encode() + b"\n")
+            return reply.result(SPAWN_TIMEOUT_S)
+        except (OSError, RuntimeError, FutureTimeout):
+            self._abandon(directory / "result.json")
+            raise
+
+    def _abandon(self, result_file: Path) -> None:
+        """The zygote died or hung after it may have forked this request's runner: make sure that runner does not
+        run beside the fresh interpreter the caller starts instead. A child checks that its zygote still lives
+        after naming itself, so once the zygote is dead, any runner of this task is found by its command line."""
+        from local_workspace.jobs.runner_process import find_runner, kill_process_group
+
+        self.alive = False
+        self.process.kill()
+        self.process.wait()
+        orphan = find_runner(None, result_file)
+        if orphan is not None:
+            kill_process_group(orphan)
 
     def _read(self) -> None:
         try:

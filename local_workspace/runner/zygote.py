@@ -83,7 +83,7 @@ def serve(control: socket.socket) -> dict | None:
         buffer += chunk
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
-            request = json.loads(line)
+            request = {**json.loads(line), "zygote_pid": os.getpid()}
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
@@ -119,6 +119,8 @@ def become_runner(request: dict) -> None:
     os.setsid()
     args = request["args"]
     named = _name_process(args)
+    if os.getppid() != request["zygote_pid"]:
+        os._exit(1)  # the zygote died meanwhile, so the server runs this task in a fresh interpreter instead
     _redirect(0, os.devnull, os.O_RDONLY)
     _redirect(1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     _redirect(2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
