@@ -15,7 +15,7 @@ import threading
 
 from local_workspace.config import WorkspaceConfig
 from local_workspace.db import init_db, session_scope
-from local_workspace.jobs import models
+from local_workspace.jobs import models, zygote_client
 from local_workspace.jobs.executor import RunExecutor
 from local_workspace.jobs.paths import run_dir
 from local_workspace.jobs.runner_process import is_any_runner, kill_process_group
@@ -52,6 +52,7 @@ class Dispatcher:
         for thread in list(self._executors.values()):
             thread.join(timeout)
         self._thread = None
+        zygote_client.shutdown()
 
     def recover_interrupted_runs(self) -> list[int]:
         """Take over runs a previous server process left PENDING/RUNNING/TERMINATING; returns the resumed ids."""

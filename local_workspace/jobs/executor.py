@@ -27,6 +27,7 @@ from local_workspace.jobs.runner_process import (
     start_runner,
 )
 from local_workspace.jobs.submit_spec import parse_git_source
+from local_workspace.jobs.zygote_client import ForkedRunner
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +393,7 @@ class RunExecutor:
         return self.config.workspace_dir or (self.config.data_dir / "workspace")
 
 
-def _exited(process: subprocess.Popen, seconds: float) -> bool:
+def _exited(process: subprocess.Popen | ForkedRunner, seconds: float) -> bool:
     try:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:

@@ -1,4 +1,5 @@
-"""The notebook runner as an operating-system process: identify it after a server restart, kill it, read its result.
+"""The notebook runner as an operating-system process: start it (forked from the zygote or a fresh interpreter),
+identify it after a server restart, kill it, read its result.
 
 A runner is identified by its command line, which names the task run's own `result.json`: a pid reused by any
 other process (or by the runner of another task) never matches, and a zombie (exited, not reaped) has an empty
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,8 +19,11 @@ import time
 from pathlib import Path
 
 from local_workspace.config import WorkspaceConfig
+from local_workspace.jobs import zygote_client
+from local_workspace.jobs.zygote_client import ForkedRunner
 
 KILL_GRACE_SECONDS = 3.0
+RUNNER_MODULE = "local_workspace.runner"
 PROC = Path("/proc")
 # Variables of the server process a notebook must not inherit (other users' tokens, server internals).
 HIDDEN_ENV_PREFIXES = ("DATABRICKS_", "MLFLOW_", "_MLFLOW_", "AIRFLOW_CONN_", "LOCAL_WORKSPACE_")
@@ -54,21 +59,20 @@ def start_runner(
     task_key: str,
     checkout_dir: Path | None,
     token: str | None,
-) -> subprocess.Popen:
-    """Start `python -m local_workspace.runner` for one task run in its own process group (so it outlives a
-    crashed server and is killed as a whole); it writes `directory/result.json` and logs beside it."""
+) -> subprocess.Popen | ForkedRunner:
+    """Start the notebook runner for one task run in its own process group (so it outlives a crashed server and
+    is killed as a whole): forked from the notebook zygote (its imports already done), else a fresh
+    `python -m local_workspace.runner`. It writes `directory/result.json` and logs beside it."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "params.json").write_text(json.dumps(parameters))
-    command = [
-        sys.executable,
-        "-m",
-        "local_workspace.runner",
+    # --result first: a forked runner's command line may be cut short, and the result file identifies it.
+    args = [
+        "--result",
+        str(directory / "result.json"),
         "--notebook",
         str(notebook),
         "--params",
         str(directory / "params.json"),
-        "--result",
-        str(directory / "result.json"),
         "--secrets-file",
         str(config.secrets_file),
         "--workspace-root",
@@ -79,12 +83,16 @@ def start_runner(
         task_key,
     ]
     if checkout_dir is not None:
-        command += ["--sys-path", str(checkout_dir)]
+        args += ["--sys-path", str(checkout_dir)]
+    env = notebook_env(config, token)
+    forked = zygote_client.spawn_runner(args, env, notebook.parent, directory, notebook_env(config, None))
+    if forked is not None:
+        return forked
     with open(directory / "stdout.log", "wb") as out, open(directory / "stderr.log", "wb") as err:
         return subprocess.Popen(
-            command,
+            [sys.executable, "-m", "local_workspace.runner", *args],
             cwd=notebook.parent,
-            env=notebook_env(config, token),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
@@ -109,17 +117,23 @@ def kill_process_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _cmdline(pid: int) -> list[bytes]:
+def _cmdline(pid: int) -> bytes:
     try:
-        return (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+        return (PROC / str(pid) / "cmdline").read_bytes()
     except OSError:
-        return []
+        return b""
+
+
+def _has_argument(cmdline: bytes, argument: str) -> bool:
+    """`argument` as a whole argument: NUL-separated (an exec'd runner) or space-separated (a forked runner's
+    title, one string)."""
+    return re.search(rb"(?:^|[\0 ])" + re.escape(argument.encode()) + rb"(?:[\0 ]|$)", cmdline) is not None
 
 
 def is_runner_for(pid: int, result_file: Path) -> bool:
     """True while `pid` is alive and is the notebook runner writing `result_file`."""
     cmdline = _cmdline(pid)
-    return b"local_workspace.runner" in cmdline and str(result_file).encode() in cmdline
+    return _has_argument(cmdline, RUNNER_MODULE) and _has_argument(cmdline, str(result_file))
 
 
 def find_runner(pid: int | None, result_file: Path) -> int | None:
@@ -134,7 +148,7 @@ def find_runner(pid: int | None, result_file: Path) -> int | None:
 
 
 def is_any_runner(pid: int) -> bool:
-    return b"local_workspace.runner" in _cmdline(pid)
+    return _has_argument(_cmdline(pid), RUNNER_MODULE)
 
 
 def read_result(result_file: Path) -> dict | None:
