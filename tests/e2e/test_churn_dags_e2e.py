@@ -50,6 +50,7 @@ def test_retrain_then_promote_approves_the_first_version(e2e, retrained):
         "prediction_contract",
         "holdout_quality",
         "champion_comparison",
+        "data_drift",
         "slice_gaps",
         "batch_latency",
         "metadata",
