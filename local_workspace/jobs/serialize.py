@@ -77,19 +77,30 @@ def task_to_dict(task: JobRun, base_url: str) -> dict:
     return out
 
 
+def job_of(run: JobRun) -> tuple[int, str]:
+    """(job_id, run_type) of a parent run: a run-now run belongs to its saved job, a submitted run to its own
+    one-time job (whose id is the run id)."""
+    saved_job_id = run.spec.get("job_id")
+    return (saved_job_id, "JOB_RUN") if saved_job_id else (run.run_id, "SUBMIT_RUN")
+
+
 def run_to_dict(run: JobRun, tasks: list[JobRun], base_url: str, include_tasks: bool = True) -> dict:
     spec = run.spec
+    job_id, run_type = job_of(run)
     out = {
         **_common(run, base_url),
-        "job_id": run.run_id,
+        "job_id": job_id,
         "number_in_job": run.run_id,
         "original_attempt_run_id": run.run_id,
         "run_name": run.run_name,
-        "run_type": "SUBMIT_RUN",
+        "run_type": run_type,
         "creator_user_name": run.creator_user_name,
         "format": "SINGLE_TASK" if run.legacy_format else "MULTI_TASK",
         "trigger": "ONE_TIME",
     }
+    for field in ("job_parameters", "overriding_parameters"):
+        if spec.get(field):
+            out[field] = spec[field]
     if run.timeout_seconds:
         out["timeout_seconds"] = run.timeout_seconds
     if spec.get("git_source"):
@@ -107,11 +118,12 @@ def run_to_dict(run: JobRun, tasks: list[JobRun], base_url: str, include_tasks: 
 def task_run_as_run(task: JobRun, parent: JobRun, base_url: str) -> dict:
     """A task run fetched on its own (`runs/get` with a task run id, get-output metadata) is a one-task Run."""
     shaped = task_to_dict(task, base_url)
+    job_id, run_type = job_of(parent)
     return {
         **shaped,
         "run_name": parent.run_name,
-        "run_type": "SUBMIT_RUN",
-        "job_id": parent.run_id,
+        "run_type": run_type,
+        "job_id": job_id,
         "parent_run_id": parent.run_id,
         "creator_user_name": parent.creator_user_name,
         "tasks": [dict(shaped)],
