@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from flask import request
@@ -20,7 +19,6 @@ from local_workspace.db import session_scope
 from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.jobs import models
 from local_workspace.jobs.models import JobRun
-from local_workspace.jobs.paths import read_logs
 from local_workspace.jobs.requests import ListRunsQuery, RunRef, page_token
 from local_workspace.jobs.run_store import create_run
 from local_workspace.jobs.serialize import output_to_dict, run_to_dict, task_run_as_run
@@ -105,8 +103,7 @@ def get_run_output():
             parent, task = row, tasks[0]
         else:
             parent, task = _load(session, row.parent_run_id), row
-        logs = read_logs(Path(task.run_dir)) if task.run_dir else None
-        return output_to_dict(task, parent, config.page_url, logs)
+        return output_to_dict(task, parent, config.page_url)
 
 
 def cancel_run():
