@@ -10,6 +10,8 @@ import pytest
 from airflow.providers.databricks.hooks.databricks import DatabricksHook
 from airflow.providers.databricks.operators.databricks import DatabricksRunNowOperator
 
+from churn_pipeline.candidate_test_job import candidate_test_job_settings, ensure_candidate_test_job
+
 pytestmark = pytest.mark.notebook  # the operator runs notebooks
 
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
@@ -66,3 +68,18 @@ def test_run_now_operator_by_job_name_passes_parameters_as_strings(databricks_en
     assert run["state"]["result_state"] == "SUCCESS" and run["job_id"] == job_id
     read = json.loads(hook.get_run_output(run["tasks"][0]["run_id"])["notebook_output"]["result"])
     assert read == {"threshold": ["str", "0.5"], "strict": ["str", "true"], "env": ["str", "staging"]}
+
+
+def test_candidate_test_job_is_created_once_then_reset_in_place(databricks_env):
+    hook = DatabricksHook()
+    name = f"churn test job {os.getpid()}-{os.urandom(3).hex()}"
+    settings = candidate_test_job_settings(name=name)
+    job_id, created = ensure_candidate_test_job(hook, settings)
+    assert created
+    settings["tasks"][0]["notebook_task"]["base_parameters"]["min_f1"] = "0.6"
+    assert ensure_candidate_test_job(hook, settings) == (job_id, False)
+    (job,) = hook.list_jobs(job_name=name, expand_tasks=True)
+    (task,) = job["settings"]["tasks"]
+    assert task["notebook_task"]["notebook_path"] == "/include/notebooks/test_candidate_model"
+    assert task["notebook_task"]["base_parameters"]["min_f1"] == "0.6"
+    assert task["notebook_task"]["base_parameters"]["event_message"] == ""
