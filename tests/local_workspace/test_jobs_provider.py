@@ -8,22 +8,12 @@ import pytest
 from airflow.exceptions import TaskDeferred
 from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunState
 from airflow.providers.databricks.operators.databricks import DatabricksSubmitRunOperator
+from support.fake_ti import FakeTaskInstance
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.notebook  # the provider's hook and operators run notebooks
 
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
-
-
-class FakeTaskInstance:
-    """Just what the operator touches on `context["ti"]`: XCom pushes (kept for assertions) and stats tags."""
-
-    def __init__(self):
-        self.xcom: dict[str, object] = {}
-        self.stats_tags: dict[str, str] = {}
-
-    def xcom_push(self, key, value, **_):
-        self.xcom[key] = value
 
 
 def task(key: str, notebook: str, **params) -> dict:

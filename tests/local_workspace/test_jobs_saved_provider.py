@@ -9,23 +9,13 @@ import os
 import pytest
 from airflow.providers.databricks.hooks.databricks import DatabricksHook
 from airflow.providers.databricks.operators.databricks import DatabricksRunNowOperator
+from support.fake_ti import FakeTaskInstance
 
 from churn_pipeline.candidate_test_job import candidate_test_job_settings, ensure_candidate_test_job
 
 pytestmark = pytest.mark.notebook  # the operator runs notebooks
 
 NOTEBOOKS = "/Workspace/tests/local_workspace/notebooks"
-
-
-class FakeTaskInstance:
-    """Just what the operator touches on `context["ti"]`: XCom pushes (kept for assertions) and stats tags."""
-
-    def __init__(self):
-        self.xcom: dict[str, object] = {}
-        self.stats_tags: dict[str, str] = {}
-
-    def xcom_push(self, key, value, **_):
-        self.xcom[key] = value
 
 
 def job_settings(job_name: str, notebook: str, **params) -> dict:

@@ -493,7 +493,7 @@ def jobs_cases() -> list[Case]:
         Case("jobs-cancel-run-id-list", "POST", f"{JOBS}/runs/cancel", json={"run_id": [1]}, status=400),
         raw("jobs-cancel-body-array", "POST", f"{JOBS}/runs/cancel", "[1]", status=400),
         Case("jobs-list-offset-huge", "GET", f"{JOBS}/runs/list", params={"offset": HUGE}, status=400),
-        Case("jobs-list-limit-zero", "GET", f"{JOBS}/runs/list", params={"limit": "0"}, status=400),
+        Case("jobs-list-limit-negative", "GET", f"{JOBS}/runs/list", params={"limit": "-1"}, status=400),
         Case("jobs-list-limit-26", "GET", f"{JOBS}/runs/list", params={"limit": "26"}, status=400),
         Case("jobs-list-limit-arabic", "GET", f"{JOBS}/runs/list", params={"limit": ARABIC_ONE}, status=400),
         Case("jobs-list-page-token-garbage", "GET", f"{JOBS}/runs/list", params={"page_token": "!!"}, status=400),
@@ -713,7 +713,64 @@ def jobs_cases() -> list[Case]:
         raw("jobs-submit-body-array", "POST", f"{JOBS}/runs/submit", "[]", status=400),
         raw("jobs-submit-body-truncated", "POST", f"{JOBS}/runs/submit", '{"tasks": [', status=400),
     ]
-    return cases
+    return cases + saved_job_cases()
+
+
+def saved_job_cases() -> list[Case]:
+    """jobs/create|get|list|update|reset|delete|run-now: nothing saved or run, a 400 naming the problem."""
+    task = {"task_key": "t", "notebook_task": {"notebook_path": "/Shared/none"}}
+    return [
+        Case("jobs-get-job-id-huge", "GET", f"{JOBS}/get", params={"job_id": HUGE}, status=400),
+        Case("jobs-get-unknown-job", "GET", f"{JOBS}/get", params={"job_id": "987654321"}, status=400),
+        Case("jobs-list-jobs-limit-101", "GET", f"{JOBS}/list", params={"limit": "101"}, status=400),
+        raw("jobs-create-body-array", "POST", f"{JOBS}/create", "[]", status=400),
+        Case("jobs-create-tasks-object", "POST", f"{JOBS}/create", json={"tasks": {"task_key": "t"}}, status=400),
+        Case(
+            "jobs-create-python-task",
+            "POST",
+            f"{JOBS}/create",
+            json={"tasks": [{"task_key": "t", "spark_python_task": {"python_file": "x.py"}}]},
+            status=400,
+        ),
+        Case(
+            "jobs-create-parameter-name-space",
+            "POST",
+            f"{JOBS}/create",
+            json={"tasks": [task], "parameters": [{"name": "a b", "default": "x"}]},
+            status=400,
+        ),
+        Case(
+            "jobs-create-parameter-twice",
+            "POST",
+            f"{JOBS}/create",
+            json={"tasks": [task], "parameters": [{"name": "a", "default": "x"}, {"name": "a", "default": "y"}]},
+            status=400,
+        ),
+        Case(
+            "jobs-reset-unknown-job",
+            "POST",
+            f"{JOBS}/reset",
+            json={"job_id": 987654321, "new_settings": {}},
+            status=400,
+        ),
+        Case("jobs-update-job-id-list", "POST", f"{JOBS}/update", json={"job_id": [1]}, status=400),
+        Case("jobs-delete-no-job-id", "POST", f"{JOBS}/delete", json={}, status=400),
+        Case("jobs-run-now-unknown-job", "POST", f"{JOBS}/run-now", json={"job_id": 987654321}, status=400),
+        Case(
+            "jobs-run-now-params-nested",
+            "POST",
+            f"{JOBS}/run-now",
+            json={"job_id": 987654321, "notebook_params": {"p": {"q": 1}}},
+            status=400,
+        ),
+        Case(
+            "jobs-run-now-token-65-chars",
+            "POST",
+            f"{JOBS}/run-now",
+            json={"job_id": 987654321, "idempotency_token": "t" * 65},
+            status=400,
+        ),
+    ]
 
 
 def files_cases() -> list[Case]:
