@@ -15,13 +15,14 @@ import threading
 
 from local_workspace.config import WorkspaceConfig
 from local_workspace.db import init_db, session_scope
-from local_workspace.jobs import models, zygote_client
+from local_workspace.jobs import job_limits, models, zygote_client
 from local_workspace.jobs.executor import RunExecutor
 from local_workspace.jobs.paths import run_dir
 from local_workspace.jobs.runner_process import is_any_runner, kill_process_group
 
 log = logging.getLogger(__name__)
 
+QUEUE_LOOKAHEAD = 1000  # queued runs looked at beyond the free slots (runs of jobs at their limit are passed over)
 RESTART_MESSAGE = (
     "The local workspace restarted while this run was active; the run was stopped and did not "
     "complete. Submit it again."
@@ -107,6 +108,14 @@ class Dispatcher:
             free = self.config.max_concurrent_runs - max(models.count_active_runs(session), len(self._executors))
             if free <= 0:
                 return
-            claimed = [rid for rid in models.queued_run_ids(session, free) if models.claim_queued_run(session, rid)]
+            claimed: list[int] = []
+            # Oldest first; a run of a saved job at its own concurrency limit waits and lets later runs by.
+            for run_id in models.queued_run_ids(session, free + QUEUE_LOOKAHEAD):
+                if len(claimed) == free:
+                    break
+                if job_limits.waits_for_its_job(session, models.load_run(session, run_id)):
+                    continue
+                if models.claim_queued_run(session, run_id):
+                    claimed.append(run_id)
         for run_id in claimed:
             self._start_executor(RunExecutor(self.config, run_id, self._stopping))

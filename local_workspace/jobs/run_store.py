@@ -12,14 +12,18 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from local_workspace.config import WorkspaceConfig
 from local_workspace.db import session_scope
+from local_workspace.jobs.job_limits import skip
 from local_workspace.jobs.models import JobRun
 from local_workspace.jobs.submit_spec import SubmitRequest
 
 # (task spec, parent run id) -> the task spec to store; lets run-now resolve `{{job.run_id}}`-style references.
 TaskSpecHook = Callable[[dict[str, Any], int], dict[str, Any]]
+# Asked in the creating transaction: why the new run is skipped at once (a saved job at its limit), else None.
+SkipCheck = Callable[[Session], str | None]
 
 
 def create_run(
@@ -29,6 +33,7 @@ def create_run(
     token_hash: str | None,
     parent_extra: dict[str, Any] | None = None,
     prepare_task: TaskSpecHook | None = None,
+    skip_check: SkipCheck | None = None,
 ) -> int:
     """The id of a new QUEUED run, or of the run created earlier with the same idempotency token."""
     if submission.idempotency_token:
@@ -36,7 +41,7 @@ def create_run(
         if existing is not None:
             return existing
     try:
-        return _insert_run(config, submission, user, token_hash, parent_extra or {}, prepare_task)
+        return _insert_run(config, submission, user, token_hash, parent_extra or {}, prepare_task, skip_check)
     except IntegrityError:
         # Another worker inserted the same idempotency token a moment ago: answer with its run.
         existing = run_for_token(config, submission.idempotency_token) if submission.idempotency_token else None
@@ -57,10 +62,12 @@ def _insert_run(
     token_hash: str | None,
     parent_extra: dict[str, Any],
     prepare_task: TaskSpecHook | None,
+    skip_check: SkipCheck | None,
 ) -> int:
     queued = f"Waiting for a free run slot (the local workspace runs at most {config.max_concurrent_runs} at once)."
     parent_spec = {"git_source": submission.git_source.raw} if submission.git_source else {}
     with session_scope(config.db_path) as session:
+        skipped = skip_check(session) if skip_check else None
         parent = JobRun(
             run_name=submission.name,
             idempotency_token=submission.idempotency_token,
@@ -74,9 +81,10 @@ def _insert_run(
         )
         session.add(parent)
         session.flush()
+        rows = [parent]
         for order, task in enumerate(submission.tasks):
             spec = submission.task_spec(task)
-            session.add(
+            rows.append(
                 JobRun(
                     parent_run_id=parent.run_id,
                     run_name=submission.name,
@@ -89,4 +97,7 @@ def _insert_run(
                     state_message=queued,
                 )
             )
+        if skipped:
+            skip(rows, skipped)
+        session.add_all(rows)
         return parent.run_id

@@ -17,6 +17,7 @@ from local_workspace.config import WorkspaceConfig
 from local_workspace.context import current_config
 from local_workspace.db import session_scope
 from local_workspace.errors import invalid_parameter
+from local_workspace.jobs.job_limits import LIMITS, limits_of, skip_reason
 from local_workspace.jobs.job_settings import (
     RunNowRequest,
     job_run_submission,
@@ -93,7 +94,7 @@ def run_now(
     token_sha256: str | None = None,
 ) -> int:
     """Start a run of saved job `job_id` and return its run id (a repeated `idempotency_token` returns the run it
-    started first). The run's notebooks get the token `token_sha256` names, else a token of `user`.
+    started first). Beyond the job's `max_concurrent_runs` the run is SKIPPED, or QUEUED with `queue.enabled`. The run's notebooks get the token `token_sha256` names, else a token of `user`.
     Bad input raises `DatabricksApiError` (400 INVALID_PARAMETER_VALUE), as the HTTP call answers."""
     config = config or current_config()
     body: dict[str, Any] = {"job_id": job_id, "notebook_params": notebook_params, "job_parameters": job_parameters}
@@ -109,7 +110,17 @@ def run_now(
         parameters = {k: resolve_references(v, known) for k, v in (notebook.get("base_parameters") or {}).items()}
         return {**task_spec, "notebook_task": {**notebook, "base_parameters": parameters}}
 
-    return create_run(config, submission, user, token_sha256, parent_extra=record, prepare_task=resolve)
+    limits = limits_of(settings)
+    record[LIMITS] = limits
+    return create_run(
+        config,
+        submission,
+        user,
+        token_sha256,
+        parent_extra=record,
+        prepare_task=resolve,
+        skip_check=lambda session: skip_reason(session, request.job_id, limits),
+    )
 
 
 def job_to_dict(job: SavedJob, include_tasks: bool = True) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue, ResourceDoesNotExist
 from databricks.sdk.service import jobs
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.notebook  # run-now runs notebooks
 
@@ -150,3 +151,40 @@ def test_invalid_job_settings_are_refused_naming_the_field(client):
             name=unique("bad"),
             tasks=[jobs.Task(task_key="t", spark_python_task=jobs.SparkPythonTask(python_file="x.py"))],
         )
+
+
+def test_max_concurrent_runs_skips_or_queues_like_databricks(client):
+    """Beyond `max_concurrent_runs` (default 1) a run-now is SKIPPED at once; with `queue.enabled` it waits
+    QUEUED until the job's running run ends."""
+    sleeper = [notebook_task("sleep", "sleep", seconds="120")]
+    plain = client.jobs.create(name=unique("limit"), tasks=sleeper).job_id
+    first = client.jobs.run_now(plain).run_id
+    skipped = client.jobs.get_run(client.jobs.run_now(plain).run_id)
+    assert skipped.state.life_cycle_state == jobs.RunLifeCycleState.SKIPPED
+    assert "limit of 1 maximum concurrent runs" in skipped.state.state_message
+    assert skipped.status.termination_details.code == jobs.TerminationCodeCode.MAX_CONCURRENT_RUNS_EXCEEDED
+    client.jobs.cancel_run(first)
+
+    queued_job = client.jobs.create(name=unique("queue"), tasks=sleeper, queue=jobs.QueueSettings(enabled=True)).job_id
+    holder = client.jobs.run_now(queued_job).run_id
+    wait_for(
+        lambda: client.jobs.get_run(holder).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
+        what="the first run of the job RUNNING",
+    )
+    waiting = client.jobs.run_now(queued_job).run_id
+    # A run queued after it starts first: the dispatcher passed over the job's waiting run.
+    later = client.jobs.submit(
+        run_name="passes the queue",
+        tasks=[jobs.SubmitTask(task_key="t", notebook_task=jobs.NotebookTask(notebook_path=f"{NOTEBOOKS}/hello"))],
+    ).run_id
+    wait_for(
+        lambda: client.jobs.get_run(later).state.life_cycle_state != jobs.RunLifeCycleState.QUEUED,
+        what="a later submitted run to start",
+    )
+    assert client.jobs.get_run(waiting).state.life_cycle_state == jobs.RunLifeCycleState.QUEUED
+    client.jobs.cancel_run(holder)
+    wait_for(
+        lambda: client.jobs.get_run(waiting).state.life_cycle_state != jobs.RunLifeCycleState.QUEUED,
+        what="the queued run to start once the first one ended",
+    )
+    client.jobs.cancel_run(waiting)
