@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any, cast
 
-from sqlalchemy import Boolean, CursorResult, ForeignKey, Integer, String, Text, Update, select, update
+from sqlalchemy import DDL, Boolean, CursorResult, ForeignKey, Integer, String, Text, Update, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from local_workspace.db import Base
@@ -108,6 +108,35 @@ class JobRun(Base):
         self.end_time = now_ms()
         self.start_time = self.start_time or self.end_time
         self.pid = None
+
+
+# Saved job ids start here, far above any run id: a one-time submitted run reports its own run id as its job id
+# (`runs/list?job_id=` finds it by that), so the two must never meet.
+FIRST_SAVED_JOB_ID = 1_000_000_000_001
+
+
+class SavedJob(Base):
+    """A job of `jobs/create`: its settings as the client sent them (plus Databricks' defaults)."""
+
+    __tablename__ = "saved_jobs"
+    __table_args__ = {"sqlite_autoincrement": True}  # job ids are never reused, even after deletes
+
+    job_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(4096), index=True)
+    settings_json: Mapped[str] = mapped_column(Text)
+    creator_user_name: Mapped[str] = mapped_column(String(255))
+    created_time: Mapped[int] = mapped_column(Integer, default=now_ms)
+
+    @property
+    def settings(self) -> dict:
+        return json.loads(self.settings_json)
+
+
+event.listen(
+    SavedJob.__table__,
+    "after_create",
+    DDL(f"INSERT INTO sqlite_sequence (name, seq) VALUES ('saved_jobs', {FIRST_SAVED_JOB_ID - 1})"),
+)
 
 
 def get_run(session: Session, run_id: int) -> JobRun | None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from local_workspace.limits import MAX_STRING_FIELD_CHARS
 from local_workspace.validation import RequestModel, int64, invalid
 
 MAX_LIST_LIMIT = 25  # Jobs API 2.2 caps runs/list pages at 25
+MAX_LIST_JOBS_LIMIT = 100  # jobs/list: "greater than 0 and less or equal to 100"
 
 
 def _flag(value: Any) -> Any:
@@ -28,7 +29,14 @@ def _empty_as_absent(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _issued_here(token: Any) -> Any:
+    if token is not None and page_offset(token) is None:
+        raise invalid(f"is not a page token of this server, got {repr(token)[:60]}.")
+    return token
+
+
 Flag = Annotated[bool, BeforeValidator(_flag)]
+PageToken = Annotated[Any, BeforeValidator(_empty_as_absent), AfterValidator(_issued_here)]
 OptionalInt64 = Annotated[Annotated[int, int64()] | None, BeforeValidator(_empty_as_absent)]
 
 
@@ -36,12 +44,23 @@ class RunRef(RequestModel):
     run_id: Annotated[int, int64(minimum=1)]
 
 
-class ListRunsQuery(RequestModel):
+class Paged(RequestModel):
+    """`offset`, or a `page_token` this server issued (it wins)."""
+
+    offset: Annotated[int, int64()] = 0
+    page_token: PageToken = None
+
+    @property
+    def start(self) -> int:
+        """Where the page starts."""
+        return page_offset(self.page_token) or 0 if self.page_token is not None else self.offset
+
+
+class ListRunsQuery(Paged):
     active_only: Flag = False
     completed_only: Flag = False
-    offset: Annotated[int, int64()] = 0
-    page_token: Annotated[Any, BeforeValidator(_empty_as_absent)] = None
-    limit: Annotated[int, int64(minimum=1, maximum=MAX_LIST_LIMIT)] = 20
+    # "If a request specifies a limit of 0, the service instead uses the maximum limit."
+    limit: Annotated[int, int64(minimum=0, maximum=MAX_LIST_LIMIT)] = 20
     run_type: Annotated[Literal["JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN"] | None, BeforeValidator(_empty_as_absent)] = (
         None
     )
@@ -51,13 +70,6 @@ class ListRunsQuery(RequestModel):
     start_time_from: OptionalInt64 = None
     start_time_to: OptionalInt64 = None
 
-    @field_validator("page_token")
-    @classmethod
-    def _ours(cls, token: Any) -> Any:
-        if token is not None and page_offset(token) is None:
-            raise invalid(f"is not a page token of this server, got {repr(token)[:60]}.")
-        return token
-
     @model_validator(mode="after")
     def _not_both(self) -> ListRunsQuery:
         if self.active_only and self.completed_only:
@@ -65,9 +77,23 @@ class ListRunsQuery(RequestModel):
         return self
 
     @property
-    def start(self) -> int:
-        """Where the page starts: the page token's offset, else `offset`."""
-        return page_offset(self.page_token) or 0 if self.page_token is not None else self.offset
+    def page_size(self) -> int:
+        return self.limit or MAX_LIST_LIMIT
+
+
+class JobRef(RequestModel):
+    job_id: Annotated[int, int64(minimum=1)]
+
+
+class ListJobsQuery(Paged):
+    name: Annotated[str | None, BeforeValidator(_empty_as_absent)] = None
+    limit: Annotated[int, int64(minimum=1, maximum=MAX_LIST_JOBS_LIMIT)] = 20
+    expand_tasks: Flag = False
+
+
+class UpdateJobRequest(JobRef):
+    new_settings: dict[str, Any] | None = None
+    fields_to_remove: list[str] = []
 
 
 def page_token(offset: int) -> str:

@@ -6,12 +6,10 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, false, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from local_workspace.auth import token_from_authorization
@@ -21,10 +19,10 @@ from local_workspace.db import session_scope
 from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.jobs import models
 from local_workspace.jobs.models import JobRun
-from local_workspace.jobs.paths import read_logs
 from local_workspace.jobs.requests import ListRunsQuery, RunRef, page_token
+from local_workspace.jobs.run_store import create_run
 from local_workspace.jobs.serialize import output_to_dict, run_to_dict, task_run_as_run
-from local_workspace.jobs.submit_spec import SubmitRequest, parse_submit_request
+from local_workspace.jobs.submit_spec import parse_submit_request
 from local_workspace.limits import MAX_LIST_PAGE_BYTES
 from local_workspace.validation import validate
 
@@ -34,11 +32,11 @@ MULTI_TASK_OUTPUT_MESSAGE = (
 )
 
 
-def _user() -> str:
+def request_user() -> str:
     return current_user() or DEFAULT_USER
 
 
-def _params() -> dict[str, Any]:
+def request_params() -> dict[str, Any]:
     """GET parameters come in the query string, but the Airflow provider's async client sends a JSON body."""
     body = request.get_json(silent=True) if request.data else None
     params = dict(body) if isinstance(body, dict) else {}
@@ -49,7 +47,17 @@ def _params() -> dict[str, Any]:
     return params
 
 
-def _submitter_token_hash() -> str | None:
+def request_body() -> dict[str, Any]:
+    """A POST's JSON object body ({} when empty)."""
+    body = request.get_json(silent=True)
+    if body is None and request.data:
+        raise DatabricksApiError("MALFORMED_REQUEST", "The request body is not valid JSON.")
+    if body is not None and not isinstance(body, dict):
+        raise invalid_parameter("The request body must be a JSON object.")
+    return body or {}
+
+
+def submitter_token_hash() -> str | None:
     token = token_from_authorization(request.headers.get("Authorization"))
     return hashlib.sha256(token.encode()).hexdigest() if token else None
 
@@ -64,7 +72,7 @@ def _load(session: Session, run_id: int) -> JobRun:
 @contextmanager
 def _requested_run() -> Iterator[tuple[WorkspaceConfig, Session, JobRun]]:
     """The run named by the request's `run_id`, in a database session."""
-    run_id = validate(RunRef, _params()).run_id
+    run_id = validate(RunRef, request_params()).run_id
     config = current_config()
     with session_scope(config.db_path) as session:
         yield config, session, _load(session, run_id)
@@ -74,61 +82,8 @@ def submit_run():
     body = request.get_json(silent=True)
     if body is None and request.data:
         raise DatabricksApiError("MALFORMED_REQUEST", "The request body is not valid JSON.")
-    submission = parse_submit_request(body)
-    config = current_config()
-    user, token_hash = _user(), _submitter_token_hash()
-    if submission.idempotency_token:
-        existing = _run_for_token(config, submission.idempotency_token)
-        if existing is not None:
-            return {"run_id": existing}
-    try:
-        run_id = _insert_run(config, submission, user, token_hash)
-    except IntegrityError:
-        # Another worker inserted the same idempotency token a moment ago: answer with its run.
-        existing = _run_for_token(config, submission.idempotency_token) if submission.idempotency_token else None
-        if existing is None:
-            raise
-        return {"run_id": existing}
-    return {"run_id": run_id}
-
-
-def _run_for_token(config, token: str) -> int | None:
-    with session_scope(config.db_path) as session:
-        return session.scalar(select(JobRun.run_id).where(JobRun.idempotency_token == token))
-
-
-def _insert_run(config, submission: SubmitRequest, user: str, token_hash: str | None) -> int:
-    queued = f"Waiting for a free run slot (the local workspace runs at most {config.max_concurrent_runs} at once)."
-    parent_spec = {"git_source": submission.git_source.raw} if submission.git_source else {}
-    with session_scope(config.db_path) as session:
-        parent = JobRun(
-            run_name=submission.name,
-            idempotency_token=submission.idempotency_token,
-            creator_user_name=user,
-            token_sha256=token_hash,
-            legacy_format=submission.legacy_format,
-            spec_json=json.dumps(parent_spec),
-            timeout_seconds=submission.timeout_seconds,
-            life_cycle_state="QUEUED",
-            state_message=queued,
-        )
-        session.add(parent)
-        session.flush()
-        for order, task in enumerate(submission.tasks):
-            session.add(
-                JobRun(
-                    parent_run_id=parent.run_id,
-                    run_name=submission.name,
-                    task_key=task.task_key,
-                    task_order=order,
-                    creator_user_name=user,
-                    spec_json=json.dumps(submission.task_spec(task)),
-                    timeout_seconds=task.timeout_seconds,
-                    life_cycle_state="QUEUED",
-                    state_message=queued,
-                )
-            )
-        return parent.run_id
+    submission = parse_submit_request(body)  # its own message for a body that is not an object
+    return {"run_id": create_run(current_config(), submission, request_user(), submitter_token_hash())}
 
 
 def get_run():
@@ -148,8 +103,7 @@ def get_run_output():
             parent, task = row, tasks[0]
         else:
             parent, task = _load(session, row.parent_run_id), row
-        logs = read_logs(Path(task.run_dir)) if task.run_dir else None
-        return output_to_dict(task, parent, config.page_url, logs)
+        return output_to_dict(task, parent, config.page_url)
 
 
 def cancel_run():
@@ -165,13 +119,13 @@ def cancel_run():
 
 
 def list_runs():
-    query = validate(ListRunsQuery, _params())
+    query = validate(ListRunsQuery, request_params())
     config = current_config()
     with session_scope(config.db_path) as session:
-        rows = list(session.scalars(_runs_query(query).offset(query.start).limit(query.limit + 1)))
+        rows = list(session.scalars(_runs_query(query).offset(query.start).limit(query.page_size + 1)))
         runs: list[dict[str, Any]] = []
         page_bytes = 0
-        for row in rows[: query.limit]:
+        for row in rows[: query.page_size]:
             tasks = models.tasks_of(session, row.run_id) if query.expand_tasks else []
             run = run_to_dict(row, tasks, config.page_url, include_tasks=query.expand_tasks)
             page_bytes += len(json.dumps(run))
@@ -182,23 +136,32 @@ def list_runs():
     if answer["has_more"]:
         answer["next_page_token"] = page_token(query.start + len(runs))
     if query.start > 0:
-        answer["prev_page_token"] = page_token(max(0, query.start - query.limit))
+        answer["prev_page_token"] = page_token(max(0, query.start - query.page_size))
     return answer
 
 
 def _runs_query(query: ListRunsQuery) -> Select[JobRun]:
-    """Submitted runs (parents only) matching the filters, newest first."""
+    """Runs (parents only) matching the filters, newest first."""
     statement = select(JobRun).where(JobRun.parent_run_id.is_(None)).order_by(JobRun.run_id.desc())
-    if query.run_type in ("JOB_RUN", "WORKFLOW_RUN"):
-        statement = statement.where(false())  # only one-time submitted runs exist here
+    saved_job_id = func.json_extract(JobRun.spec_json, "$.job_id")  # set on run-now runs of a saved job
+    if query.run_type == "JOB_RUN":
+        statement = statement.where(saved_job_id.is_not(None))
+    elif query.run_type == "SUBMIT_RUN":
+        statement = statement.where(saved_job_id.is_(None))
+    elif query.run_type == "WORKFLOW_RUN":
+        statement = statement.where(false())  # dbutils.notebook.run is not provided
     if query.job_id is not None:
-        statement = statement.where(JobRun.run_id == query.job_id)
+        # A submitted run's job is its own one-time job, whose id is the run id.
+        statement = statement.where(
+            or_(saved_job_id == query.job_id, and_(saved_job_id.is_(None), JobRun.run_id == query.job_id))
+        )
     if query.active_only:
         statement = statement.where(JobRun.life_cycle_state.in_(models.ACTIVE_STATES + models.WAITING_STATES))
     if query.completed_only:
         statement = statement.where(JobRun.life_cycle_state.in_(models.TERMINAL_STATES))
+    # Databricks filters on the start time; a run still queued has none yet.
     if query.start_time_from is not None:
-        statement = statement.where(JobRun.submit_time >= query.start_time_from)
+        statement = statement.where(JobRun.start_time >= query.start_time_from)
     if query.start_time_to is not None:
-        statement = statement.where(JobRun.submit_time <= query.start_time_to)
+        statement = statement.where(JobRun.start_time <= query.start_time_to)
     return statement

@@ -42,17 +42,20 @@ def status_of(row: JobRun) -> dict:
 
 
 def _durations(row: JobRun) -> dict:
-    """setup (start -> notebook start), execution (notebook start -> end), in ms like Databricks."""
+    """setup (start -> notebook start), execution (notebook start -> end), in ms like Databricks. A multi-task
+    run's parent reports 0 for both (its tasks have their own) and its whole time in run_duration."""
     end = row.end_time or now_ms()
-    setup_end = row.execution_start_time or (row.end_time if row.start_time else None)
     out = {"setup_duration": 0, "execution_duration": 0, "cleanup_duration": 0}
+    if row.start_time:
+        out["run_duration"] = max(0, end - row.start_time)
+    out["queue_duration"] = max(0, (row.start_time or end) - row.submit_time)
+    if row.parent_run_id is None and not row.legacy_format:
+        return out
+    setup_end = row.execution_start_time or (row.end_time if row.start_time else None)
     if row.start_time and setup_end:
         out["setup_duration"] = max(0, setup_end - row.start_time)
     if row.execution_start_time:
         out["execution_duration"] = max(0, end - row.execution_start_time)
-    if row.start_time:
-        out["run_duration"] = max(0, end - row.start_time)
-    out["queue_duration"] = max(0, (row.start_time or end) - row.submit_time)
     return out
 
 
@@ -77,19 +80,30 @@ def task_to_dict(task: JobRun, base_url: str) -> dict:
     return out
 
 
+def job_of(run: JobRun) -> tuple[int, str]:
+    """(job_id, run_type) of a parent run: a run-now run belongs to its saved job, a submitted run to its own
+    one-time job (whose id is the run id)."""
+    saved_job_id = run.spec.get("job_id")
+    return (saved_job_id, "JOB_RUN") if saved_job_id else (run.run_id, "SUBMIT_RUN")
+
+
 def run_to_dict(run: JobRun, tasks: list[JobRun], base_url: str, include_tasks: bool = True) -> dict:
     spec = run.spec
+    job_id, run_type = job_of(run)
     out = {
         **_common(run, base_url),
-        "job_id": run.run_id,
+        "job_id": job_id,
         "number_in_job": run.run_id,
         "original_attempt_run_id": run.run_id,
         "run_name": run.run_name,
-        "run_type": "SUBMIT_RUN",
+        "run_type": run_type,
         "creator_user_name": run.creator_user_name,
         "format": "SINGLE_TASK" if run.legacy_format else "MULTI_TASK",
         "trigger": "ONE_TIME",
     }
+    for field in ("job_parameters", "overriding_parameters"):
+        if spec.get(field):
+            out[field] = spec[field]
     if run.timeout_seconds:
         out["timeout_seconds"] = run.timeout_seconds
     if spec.get("git_source"):
@@ -107,22 +121,23 @@ def run_to_dict(run: JobRun, tasks: list[JobRun], base_url: str, include_tasks: 
 def task_run_as_run(task: JobRun, parent: JobRun, base_url: str) -> dict:
     """A task run fetched on its own (`runs/get` with a task run id, get-output metadata) is a one-task Run."""
     shaped = task_to_dict(task, base_url)
+    job_id, run_type = job_of(parent)
     return {
         **shaped,
         "run_name": parent.run_name,
-        "run_type": "SUBMIT_RUN",
-        "job_id": parent.run_id,
+        "run_type": run_type,
+        "job_id": job_id,
         "parent_run_id": parent.run_id,
         "creator_user_name": parent.creator_user_name,
         "tasks": [dict(shaped)],
     }
 
 
-def output_to_dict(task: JobRun, parent: JobRun, base_url: str, logs: tuple[str, bool] | None = None) -> dict:
+def output_to_dict(task: JobRun, parent: JobRun, base_url: str) -> dict:
     """`runs/get-output` of one task run: the notebook's exit value, or its error, plus the task as metadata.
 
-    `logs` (the tail of the notebook's stdout+stderr) is a local-workspace extra: Databricks only fills it for
-    script tasks and shows notebook logs in its UI.
+    No `logs`: Databricks fills it only for script tasks and shows a notebook's output in its UI; here the run
+    page (`run_page_url`) shows the tail of the notebook's stdout and stderr.
     """
     out: dict = {"metadata": task_run_as_run(task, parent, base_url)}
     if task.result_state == "SUCCESS" or task.result_text is not None:
@@ -135,6 +150,4 @@ def output_to_dict(task: JobRun, parent: JobRun, base_url: str, logs: tuple[str,
         out["error"] = task.state_message
     if task.error_trace:
         out["error_trace"] = task.error_trace
-    if logs is not None:
-        out["logs"], out["logs_truncated"] = logs
     return out

@@ -119,20 +119,34 @@ class NotebookTaskSpec(RequestModel):
     @field_validator("base_parameters", mode="before")
     @classmethod
     def _parameters(cls, value: Any) -> Any:
-        """Widget values are text: scalars become strings (booleans as true/false), null becomes ""."""
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise invalid("must be an object of string values.")
-        out = {}
-        for name, item in value.items():
-            if isinstance(item, (dict, list)):
-                raise invalid(f"{_preview(name)} must be a string, not {type(item).__name__}.")
-            out[str(name)] = "" if item is None else (str(item).lower() if isinstance(item, bool) else str(item))
-        size = len(json.dumps(out).encode())
-        if size > MAX_PARAMETERS_JSON_BYTES:
-            raise invalid(f"{size} bytes as JSON; the limit is {MAX_PARAMETERS_JSON_BYTES} bytes.")
-        return out
+        return widget_values(value)
+
+
+def widget_value(item: Any) -> str:
+    """A parameter as the text a notebook's widget holds (`dbutils.widgets.get(name) -> str`): numbers as
+    written, booleans as true/false (their JSON spelling), null as ""."""
+    if item is None:
+        return ""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    return item if isinstance(item, str) else str(item)
+
+
+def widget_values(value: Any) -> dict[str, str]:
+    """`base_parameters` / `notebook_params` / `job_parameters` (a map of text) with every value as text, within
+    Databricks' 10,000-byte limit."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid("must be an object of string values.")
+    for name, item in value.items():
+        if isinstance(item, (dict, list)):
+            raise invalid(f"{_preview(name)} must be a string, not {type(item).__name__}.")
+    out = {str(name): widget_value(item) for name, item in value.items()}
+    size = len(json.dumps(out).encode())
+    if size > MAX_PARAMETERS_JSON_BYTES:
+        raise invalid(f"{size} bytes as JSON; the limit is {MAX_PARAMETERS_JSON_BYTES} bytes.")
+    return out
 
 
 class Dependency(RequestModel):

@@ -15,6 +15,7 @@ import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service import jobs
 from support.notebook_jobs import submit_notebook
+from support.run_logs import run_page_logs
 
 from churn.data import generate_churn_data
 from churn.schema import FEATURE_COLUMNS
@@ -36,7 +37,7 @@ def run_notebook(client, notebook, params, logs=None):
     run, output = submit_notebook(client, f"/include/notebooks/{notebook}", params, timeout_minutes=4)
     assert run.state.result_state == jobs.RunResultState.SUCCESS, (output.error, output.error_trace)
     if logs is not None:
-        logs.append(output.logs or "")
+        logs.append(run_page_logs(run.run_page_url, client.config.token))
     result = output.notebook_output.result if output.notebook_output else None
     return json.loads(result) if result else None
 

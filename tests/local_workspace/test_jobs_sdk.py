@@ -12,6 +12,7 @@ import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue, OperationFailed, ResourceDoesNotExist
 from databricks.sdk.service import jobs
+from support.run_logs import run_page_logs
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.notebook  # runs notebooks through the Jobs API
@@ -50,7 +51,8 @@ def test_submit_wait_and_read_the_notebook_exit_value(client, workspace):
     assert json.loads(output.notebook_output.result) == {"greeting": "hello SDK."}
     assert output.notebook_output.truncated is False
     assert output.metadata.run_id == task.run_id and output.metadata.tasks[0].task_key == "hello"
-    assert "hello SDK." in output.logs
+    assert output.logs is None  # as Databricks for notebook tasks: the run page shows what it printed
+    assert "hello SDK." in run_page_logs(run.run_page_url, workspace.token)
     # Databricks refuses the parent id of a tasks[] run even when it has a single task.
     with pytest.raises(InvalidParameterValue, match="Retrieving the output of runs with multiple tasks"):
         client.jobs.get_run_output(run.run_id)
@@ -105,7 +107,8 @@ def test_notebook_env_points_back_at_the_workspace_without_leaking_the_token(cli
     assert seen["tracking_uri"] == "databricks" and seen["registry_uri"] == "databricks"
     assert seen["warehouse_dir"] == str(workspace.data_dir / "warehouse")
     assert seen["cwd"].endswith("tests/local_workspace/notebooks")
-    raw = json.dumps(client.jobs.get_run(run.run_id).as_dict()) + output.notebook_output.result + output.logs
+    logs = run_page_logs(run.run_page_url, workspace.token)
+    raw = json.dumps(client.jobs.get_run(run.run_id).as_dict()) + output.notebook_output.result + logs
     assert workspace.token not in raw
     assert seen["token_echo"] == "[REDACTED]"
 

@@ -24,6 +24,7 @@ from local_workspace.launcher import start_workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hostile_input_support import wait_for
+from support.run_logs import run_page_logs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LEAK_NOTEBOOK = "/Workspace/tests/reliability/notebooks/leak_token"
@@ -374,7 +375,7 @@ def test_notebook_output_is_redacted_at_the_file_descriptor_level(workspace):
     output = requests.get(
         workspace.url + "/api/2.2/jobs/runs/get-output", params={"run_id": task_run_id}, headers=headers, timeout=30
     )
-    logs = output.json()["logs"]
+    logs = run_page_logs(run["run_page_url"], workspace.token)
     for line in (
         "fd1 [REDACTED]",
         "fd2 [REDACTED]",
