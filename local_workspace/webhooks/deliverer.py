@@ -186,7 +186,9 @@ class Deliverer:
                 state = "deleted" if webhook is None else webhook.status
                 self._record(row, delivery.Outcome(None, "", f"Not sent: the webhook is {state}."), final=True)
                 return
-            outcome = delivery.send(webhook, row.body, self.config.base_url, self.policy.timeout_seconds)
+            outcome = delivery.send(
+                webhook, row.body, self.config, self.policy.timeout_seconds, f"registry-webhook-delivery-{row.id}"
+            )
             self._record(row, outcome)
             if not outcome.ok:
                 log.warning(

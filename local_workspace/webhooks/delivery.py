@@ -4,8 +4,9 @@ HTTP: `POST <url>` with the event's JSON body, `Content-Type: application/json`,
 `X-Databricks-Signature: hex(HMAC-SHA256(secret, body))` when the webhook has a secret, and
 `Authorization: <authorization>` when it has one. Redirects are not followed (an answer 3xx is a failure), proxies
 from the environment are not used (Databricks connects directly), and `enable_ssl_verification: false` skips
-certificate checks. Job: `POST <workspace>/api/2.2/jobs/run-now {job_id, notebook_params: {event_message: body}}`
-with the webhook's access token; this workspace's own jobs when `workspace_url` is absent or names it.
+certificate checks. Job: `run-now` of `job_id` with `notebook_params: {event_message: body}`, as the webhook's
+access token's user: in-process for this workspace's jobs (`workspace_url` absent or naming this workspace), else
+`POST <workspace_url>/api/2.2/jobs/run-now` with the token.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from local_workspace.config import WorkspaceConfig
+from local_workspace.errors import DatabricksApiError
 from local_workspace.runner.redact import Redactor
 from local_workspace.webhooks.models import WebhookRow
 
@@ -90,16 +94,66 @@ def run_now_body(job_id: str, body: str) -> bytes:
     return json.dumps({"job_id": int(job_id), "notebook_params": {"event_message": body}}).encode()
 
 
-def send_job(webhook: WebhookRow, body: str, own_url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Outcome:
-    """`jobs/run-now` over HTTP, with the webhook's token (the workspace checks it as it checks any client's)."""
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
+def is_this_workspace(workspace_url: str | None, config: WorkspaceConfig) -> bool:
+    own = {_origin(u) for u in (config.base_url, config.public_url) if u}
+    return workspace_url is None or _origin(workspace_url) in own
+
+
+def _run_job_here(webhook: WebhookRow, body: str, config: WorkspaceConfig, idempotency_token: str | None) -> Outcome:
+    """This workspace's saved job, started in-process as `jobs/run-now` would (the token must be one of ours)."""
+    from local_workspace.jobs.saved import run_now
+
     assert webhook.job_id is not None and webhook.access_token is not None
-    base = (webhook.workspace_url or own_url).rstrip("/")
+    user = config.user_for_token(webhook.access_token)
+    if user is None:
+        error = DatabricksApiError("UNAUTHENTICATED", "The webhook's access_token is not valid for this workspace.")
+    else:
+        try:
+            run_id = run_now(
+                int(webhook.job_id),
+                notebook_params={"event_message": body},
+                idempotency_token=idempotency_token,
+                user=user,
+                config=config,
+                token_sha256=hashlib.sha256(webhook.access_token.encode()).hexdigest(),
+            )
+            return Outcome(200, json.dumps({"run_id": run_id}))
+        except DatabricksApiError as exc:
+            error = exc
+    return Outcome(error.status, json.dumps(error.to_dict()), f"{error.error_code}: {error.message}")
+
+
+def send_job(
+    webhook: WebhookRow,
+    body: str,
+    config: WorkspaceConfig,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    idempotency_token: str | None = None,
+) -> Outcome:
+    """`jobs/run-now` of the webhook's job: here in-process, in another workspace over HTTP with the access token
+    (that workspace checks it as it checks any client's). The idempotency token makes a repeated delivery (after a
+    restart) start no second run here."""
+    assert webhook.job_id is not None and webhook.access_token is not None
+    if is_this_workspace(webhook.workspace_url, config):
+        return _run_job_here(webhook, body, config, idempotency_token)
+    assert webhook.workspace_url is not None
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {webhook.access_token}"}
-    url = f"{base}/api/2.2/jobs/run-now"
+    url = f"{webhook.workspace_url.rstrip('/')}/api/2.2/jobs/run-now"
     return _post(url, run_now_body(webhook.job_id, body), headers, True, timeout, redactor_for(webhook))
 
 
-def send(webhook: WebhookRow, body: str, own_url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Outcome:
+def send(
+    webhook: WebhookRow,
+    body: str,
+    config: WorkspaceConfig,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    idempotency_token: str | None = None,
+) -> Outcome:
     if webhook.url:
         return send_http(webhook, body, timeout)
-    return send_job(webhook, body, own_url, timeout)
+    return send_job(webhook, body, config, timeout, idempotency_token)

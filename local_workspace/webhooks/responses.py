@@ -182,7 +182,7 @@ def test_webhook():
     if event not in webhook.events:
         raise invalid_parameter(f"event: webhook {webhook.id} does not listen to {event}.")
     body = events.payload(event, webhook.id, _test_fields(event, webhook.model_name), text=TEST_TEXT)
-    outcome = delivery.send(webhook, body, current_config().base_url)
+    outcome = delivery.send(webhook, body, current_config())
     _record_test(webhook.id, event, body, outcome)
     if outcome.status_code is None:
         raise invalid_parameter(f"The webhook's endpoint could not be reached: {outcome.error}")

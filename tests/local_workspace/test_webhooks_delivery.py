@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 import requests
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.service import jobs
 from databricks.sdk.service.ml import HttpUrlSpec, JobSpec, RegistryWebhookEvent, RegistryWebhookStatus
 from support.waiting import wait_for
 from support.webhook_receiver import WebhookReceiver
@@ -128,6 +130,29 @@ def test_job_webhook_calls_run_now_of_its_workspace(w, model_name):
     assert call.json["job_id"] == 42
     event = json.loads(call.json["notebook_params"]["event_message"])
     assert event["event"] == "TRANSITION_REQUEST_TO_STAGING_CREATED" and event["version"] == version
+
+
+@pytest.mark.notebook
+def test_job_webhook_runs_a_saved_job_of_this_workspace_with_the_event(w, workspace, model_name):
+    notebook = jobs.NotebookTask(notebook_path="/Workspace/tests/local_workspace/notebooks/widget_types")
+    job_id = w.jobs.create(name=f"webhook {model_name}", tasks=[jobs.Task(task_key="t", notebook_task=notebook)]).job_id
+    w.model_registry.create_model(model_name)
+    spec = JobSpec(job_id=str(job_id), access_token=workspace.token)  # no workspace_url: this workspace
+    hook = w.model_registry.create_webhook(
+        events=[E.TRANSITION_REQUEST_TO_STAGING_CREATED], model_name=model_name, job_spec=spec
+    ).webhook.id
+    version = w.model_registry.create_model_version(model_name, SOURCE).model_version.version
+    w.model_registry.create_transition_request(model_name, version, "Staging")
+
+    (run,) = wait_for(lambda: list(w.jobs.list_runs(job_id=job_id)), 60, "the job's run")
+    (done,) = wait_for(lambda: [d for d in deliveries(workspace, hook) if d["status"] == "DELIVERED"], 60, "delivered")
+    assert done["last_status_code"] == 200
+    finished = w.jobs.wait_get_run_job_terminated_or_skipped(run.run_id, timeout=timedelta(minutes=3))
+    assert finished.state.result_state == jobs.RunResultState.SUCCESS, finished.state
+    kind, message = json.loads(w.jobs.get_run_output(finished.tasks[0].run_id).notebook_output.result)["event_message"]
+    event = json.loads(message)
+    assert kind == "str" and event == done["payload"]
+    assert event["event"] == "TRANSITION_REQUEST_TO_STAGING_CREATED" and event["model_name"] == model_name
 
 
 # ---- retries and restarts: a workspace of their own, with fast retries ----------------------------------------
