@@ -83,6 +83,7 @@ def test_create_list_update_test_delete_with_the_sdk(w, workspace, model_name, r
 
     w.model_registry.delete_webhook(created.id)
     assert not list(w.model_registry.list_webhooks(model_name=model_name))
+    assert SECRET not in workspace.log_path.read_text() and AUTHORIZATION not in workspace.log_path.read_text()
     with pytest.raises(NotFound):
         w.model_registry.delete_webhook(created.id)
     with pytest.raises(NotFound):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import PermissionDenied
 from databricks.sdk.service import jobs
 from databricks.sdk.service.ml import HttpUrlSpec, JobSpec, RegistryWebhookEvent, RegistryWebhookStatus
 from support.waiting import wait_for
@@ -21,6 +22,7 @@ from local_workspace.webhooks.urls import DELIVERIES_PATH
 SECRET = "hmac-secret-of-the-receiver"
 SOURCE = "dbfs:/databricks/mlflow-tracking/0/not-a-run/artifacts/model"
 E = RegistryWebhookEvent
+EDITOR_TOKEN = "editor-token-without-manage"
 
 
 def deliveries(ws, webhook_id: str) -> list[dict]:
@@ -161,7 +163,10 @@ def test_job_webhook_runs_a_saved_job_of_this_workspace_with_the_event(w, worksp
 @pytest.fixture(scope="module")
 def fast_retries(tmp_path_factory):
     env = {"LOCAL_WORKSPACE_WEBHOOK_BACKOFF_SECONDS": "0.2", "LOCAL_WORKSPACE_WEBHOOK_MAX_ATTEMPTS": "4"}
-    holder = {"ws": start_workspace(tmp_path_factory.mktemp("webhooks"), extra_env=env)}
+    data_dir = tmp_path_factory.mktemp("webhooks")
+    users = data_dir / "users.json"
+    users.write_text(json.dumps({EDITOR_TOKEN: {"user": "editor@example.com", "permission": "CAN_EDIT"}}))
+    holder = {"ws": start_workspace(data_dir, extra_env=env, users_file=users)}
     try:
         yield holder
     finally:
@@ -181,6 +186,18 @@ def _request_staging(ws, model_name, receiver) -> tuple[str, float]:
     started = time.monotonic()
     client.model_registry.create_transition_request(model_name, version, "Staging")
     return hook, time.monotonic() - started
+
+
+def test_only_managers_manage_webhooks(fast_retries, model_name):
+    ws = fast_retries["ws"]
+    _client(ws).model_registry.create_model(model_name)
+    editor = WorkspaceClient(host=ws.url, token=EDITOR_TOKEN)
+    with pytest.raises(PermissionDenied, match="CAN_MANAGE"):
+        editor.model_registry.create_webhook(
+            events=[E.COMMENT_CREATED], model_name=model_name, http_url_spec=HttpUrlSpec(url="http://127.0.0.1:9/")
+        )
+    with pytest.raises(PermissionDenied):
+        list(editor.model_registry.list_webhooks())
 
 
 def test_failed_deliveries_are_retried_then_succeed(fast_retries, model_name):
