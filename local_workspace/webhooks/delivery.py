@@ -128,20 +128,9 @@ def _run_job_here(webhook: WebhookRow, body: str, config: WorkspaceConfig, idemp
     return Outcome(error.status, json.dumps(error.to_dict()), f"{error.error_code}: {error.message}")
 
 
-def send_job(
-    webhook: WebhookRow,
-    body: str,
-    config: WorkspaceConfig,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    idempotency_token: str | None = None,
-) -> Outcome:
-    """`jobs/run-now` of the webhook's job: here in-process, in another workspace over HTTP with the access token
-    (that workspace checks it as it checks any client's). The idempotency token makes a repeated delivery (after a
-    restart) start no second run here."""
-    assert webhook.job_id is not None and webhook.access_token is not None
-    if is_this_workspace(webhook.workspace_url, config):
-        return _run_job_here(webhook, body, config, idempotency_token)
-    assert webhook.workspace_url is not None
+def _run_job_there(webhook: WebhookRow, body: str, timeout: float) -> Outcome:
+    """Another workspace's `jobs/run-now`, with the access token (that workspace checks it like any client's)."""
+    assert webhook.job_id is not None and webhook.workspace_url is not None
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {webhook.access_token}"}
     url = f"{webhook.workspace_url.rstrip('/')}/api/2.2/jobs/run-now"
     return _post(url, run_now_body(webhook.job_id, body), headers, True, timeout, redactor_for(webhook))
@@ -154,6 +143,9 @@ def send(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     idempotency_token: str | None = None,
 ) -> Outcome:
+    """One attempt. `idempotency_token` makes a job delivery repeated after a restart start no second run here."""
     if webhook.url:
         return send_http(webhook, body, timeout)
-    return send_job(webhook, body, config, timeout, idempotency_token)
+    if is_this_workspace(webhook.workspace_url, config):
+        return _run_job_here(webhook, body, config, idempotency_token)
+    return _run_job_there(webhook, body, timeout)
