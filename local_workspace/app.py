@@ -127,8 +127,9 @@ def _register_blueprints(flask_app) -> None:
     from local_workspace.jobs.urls import blueprint as jobs_blueprint
     from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
+    from local_workspace.webhooks.urls import blueprint as webhooks_blueprint
 
-    for blueprint in (registry_blueprint, files_blueprint, pages_blueprint, jobs_blueprint):
+    for blueprint in (registry_blueprint, files_blueprint, pages_blueprint, jobs_blueprint, webhooks_blueprint):
         flask_app.register_blueprint(blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
@@ -144,6 +145,7 @@ def init_state(config: WorkspaceConfig) -> None:
     from local_workspace.jobs import models as _jobs_models  # noqa: F401 - declares tables
     from local_workspace.registry import models as _registry_models  # noqa: F401 - declares tables
     from local_workspace.registry import stage_changes as _stage_changes  # noqa: F401 - the stage journal
+    from local_workspace.webhooks import models as _webhooks_models  # noqa: F401 - webhooks and their outbox
 
     db.init_db(config.db_path)
 
@@ -163,7 +165,10 @@ def create_app(config: WorkspaceConfig | None = None):
     flask_app.config["LOCAL_WORKSPACE_CONFIG"] = config
     init_state(config)
     from local_workspace.registry import stage_changes
+    from local_workspace.webhooks import mlflow_hooks
 
     # Every stage write (MLflow's own endpoint too) serialized and journaled; finishes what a crash left.
     stage_changes.install(config.db_path)
+    # Versions, models and tags created through MLflow's own endpoints fire registry webhooks.
+    mlflow_hooks.install(config.db_path)
     return AuthMiddleware(RequestGuard(create_fastapi_app(flask_app)), config)

@@ -204,6 +204,14 @@ def _start_dispatcher(config):
     return dispatcher
 
 
+def _start_webhook_deliverer(config):
+    from local_workspace.webhooks.deliverer import Deliverer
+
+    deliverer = Deliverer(config)
+    deliverer.start()
+    return deliverer
+
+
 def _exit_on_signal(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 
@@ -229,6 +237,8 @@ def serve(args: argparse.Namespace) -> int:
     init_state(config)
 
     dispatcher = _start_dispatcher(config)
+    # One deliverer per server (here, not in the workers): queued webhook deliveries, resumed after a restart.
+    deliverer = _start_webhook_deliverer(config)
     # uvicorn re-raises SIGTERM after its own shutdown; make that an exception so the `finally` below still
     # stops the dispatcher (kills notebook processes, ends their runs) instead of the process dying mid-way.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -251,6 +261,7 @@ def serve(args: argparse.Namespace) -> int:
         )
     finally:
         stop.set()
+        deliverer.stop()
         if dispatcher is not None:
             dispatcher.stop()
     return 0

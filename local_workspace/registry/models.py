@@ -19,6 +19,7 @@ from local_workspace.db import Base, session_scope
 from local_workspace.errors import DatabricksApiError, not_found
 from local_workspace.registry import mlflow_store
 from local_workspace.registry.permissions import can_manage_stage
+from local_workspace.webhooks import events as webhook_events
 
 OPEN = "OPEN"
 
@@ -230,6 +231,14 @@ def create_request(db: Path, user: str, name: str, version: str, stage: str, com
         add_activity(
             session, name, version, "REQUESTED_TRANSITION", user, from_stage=current, to_stage=to_stage, comment=comment
         )
+        webhook_events.enqueue(
+            session,
+            webhook_events.request_created_events(to_stage),
+            name,
+            version=version,
+            from_stage=current,
+            to_stage=to_stage,
+        )
         return row.to_request_dict(user)
 
 
@@ -315,6 +324,7 @@ def create_comment(db: Path, user: str, name: str, version: str, comment) -> dic
         row = new_row(CommentRow, model_name=name, version=version, user_id=user, comment=text)
         session.add(row)
         add_activity(session, name, version, "NEW_COMMENT", user, comment=text)
+        webhook_events.enqueue(session, [webhook_events.COMMENT_CREATED], name, version=version, comment=text)
         return row.to_dict(user)
 
 

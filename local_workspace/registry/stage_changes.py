@@ -35,6 +35,7 @@ from local_workspace.db import Base, session_scope
 from local_workspace.errors import DatabricksApiError
 from local_workspace.registry import mlflow_store, models
 from local_workspace.registry.stage_lock import held, stage_lock
+from local_workspace.webhooks import events as webhook_events
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +196,31 @@ def _finish(db: Path, row: StageChangeRow) -> dict:
             comment=row.comment,
         )
         models.record_archived(session, row.model_name, row.version, row.to_stage, row.archived, row.user_id)
+        _enqueue_webhook_events(session, row)
         session.execute(update(StageChangeRow).where(StageChangeRow.id == row.id).values(status=DONE))
         return activity.to_dict()
+
+
+def _enqueue_webhook_events(session, row: StageChangeRow) -> None:
+    """In step 4's transaction: the webhooks see the change exactly when the registry records it (also when a
+    recovery rolls it forward). Versions archived as a side effect were transitioned too."""
+    webhook_events.enqueue(
+        session,
+        webhook_events.transitioned_events(row.to_stage),
+        row.model_name,
+        version=row.version,
+        from_stage=row.from_stage,
+        to_stage=row.to_stage,
+    )
+    for other in row.archived:
+        webhook_events.enqueue(
+            session,
+            webhook_events.transitioned_events("Archived"),
+            row.model_name,
+            version=other,
+            from_stage=row.to_stage,
+            to_stage="Archived",
+        )
 
 
 def _mark(db: Path, row_id: int, status: str) -> None:
