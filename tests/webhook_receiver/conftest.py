@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from receiver_support import receiver_connection
+from support.waiting import wait_for
 
 
 @pytest.fixture()
@@ -38,6 +39,28 @@ def receiver(asset_uri, monkeypatch):
         receiver_connection(["Churn Receiver Test", "Churn Pattern *"], asset_uri),
     )
     return TestClient(app)
+
+
+@pytest.fixture()
+def served_receiver(receiver):
+    """The receiver app on a real HTTP port (uvicorn in a thread), as the workspace's deliverer reaches it."""
+    import threading
+
+    import uvicorn
+
+    from databricks_registry.webhook_receiver.app import app
+    from local_workspace.launcher import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, timeout=60, what="the receiver to listen")
+    try:
+        yield f"http://127.0.0.1:{port}/registry"
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 @pytest.fixture()
