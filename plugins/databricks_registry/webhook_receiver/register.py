@@ -3,6 +3,7 @@ registry webhook that sends transition requests to Airflow's receiver, on the wo
 
     databricks-registry-webhook [--url URL] [--databricks-conn-id databricks_default]
                                 [--receiver-conn-id databricks_registry_webhook] [--event EVENT ...] [--test-mode]
+                                [--create-missing-models]
 
 The secret, the models and (unless --url) the URL come from the receiver's connection (settings.py), so the
 receiver and the webhook cannot disagree. Connections are read as Airflow reads them (AIRFLOW_CONN_* variables,
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databricks-conn-id", default="databricks_default")
     parser.add_argument("--receiver-conn-id", default=receiver_conn_id())
     parser.add_argument("--event", action="append", help=f"default: {' '.join(DEFAULT_REGISTERED_EVENTS)}")
+    parser.add_argument("--create-missing-models", action="store_true", help="create a model that does not exist yet")
     parser.add_argument("--test-mode", action="store_true", help="register in TEST_MODE (fires only through test)")
     args = parser.parse_args(argv)
     from databricks_registry.errors import RegistryError
@@ -46,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             args.url,
             tuple(args.event or DEFAULT_REGISTERED_EVENTS),
             "TEST_MODE" if args.test_mode else "ACTIVE",
+            create_missing_models=args.create_missing_models,
         )
     except (ReceiverConfigError, ValueError, RegistryError) as exc:
         print(f"databricks-registry-webhook: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from databricks_registry import endpoints as ep
+from databricks_registry.errors import RegistryResourceNotFound
 from databricks_registry.hooks import ModelRegistryHook
 from databricks_registry.webhook_receiver.settings import ReceiverSettings
 
@@ -51,8 +52,12 @@ def register_webhooks(
     status: str = "ACTIVE",
     authorization: str | None = None,
     enable_ssl_verification: bool = True,
+    create_missing_models: bool = False,
 ) -> list[Registered]:
-    """Create or update one webhook per model pointing at `receiver_url`; return what was done."""
+    """Create or update one webhook per model pointing at `receiver_url`; return what was done.
+
+    A model-scoped webhook needs its model: a missing one is an error, or is created (empty) first with
+    `create_missing_models` (a fresh local stack, before the first training registers it)."""
     if not receiver_url.startswith(("http://", "https://")):
         raise ValueError(f"receiver URL must be http(s)://..., got {receiver_url!r}")
     if status not in STATUSES:
@@ -74,9 +79,22 @@ def register_webhooks(
             hook.call(ep.UPDATE_REGISTRY_WEBHOOK, {"id": ours[0]["id"], **spec})
             done.append(Registered(model, ours[0]["id"], "updated"))
         else:
-            created = hook.call(ep.CREATE_REGISTRY_WEBHOOK, {"model_name": model, **spec})
+            created = _create(hook, {"model_name": model, **spec}, create_missing_models)
             done.append(Registered(model, created["webhook"]["id"], "created"))
     return done
+
+
+def _create(hook: ModelRegistryHook, params: dict[str, Any], create_missing_model: bool) -> dict[str, Any]:
+    try:
+        return hook.call(ep.CREATE_REGISTRY_WEBHOOK, params)
+    except RegistryResourceNotFound:
+        if not create_missing_model:
+            raise RegistryResourceNotFound(
+                f"model {params['model_name']!r} does not exist yet: a model webhook needs its model "
+                "(train it once, or pass --create-missing-models)"
+            ) from None
+    hook.call(ep.CREATE_REGISTERED_MODEL, {"name": params["model_name"]})
+    return hook.call(ep.CREATE_REGISTRY_WEBHOOK, params)
 
 
 def register_from_settings(
@@ -85,6 +103,7 @@ def register_from_settings(
     receiver_url: str | None = None,
     events: Sequence[str] = DEFAULT_REGISTERED_EVENTS,
     status: str = "ACTIVE",
+    create_missing_models: bool = False,
 ) -> list[Registered]:
     """`register_webhooks` with the secret, models and URL of the receiver's own connection."""
     url = receiver_url or settings.receiver_url
@@ -96,4 +115,6 @@ def register_from_settings(
     unknown = set(events) - set(settings.events)
     if unknown:
         raise ValueError(f"the receiver ignores {sorted(unknown)} (its events: {list(settings.events)})")
-    return register_webhooks(hook, url, settings.secret, settings.models, events, status)
+    return register_webhooks(
+        hook, url, settings.secret, settings.models, events, status, create_missing_models=create_missing_models
+    )
