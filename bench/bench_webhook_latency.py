@@ -31,16 +31,7 @@ from report import write_report
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the stack helpers the push end-to-end test uses
 
-from support.push_flow import (  # noqa: E402
-    MODEL,
-    PROMOTION,
-    register_copy,
-    request_and_time_test_run,
-    sdk,
-    start_push_stack,
-    train_first_version,
-    wait_promotions_idle,
-)
+import support.push_flow as push  # noqa: E402
 from support.waiting import wait_for  # noqa: E402
 
 SENSOR_TASK = "wait_for_transition_requests"
@@ -67,31 +58,31 @@ def summary(values: list[float]) -> dict:
 def set_webhook_status(client, status: str) -> None:
     from databricks.sdk.service.ml import RegistryWebhookStatus
 
-    for webhook in client.model_registry.list_webhooks(model_name=MODEL):
+    for webhook in client.model_registry.list_webhooks(model_name=push.MODEL):
         client.model_registry.update_webhook(webhook.id, status=RegistryWebhookStatus(status))
 
 
 def webhook_path(stack, client, trained: str, n: int) -> list[float]:
     samples = []
     for _ in range(n):
-        samples.append(request_and_time_test_run(client, register_copy(client, trained)))
-        wait_promotions_idle(stack)
+        samples.append(push.request_and_time_test_run(client, push.register_copy(client, trained)))
+        push.wait_promotions_idle(stack)
     return samples
 
 
 def sensor_path(stack, client, trained: str, n: int) -> list[float]:
     samples = []
     for _ in range(n):
-        candidate = register_copy(client, trained)
-        run = stack.api(f"/api/v2/dags/{PROMOTION}/dagRuns", {"logical_date": None, "conf": {}})
+        candidate = push.register_copy(client, trained)
+        run = stack.api(f"/api/v2/dags/{push.PROMOTION}/dagRuns", {"logical_date": None, "conf": {}})
         wait_for(
-            lambda run_id=run["dag_run_id"]: stack.task_state(PROMOTION, run_id, SENSOR_TASK) == "deferred",
+            lambda run_id=run["dag_run_id"]: stack.task_state(push.PROMOTION, run_id, SENSOR_TASK) == "deferred",
             timeout=600,
             what="the sensor to wait in the triggerer",
             interval=0.5,
         )
-        samples.append(request_and_time_test_run(client, candidate))
-        wait_promotions_idle(stack)
+        samples.append(push.request_and_time_test_run(client, candidate))
+        push.wait_promotions_idle(stack)
     return samples
 
 
@@ -101,15 +92,12 @@ def main() -> int:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     started = time.monotonic()
-    stack = start_push_stack(Path(tempfile.mkdtemp(prefix="bench-webhook-")))
-    try:
-        client = sdk(stack)
-        trained = train_first_version(stack)
+    with push.push_stack(Path(tempfile.mkdtemp(prefix="bench-webhook-"))) as stack:
+        client = push.sdk(stack)
+        trained = push.train_first_version(stack)
         webhook = webhook_path(stack, client, trained, args.requests)
         set_webhook_status(client, "DISABLED")
         sensor = sensor_path(stack, client, trained, args.requests)
-    finally:
-        stack.interrupt()
     poke = 2  # include/config/databricks_jobs.yaml, profile `local` (real-workspace profiles: 30 s)
     sensor_median = statistics.median(sensor)
     result = {

@@ -16,10 +16,10 @@ from support.push_flow import (
     MODEL,
     PROMOTION,
     RUN_TIMEOUT,
+    push_stack,
     register_copy,
     request_and_time_test_run,
     sdk,
-    start_push_stack,
     train_first_version,
     wait_promotions_idle,
 )
@@ -30,11 +30,8 @@ RECEIVER = "/databricks-webhooks/registry"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    started = start_push_stack(tmp_path_factory.mktemp("airflow-push"))
-    try:
+    with push_stack(tmp_path_factory.mktemp("airflow-push")) as started:
         yield started
-    finally:
-        started.interrupt()
 
 
 def test_a_hand_made_request_starts_the_promotion_through_the_webhook(stack):

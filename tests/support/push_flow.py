@@ -4,8 +4,10 @@ appear in the workspace's runs/list."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from support.waiting import wait_for
@@ -24,8 +26,14 @@ TEST_RUN_NAME = "airflow test_candidate_model"  # NotebookRunOperator's run name
 RUN_TIMEOUT = 2400
 
 
-def start_push_stack(local_dir: Path) -> Stack:
-    return start_stack(local_dir, ("--push",))
+@contextlib.contextmanager
+def push_stack(local_dir: Path) -> Iterator[Stack]:
+    """`make airflow-push` on free ports in `local_dir`, stopped with Ctrl-C on the way out."""
+    started = start_stack(local_dir, ("--push",))
+    try:
+        yield started
+    finally:
+        started.interrupt()
 
 
 def sdk(stack: Stack):

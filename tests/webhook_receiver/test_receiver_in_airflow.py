@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from receiver_support import payload, signed
 
 
+@pytest.mark.slow  # builds Airflow's whole API app (~30 s on a loaded machine)
 def test_the_plugin_mounts_the_receiver_without_an_airflow_login(asset_uri, asset_events, monkeypatch):
     from airflow.api_fastapi.app import create_app, purge_cached_app
     from fastapi.testclient import TestClient
