@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, inspect, or_, select
+from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import Session
 
 TABLE_NAME = "databricks_webhook_delivery"
@@ -32,9 +32,22 @@ class AssetNotFound(LookupError):
     pass
 
 
+_tables_ready: set[str] = set()  # DB URLs this process has checked
+
+
 def ensure_table(session: Session) -> None:
-    """Create the replay-guard table if this DB does not have it yet (idempotent; safe from several workers)."""
-    deliveries.create(bind=session.get_bind(), checkfirst=True)
+    """Create the replay-guard table if this DB does not have it yet (idempotent; safe from several workers);
+    checked once per process and database."""
+    bind = session.get_bind()
+    url = str(bind.engine.url)
+    if url not in _tables_ready:
+        try:
+            deliveries.create(bind=bind, checkfirst=True)
+        except DatabaseError:
+            if not inspect(bind).has_table(TABLE_NAME):
+                raise
+            # another worker created it between our check and our CREATE
+        _tables_ready.add(url)
 
 
 def emit_once(
