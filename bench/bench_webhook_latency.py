@@ -74,7 +74,7 @@ def sensor_path(stack, client, trained: str, n: int) -> list[float]:
     samples = []
     for _ in range(n):
         candidate = push.register_copy(client, trained)
-        run = stack.api(f"/api/v2/dags/{push.PROMOTION}/dagRuns", {"logical_date": None, "conf": {}})
+        run = push.trigger(stack, push.PROMOTION, {})
         wait_for(
             lambda run_id=run["dag_run_id"]: stack.task_state(push.PROMOTION, run_id, SENSOR_TASK) == "deferred",
             timeout=600,

@@ -8,6 +8,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from support.waiting import wait_for
@@ -52,9 +53,16 @@ def wait_promotions_idle(stack: Stack) -> list[dict]:
     return wait_for(idle, timeout=RUN_TIMEOUT, what="promotion runs to finish", interval=2)
 
 
+def trigger(stack: Stack, dag_id: str, conf: dict) -> dict:
+    """A manual run as the trigger form makes it (with a logical date: the retraining's templates read its data
+    interval)."""
+    now = datetime.now(UTC).isoformat()
+    return stack.api(f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": now, "conf": conf})
+
+
 def train_first_version(stack: Stack) -> str:
     """One retraining run (small AutoML budget) and the promotions it causes; returns the trained version."""
-    run = stack.api(f"/api/v2/dags/{RETRAIN}/dagRuns", {"logical_date": None, "conf": {"timeout_minutes": 0.1}})
+    run = trigger(stack, RETRAIN, {"timeout_minutes": 0.1})
     assert stack.wait_run(RETRAIN, run["dag_run_id"], RUN_TIMEOUT)["state"] == "success"
     wait_for(lambda: stack.runs(PROMOTION), timeout=600, what="the retraining's promotion run", interval=2)
     wait_promotions_idle(stack)
