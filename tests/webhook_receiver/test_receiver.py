@@ -142,3 +142,4 @@ def test_an_asset_airflow_does_not_know_is_503_so_databricks_retries(receiver, m
     raw, headers = signed(payload("Churn Receiver Test"))
     answer = receiver.post(URL, content=raw, headers=headers)
     assert (answer.status_code, answer.json()["status"]) == (503, "asset_not_found")
+    assert "nowhere" not in answer.text

@@ -92,7 +92,7 @@ def _emit(settings: ReceiverSettings, received: checks.RegistryDelivery) -> JSON
             )
     except AssetNotFound as exc:
         log.error("Databricks webhook delivery not emitted: %s", exc)
-        return _answer(503, status="asset_not_found", detail=str(exc))
+        return _answer(503, status="asset_not_found", detail="asset not found (see the API server log)")
     if event is None:
         log.info("Databricks webhook delivery %s already received; nothing emitted", received.replay_key()[:12])
         return _answer(200, status="duplicate")
