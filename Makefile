@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast lint demo airflow lock clean bench workspace
+.PHONY: install test test-fast lint demo airflow airflow-push register-webhook lock clean bench workspace
 
 install: $(STAMP)
 
@@ -45,6 +45,15 @@ demo: install
 # Ports: LOCAL_AIRFLOW_PORT (8080), LOCAL_WORKSPACE_PORT (8799).
 airflow: install
 	$(PY) scripts/local_airflow.py
+
+# `make airflow` with push on: the churn model's registry webhook points at Airflow's receiver (README "Push flow").
+airflow-push: install
+	$(PY) scripts/local_airflow.py --push
+
+# Register (or update) the registry webhook on the workspace of AIRFLOW_CONN_DATABRICKS_DEFAULT, pointing at the
+# receiver described by AIRFLOW_CONN_DATABRICKS_REGISTRY_WEBHOOK (secret, models, public URL). ARGS: e.g. --test-mode.
+register-webhook: install
+	$(VENV)/bin/databricks-registry-webhook $(ARGS)
 
 bench: install
 	for b in bench/bench_*.py; do $(PY) "$$b" || exit 1; done

@@ -5,7 +5,10 @@ warehouse) and `airflow/` (SQLite metadata DB, task logs, generated passwords an
 it. The DAGs' time schedules are off here, so the only runs are the ones you trigger and the promotion runs their
 Asset events cause. Ctrl-C stops every process this started.
 
-    python scripts/local_airflow.py [--local-dir DIR] [--airflow-port N] [--workspace-port N]
+With `--push` (`make airflow-push`) the churn model's registry webhook points at Airflow's receiver, so a
+transition request made in the workspace starts the promotion within seconds (README "Push flow").
+
+    python scripts/local_airflow.py [--local-dir DIR] [--airflow-port N] [--workspace-port N] [--push]
     env: LOCAL_AIRFLOW_PORT (8080), LOCAL_WORKSPACE_PORT (8799), LOCAL_AIRFLOW_HOST (127.0.0.1)
 """
 
@@ -38,12 +41,13 @@ class StackError(RuntimeError):
 
 def _secrets(path: Path) -> dict[str, str]:
     """Generated once and kept (0600), so restarts keep UI sessions and JWTs valid."""
-    if path.exists():
-        return json.loads(path.read_text())
-    values = {key: secrets.token_urlsafe(64) for key in ("jwt_secret", "api_secret_key")}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(values))
+    values = json.loads(path.read_text()) if path.exists() else {}
+    missing = [key for key in ("jwt_secret", "api_secret_key", "webhook_secret") if key not in values]
+    if missing:  # a state dir from before a key existed gets just that key
+        values.update({key: secrets.token_urlsafe(64) for key in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(values))
     return values
 
 
@@ -78,6 +82,8 @@ def airflow_env(home: Path, api_url: str, workspace, keys: dict[str, str]) -> di
             "AIRFLOW__API__SECRET_KEY": keys["api_secret_key"],
             "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
             "AIRFLOW_CONN_DATABRICKS_DEFAULT": workspace.airflow_connection_json(),
+            # The registry webhook receiver (plugin): its secret, the model it serves, its URL for registration.
+            "AIRFLOW_CONN_DATABRICKS_REGISTRY_WEBHOOK": webhook_receiver_connection(api_url, keys["webhook_secret"]),
             # The components' log servers (fixed 8793/8794 by default) on free ports: several stacks can coexist.
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
@@ -87,6 +93,16 @@ def airflow_env(home: Path, api_url: str, workspace, keys: dict[str, str]) -> di
         }
     )
     return env
+
+
+def webhook_receiver_connection(api_url: str, secret: str) -> str:
+    from churn_contract.options import DEFAULT_MODEL_NAME
+    from databricks_registry.webhook_receiver.settings import ROUTE, URL_PREFIX
+
+    receiver_url = f"{api_url}{URL_PREFIX}{ROUTE}"
+    return json.dumps(
+        {"conn_type": "http", "host": receiver_url, "password": secret, "extra": {"models": [DEFAULT_MODEL_NAME]}}
+    )
 
 
 def _start(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> subprocess.Popen:
@@ -138,6 +154,7 @@ class AirflowStack:
         self.one_shots: list[subprocess.Popen] = []  # seeding, migration: stopped too if Ctrl-C comes early
         self.workspace = None
         self.password = ""
+        self.env: dict[str, str] = {}
 
     def start(self, timeout: float = 600.0) -> AirflowStack:
         from local_workspace.launcher import TOKEN_FILE_NAME, start_workspace
@@ -156,7 +173,7 @@ class AirflowStack:
         self.workspace = start_workspace(
             data_dir=data_dir, port=self.workspace_port, host=self.host, token=token, workspace_dir=REPO_ROOT
         )
-        env = airflow_env(self.home, self.url, self.workspace, keys)
+        env = self.env = airflow_env(self.home, self.url, self.workspace, keys)
         migrate = _start("db-migrate", ["airflow", "db", "migrate"], env, self.log_dir)
         self.one_shots.append(migrate)
         if migrate.wait() != 0:
@@ -167,6 +184,14 @@ class AirflowStack:
             raise StackError(f"seeding the churn table failed: see {self.log_dir / 'seed.log'}")
         self._wait_ready(time.monotonic() + timeout)
         return self
+
+    def register_webhook(self) -> str:
+        """Push on: the churn model's registry webhook → this Airflow's receiver (`make airflow-push`)."""
+        argv = [sys.executable, "-m", "databricks_registry.webhook_receiver.register", "--create-missing-models"]
+        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise StackError(f"registering the registry webhook failed: {done.stderr.strip()}")
+        return done.stdout.strip()
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -239,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--airflow-port", type=int, default=int(os.environ.get("LOCAL_AIRFLOW_PORT", "8080")))
     parser.add_argument("--workspace-port", type=int, default=int(os.environ.get("LOCAL_WORKSPACE_PORT", "8799")))
     parser.add_argument("--host", default=os.environ.get("LOCAL_AIRFLOW_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--push", action="store_true", help="register the registry webhook: transition requests start runs at once"
+    )
     args = parser.parse_args(argv)
     # Ctrl-C and SIGTERM (e.g. from a supervisor) both stop the stack; explicit, because a shell starting this
     # in the background leaves SIGINT ignored.
@@ -248,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"==> starting the local workspace and Airflow (state in {stack.local_dir}); this takes a minute", flush=True)
     try:
         stack.start()
+        if args.push:
+            print(f"Push on (registry webhook → Airflow): {stack.register_webhook()}", flush=True)
         print(stack.banner(), flush=True)
         while True:
             stack.check_alive()

@@ -21,13 +21,18 @@ CREATE_MODEL_VERSION = ("POST", "2.0/mlflow/model-versions/create")
 SET_MODEL_VERSION_TAG = ("POST", "2.0/mlflow/model-versions/set-tag")
 TRANSITION_STAGE_DATABRICKS = ("POST", "2.0/mlflow/databricks/model-versions/transition-stage")
 
+CREATE_REGISTRY_WEBHOOK = ("POST", "2.0/mlflow/registry-webhooks/create")
+LIST_REGISTRY_WEBHOOKS = ("GET", "2.0/mlflow/registry-webhooks/list")
+UPDATE_REGISTRY_WEBHOOK = ("PATCH", "2.0/mlflow/registry-webhooks/update")
+TEST_REGISTRY_WEBHOOK = ("POST", "2.0/mlflow/registry-webhooks/test")
+
 CREATE_REGISTERED_MODEL = ("POST", "2.0/mlflow/registered-models/create")
 GET_REGISTERED_MODEL_DATABRICKS = ("GET", "2.0/mlflow/databricks/registered-models/get")
 
 # Calls that may be repeated blindly: reads, and writes whose repeat leaves the same state (a tag set to one value,
-# a comment edited to one text). Every other write (approve, reject, comment create, request create...) is retried
+# a comment edited to one text, a webhook set to one spec). Every other write (approve, reject, comment create, request create...) is retried
 # only when the workspace certainly did not apply it (429, lock contention, connection never made).
-IDEMPOTENT_WRITES = frozenset({SET_MODEL_VERSION_TAG, UPDATE_COMMENT})
+IDEMPOTENT_WRITES = frozenset({SET_MODEL_VERSION_TAG, UPDATE_COMMENT, UPDATE_REGISTRY_WEBHOOK})
 
 
 def is_idempotent(endpoint: tuple[str, str]) -> bool:

@@ -167,7 +167,8 @@ class Stack:
             return json.loads(resp.read() or b"null")
 
 
-def start_stack(local_dir: Path) -> Stack:
+def start_stack(local_dir: Path, extra_args: tuple[str, ...] = ()) -> Stack:
+    """`make airflow` (`extra_args` e.g. `("--push",)` for `make airflow-push`) on free ports in `local_dir`."""
     from local_workspace.launcher import free_port
 
     airflow_port, workspace_port = free_port(), free_port()
@@ -184,6 +185,7 @@ def start_stack(local_dir: Path) -> Stack:
                 str(airflow_port),
                 "--workspace-port",
                 str(workspace_port),
+                *extra_args,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
