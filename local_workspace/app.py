@@ -112,6 +112,14 @@ def _overflow_reported_as_internal(response):
     return response
 
 
+def _workspace_id_header(response):
+    """Databricks names the workspace in every API answer; MLflow's databricks-uc client records it as the
+    version's `run_tracking_server_id` (and warns without it)."""
+    if _is_api_request():
+        response.headers.setdefault("X-Databricks-Org-Id", WORKSPACE_ID)
+    return response
+
+
 def _well_known_config():
     from flask import jsonify, request
 
@@ -127,15 +135,19 @@ def _register_blueprints(flask_app) -> None:
     from local_workspace.jobs.urls import blueprint as jobs_blueprint
     from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
+    from local_workspace.unity_catalog.urls import blueprint as unity_catalog_blueprint
     from local_workspace.webhooks.urls import blueprint as webhooks_blueprint
 
-    for blueprint in (registry_blueprint, files_blueprint, pages_blueprint, jobs_blueprint, webhooks_blueprint):
+    # Unity Catalog before the Files API: its `/api/2.0/fs/directories/Models/...` rule must be seen first.
+    blueprints = (registry_blueprint, unity_catalog_blueprint, files_blueprint, pages_blueprint, jobs_blueprint)
+    for blueprint in (*blueprints, webhooks_blueprint):
         flask_app.register_blueprint(blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
     flask_app.register_error_handler(HTTPException, _http_error_response)
     flask_app.register_error_handler(Exception, _unexpected_error_response)
     flask_app.after_request(_overflow_reported_as_internal)
+    flask_app.after_request(_workspace_id_header)
     flask_app.wsgi_app = DeleteQueryAsJsonBody(flask_app.wsgi_app)
 
 
@@ -145,9 +157,12 @@ def init_state(config: WorkspaceConfig) -> None:
     from local_workspace.jobs import models as _jobs_models  # noqa: F401 - declares tables
     from local_workspace.registry import models as _registry_models  # noqa: F401 - declares tables
     from local_workspace.registry import stage_changes as _stage_changes  # noqa: F401 - the stage journal
+    from local_workspace.unity_catalog import catalogs
+    from local_workspace.unity_catalog import models as _unity_catalog_models  # noqa: F401 - declares tables
     from local_workspace.webhooks import models as _webhooks_models  # noqa: F401 - webhooks and their outbox
 
     db.init_db(config.db_path)
+    catalogs.seed(config.db_path)
 
 
 def create_app(config: WorkspaceConfig | None = None):
