@@ -61,8 +61,8 @@ def _page(body: dict[str, Any]) -> UcVersionPage:
 def _search_page(full_name: str, page_token: str | None, page_size: int) -> _Op:
     if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
         raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
-    name = normalize_full_name(full_name).replace("'", "\\'")
-    params = {"filter": f"name='{name}'", "max_results": page_size, "page_token": page_token}
+    # UC search takes one condition; a checked name has no quote to escape.
+    params = {"filter": f"name='{normalize_full_name(full_name)}'", "max_results": page_size, "page_token": page_token}
     return _Op(ep.SEARCH_MODEL_VERSIONS, params, _page)
 
 
