@@ -67,15 +67,17 @@ def _search_page(full_name: str, page_token: str | None, page_size: int) -> _Op:
 
 
 def _search_steps(full_name: str, page_size: int) -> Generator[_Op, UcVersionPage, list[UcModelVersion]]:
-    """Every page of a model's versions, free of I/O: yields each page's request, is sent its page."""
-    found: list[UcModelVersion] = []
+    """Every page of a model's versions, free of I/O: yields each page's request, is sent its page.
+
+    A version registered while paging may shift the pages (a version listed twice): each is kept once."""
+    found: dict[int, UcModelVersion] = {}
     token: str | None = None
     while True:
         page = yield _search_page(full_name, token, page_size)
-        found.extend(page.model_versions)
+        found.update((v.version, v) for v in page.model_versions)
         token = page.next_page_token
         if not token or not page.model_versions:
-            return sorted(found, key=lambda v: v.newest_first_key)
+            return sorted(found.values(), key=lambda v: v.newest_first_key)
 
 
 class UnityCatalogModelsHook(RegistryOpsHook):

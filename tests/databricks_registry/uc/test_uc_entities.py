@@ -85,3 +85,20 @@ def test_registered_model_maps_aliases_to_versions_and_owner():
     )
     assert (model.full_name, model.owner, model.aliases) == ("main.churn.m", "ana@example.com", {"champion": 2})
     assert UcRegisteredModel.from_api({"full_name": "a.b.c", "owner": "grp", "user_id": "x"}).owner == "grp"
+
+
+def test_search_pages_are_merged_newest_first_and_a_version_shifted_across_pages_counts_once():
+    from databricks_registry.unity_catalog.entities import UcVersionPage
+    from databricks_registry.unity_catalog.hook import _search_steps
+
+    def version(n: int) -> UcModelVersion:
+        return UcModelVersion("main.churn.m", n, "READY", creation_timestamp=n, tags_known=False)
+
+    steps = _search_steps("main.churn.m", 2)
+    first = next(steps)
+    assert first.params == {"filter": "name='main.churn.m'", "max_results": 2, "page_token": None}
+    second = steps.send(UcVersionPage((version(4), version(3)), "2"))
+    assert second.params["page_token"] == "2"
+    with pytest.raises(StopIteration) as done:
+        steps.send(UcVersionPage((version(3), version(2), version(1)), None))  # v5 registered meanwhile shifted v3
+    assert [v.version for v in done.value.value] == [4, 3, 2, 1]
