@@ -102,3 +102,21 @@ def test_search_pages_are_merged_newest_first_and_a_version_shifted_across_pages
     with pytest.raises(StopIteration) as done:
         steps.send(UcVersionPage((version(3), version(2), version(1)), None))  # v5 registered meanwhile shifted v3
     assert [v.version for v in done.value.value] == [4, 3, 2, 1]
+
+
+def test_the_triggers_reads_have_async_twins_and_writes_stay_sync():
+    import inspect
+
+    public = {n for n in vars(UnityCatalogModelsHook) if not n.startswith("_")}
+    reads = {"get_registered_model", "get_model_version", "get_version_by_alias", "search_model_versions"}
+    for name in reads:
+        assert inspect.iscoroutinefunction(getattr(UnityCatalogModelsHook, f"a_{name}")), name
+    writes = {n for n in public if n.startswith(("set_", "delete_", "update_"))}
+    assert writes == {
+        "set_alias",
+        "delete_alias",
+        "set_version_tag",
+        "delete_version_tag",
+        "update_version_description",
+    }
+    assert not {f"a_{n}" for n in writes} & public
