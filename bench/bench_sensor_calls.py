@@ -21,7 +21,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 sys.path.insert(0, str(ROOT / "tests" / "databricks_registry"))
 
 from fake_context import make_context  # noqa: E402
-from fault_proxy import CountingProxy, connection_json  # noqa: E402
+from fault_proxy import CountingProxy, counted_workspace  # noqa: E402
 
 SIZES = (1, 100, 1000)
 LOOKBACK = 5
@@ -113,17 +113,8 @@ def write(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    from local_workspace.launcher import start_workspace
-
-    with tempfile.TemporaryDirectory(prefix="bench-sensor-") as data_dir:
-        workspace = start_workspace(data_dir=data_dir, workspace_dir=ROOT)
-        proxy = CountingProxy(workspace.url).start()
-        try:
-            os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = connection_json(proxy, workspace.token)
-            rows = [bench_size(proxy, n) for n in SIZES]
-        finally:
-            proxy.stop()
-            workspace.stop()
+    with counted_workspace("bench-sensor-", ROOT) as proxy:
+        rows = [bench_size(proxy, n) for n in SIZES]
     write(rows)
     print(json.dumps(rows, indent=2))
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests" / "databricks_registry" / "uc"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_context import make_context  # noqa: E402
-from fault_proxy import CountingProxy, connection_json  # noqa: E402
+from fault_proxy import CountingProxy, counted_workspace  # noqa: E402
 from report import write_report  # noqa: E402
 
 SIZES = (5, 50, 500)
@@ -87,17 +87,8 @@ COLUMNS = [
 
 
 def main() -> None:
-    from local_workspace.launcher import start_workspace
-
-    with tempfile.TemporaryDirectory(prefix="bench-uc-sensor-") as data_dir:
-        workspace = start_workspace(data_dir=data_dir, workspace_dir=ROOT)
-        proxy = CountingProxy(workspace.url).start()
-        try:
-            os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = connection_json(proxy, workspace.token)
-            rows = [bench_size(proxy, n) for n in SIZES]
-        finally:
-            proxy.stop()
-            workspace.stop()
+    with counted_workspace("bench-uc-sensor-", ROOT) as proxy:
+        rows = [bench_size(proxy, n) for n in SIZES]
     figures = {
         "benchmark": "REST calls per PendingValidationSensor poke",
         "lookback_versions": LOOKBACK,

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import struct
+import tempfile
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -199,3 +204,19 @@ def connection_json(proxy: CountingProxy, token: str) -> str:
     return json.dumps(
         {"conn_type": "databricks", "host": "127.0.0.1", "port": proxy.port, "schema": "http", "password": token}
     )
+
+
+@contextmanager
+def counted_workspace(prefix: str, workspace_dir: Path) -> Iterator[CountingProxy]:
+    """For benchmarks: a fresh local workspace behind a proxy, `databricks_default` pointed at the proxy."""
+    from local_workspace.launcher import start_workspace
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as data_dir:
+        workspace = start_workspace(data_dir=data_dir, workspace_dir=workspace_dir)
+        proxy = CountingProxy(workspace.url).start()
+        try:
+            os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = connection_json(proxy, workspace.token)
+            yield proxy
+        finally:
+            proxy.stop()
+            workspace.stop()
