@@ -27,13 +27,6 @@ SIZES = (1, 100, 1000)
 LOOKBACK = 5
 
 
-def measure(proxy: CountingProxy, action) -> tuple[int, float, object]:
-    proxy.reset()
-    start = time.perf_counter()
-    value = action()
-    return proxy.total(), round((time.perf_counter() - start) * 1000, 1), value
-
-
 def bench_size(proxy: CountingProxy, n: int) -> dict:
     from registry_setup import create_model, create_version
 
@@ -51,25 +44,25 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
         task_id="bench", model_name=name, lookback_versions=LOOKBACK, recheck_seconds=0, deferrable=False
     )
     row: dict = {"versions_registered": n}
-    row["first_poke_calls"], row["first_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
-    row["quiet_poke_calls"], row["quiet_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["first_poke_calls"], row["first_poke_ms"], _ = proxy.measure(lambda: sensor.poke(make_context()))
+    row["quiet_poke_calls"], row["quiet_poke_ms"], _ = proxy.measure(lambda: sensor.poke(make_context()))
     create_version(hook, name, "dbfs:/bench/dummy")
-    row["poke_after_1_new_calls"], _, _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_after_1_new_calls"], _, _ = proxy.measure(lambda: sensor.poke(make_context()))
     for _ in range(3):
         create_version(hook, name, "dbfs:/bench/dummy")
-    row["poke_after_3_new_calls"], _, _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_after_3_new_calls"], _, _ = proxy.measure(lambda: sensor.poke(make_context()))
     # What the retraining DAG does: register a version, then request Staging for it.
     newest = create_version(hook, name, "dbfs:/bench/dummy")
     hook.create_transition_request(name, newest, "Staging", "bench")
-    row["poke_finding_a_request_calls"], _, found = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_finding_a_request_calls"], _, found = proxy.measure(lambda: sensor.poke(make_context()))
     assert found.is_done and [e["version"] for e in found.xcom_value] == [newest], found.xcom_value
 
     # The deferrable path: the trigger's async poke, quiet, after the sensor's first poke handed it the watch.
     watch = VersionWatch(lookback_versions=LOOKBACK, recheck_seconds=0)
     trigger_hook = TransitionRequestTrigger(name).hook
     asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
-    row["trigger_quiet_poll_calls"], _, _ = measure(
-        proxy, lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
+    row["trigger_quiet_poll_calls"], _, _ = proxy.measure(
+        lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
     )
     # What listing every version each poke would cost (1 search page per 1,000 versions + one list per version).
     row["naive_list_every_version_calls"] = -(-(n + 6) // 1000) + (n + 6)

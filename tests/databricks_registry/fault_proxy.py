@@ -22,12 +22,14 @@ import socket
 import struct
 import tempfile
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -96,6 +98,13 @@ class CountingProxy:
 
     def inject_reset(self, times: int, path_contains: str, after_forwarding: bool = False) -> None:
         self.inject(0, times, path_contains, kind="lost_reset" if after_forwarding else "reset")
+
+    def measure(self, action: Callable[[], Any]) -> tuple[int, float, Any]:
+        """Run `action`: (requests it sent through the proxy, milliseconds it took, what it returned)."""
+        self.reset()
+        start = time.perf_counter()
+        value = action()
+        return self.total(), round((time.perf_counter() - start) * 1000, 1), value
 
     def pending_faults(self) -> int:
         with self._lock:
