@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -196,7 +197,10 @@ class PromoteToChampionOperator(_DecisionOperator):
         name, version = full_model_name(self.model_name), version_number(self.version)
         url = self.push_version_link(context, name, version)
         state = version_state(self.hook, name, version)
-        champion = self._champion(name, state)
+        holder = alias_holder(self.hook, name, self.names.champion)
+        if holder is not None and holder.version == version and self.names.champion not in state.aliases:
+            state = replace(state, aliases=(*state.aliases, self.names.champion))  # the alias read is the truth
+        champion = self._champion(name, state, holder)
         try:
             approval = (
                 approval_from_tag(state.tags.get(self.names.approval_tag), self.names.approval_tag)
@@ -217,10 +221,9 @@ class PromoteToChampionOperator(_DecisionOperator):
         self.log.info("UC promotion of %s version %s: %s (%s).", name, version, decision.verdict.value, decision.reason)
         return self._summary(name, version, decision, url)
 
-    def _champion(self, name: str, state: VersionState) -> VersionState | None:
+    def _champion(self, name: str, state: VersionState, holder: VersionState | None) -> VersionState | None:
         """The version `champion` points at; if that is `state` itself, the previous champion its marker names (a
         retry after the move finishes that version's trail)."""
-        holder = alias_holder(self.hook, name, self.names.champion)
         if holder is None or holder.version != state.version:
             return holder
         marker = marker_of(state)

@@ -315,17 +315,18 @@ def plan_promotion(
         )
         return Decision(Verdict.SUPERSEDED, why, extra={**extra, "previous_champion": holder})
     wanted = APPROVED if approved else REJECTED
-    recorded = state.tags.get(names.approval_tag)
-    if recorded not in (None, "", wanted):
+    recorded = state.tags.get(names.approval_tag) or ""
+    if recorded and recorded.strip().lower() != wanted.lower():
         why = (
             f"the version already carries {names.approval_tag}={recorded!r}, but this run's approval says "
             f"{wanted!r} ({who}): one decision per version, nothing changed"
         )
         return Decision(Verdict.CONFLICT, why, extra=extra)
-    writes = tag_write(state, names.approval_tag, wanted)
+    # A person's own spelling of the tag (e.g. "approved") stays as they wrote it.
+    writes = [] if recorded else [Write(Kind.TAG, state.version, names.approval_tag, wanted)]
     if not approved:
         body = f"**{REJECTED}**: {who}. Alias `{names.champion}` not moved.\n\n_Recorded by {run_label} at {now}._"
-        if APPROVAL_HEADING not in state.description.splitlines() or recorded != wanted:
+        if APPROVAL_HEADING not in state.description.splitlines() or not recorded:
             writes.append(
                 Write(Kind.DESCRIPTION, state.version, value=with_section(state.description, APPROVAL_HEADING, body))
             )

@@ -251,3 +251,10 @@ def test_an_unreadable_approval_tag_is_an_error(value):
 )
 def test_approval_argument(approval, approved, says):
     assert approval_from_argument(approval) == (approved, says)
+
+
+def test_a_persons_own_spelling_of_the_approval_tag_is_kept():
+    state = VersionState("3", {"validation_status": "PASSED", "approval": "rejected"})
+    decision = plan_promotion(state, CHAMPION_2, approval_from_tag("rejected"), now=NOW)
+    assert decision.verdict is Verdict.REJECTED
+    assert _kinds(decision.writes) == [("description", "3", "")]
