@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow.providers.common.compat.sdk import BaseOperatorLink
-from airflow.sdk import BaseOperator
 
 from databricks_registry.errors import RegistryResourceNotFound
 from databricks_registry.links import MODEL_VERSION_URL_KEY, ModelVersionLink
+from databricks_registry.operators.base import DatabricksCallsOperator
 from databricks_registry.unity_catalog.decision_plan import VersionState
 from databricks_registry.unity_catalog.entities import (
     UcModelVersion,
@@ -53,31 +53,10 @@ def alias_holder(hook: UnityCatalogModelsHook, full_name: str, alias: str) -> Ve
         return None
 
 
-class UnityCatalogOperator(UnityCatalogHookMixin, BaseOperator):
-    """Base of the UC model operators (connection and HTTP retry settings as `RegistryOperator`'s).
-
-    :param databricks_conn_id: the Databricks connection.
-    :param retry_limit: attempts per REST call on 429 / 5xx / connection errors.
-    :param databricks_retry_delay: base delay between those attempts, in seconds.
-    :param retry_args: optional `tenacity.Retrying` arguments.
-    """
+class UnityCatalogOperator(UnityCatalogHookMixin, DatabricksCallsOperator):
+    """Base of the UC model operators (connection and HTTP retry settings: `DatabricksCallsOperator`)."""
 
     operator_extra_links: tuple[BaseOperatorLink, ...] = (ModelVersionLink(),)
-
-    def __init__(
-        self,
-        *,
-        databricks_conn_id: str = UnityCatalogModelsHook.default_conn_name,
-        retry_limit: int = 3,
-        databricks_retry_delay: float = 1.0,
-        retry_args: dict[Any, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.databricks_conn_id = databricks_conn_id
-        self.retry_limit = retry_limit
-        self.databricks_retry_delay = databricks_retry_delay
-        self.retry_args = retry_args
 
     def push_version_link(self, context: Any, full_name: str, version: str) -> str:
         url = catalog_explorer_url(self.uc_hook.workspace_url(), full_name, version)
