@@ -118,8 +118,10 @@ class RecordValidationOperator(_DecisionOperator):
     :param version: the version tested (templated).
     :param test_result: the test notebook's validated exit value `{passed, checks:[{name, passed, measured,
         threshold, detail}], metrics, champion_version, report_markdown, failed_checks, mode?}` (templated).
-    :param mode: "enforce" / "dry_run"; default: the result's `mode`, else "enforce". A dry run's failed checks
-        fail validation (a person may not overrule them in the UC flow).
+    :param mode: "enforce" / "dry_run"; default: the result's `mode`, else "enforce". With "dry_run", a
+        consistent `passed: true` result with failed checks is recorded PASSED (those checks tagged FAILED, the
+        description says they were not enforced); `PromoteToChampionOperator` then promotes it only on a
+        person's approval, as the workspace flow does.
     :param test_run_page_url: the test run's Databricks page (linked in the description and as an extra link).
     Tag keys and aliases: `validation_status_tag`, `check_tag_prefix`, `challenger_alias` (defaults as in the
     project contract).
