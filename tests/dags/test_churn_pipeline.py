@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from churn_pipeline.assets import requested_model_name
+from churn_pipeline.registry_mode import requested_model_name
 from churn_pipeline.config import JobConfigError, load_config, parse_config
 from churn_pipeline.notebook_run import NotebookRunOperator, encode_parameters, idempotency_token
 from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult, request_comment
