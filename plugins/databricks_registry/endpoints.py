@@ -5,6 +5,8 @@ GET and DELETE send their parameters as a query string, POST and PATCH as a JSON
 
 from __future__ import annotations
 
+from databricks_registry.unity_catalog.endpoints import IDEMPOTENT_WRITES as UC_IDEMPOTENT_WRITES
+
 CREATE_TRANSITION_REQUEST = ("POST", "2.0/mlflow/transition-requests/create")
 LIST_TRANSITION_REQUESTS = ("GET", "2.0/mlflow/transition-requests/list")
 APPROVE_TRANSITION_REQUEST = ("POST", "2.0/mlflow/transition-requests/approve")
@@ -26,8 +28,9 @@ GET_REGISTERED_MODEL_DATABRICKS = ("GET", "2.0/mlflow/databricks/registered-mode
 
 # Calls that may be repeated blindly: reads, and writes whose repeat leaves the same state (a tag set to one value,
 # a comment edited to one text). Every other write (approve, reject, comment create, request create...) is retried
-# only when the workspace certainly did not apply it (429, lock contention, connection never made).
-IDEMPOTENT_WRITES = frozenset({SET_MODEL_VERSION_TAG, UPDATE_COMMENT})
+# only when the workspace certainly did not apply it (429, lock contention, connection never made). Unity Catalog's
+# writes are listed with their endpoints (`unity_catalog/endpoints.py`).
+IDEMPOTENT_WRITES = frozenset({SET_MODEL_VERSION_TAG, UPDATE_COMMENT}) | UC_IDEMPOTENT_WRITES
 
 
 def is_idempotent(endpoint: tuple[str, str]) -> bool:

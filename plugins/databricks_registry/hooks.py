@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from databricks_registry import endpoints as ep
 from databricks_registry.entities import (
@@ -28,6 +28,8 @@ from databricks_registry.entities import (
 )
 from databricks_registry.errors import RegistryResponseError
 from databricks_registry.transport import Endpoint, RegistryTransportMixin
+
+H = TypeVar("H", bound=RegistryTransportMixin)
 
 
 @dataclass(frozen=True)
@@ -90,14 +92,13 @@ def _decide(endpoint: Endpoint, name: str, version: str | int, stage: str, comme
     return _Op(endpoint, params, _field("activity", Activity.from_dict))
 
 
-class ModelRegistryHook(RegistryTransportMixin):
-    """Talk to the Workspace Model Registry through a `databricks` Airflow connection.
+class RegistryOpsHook(RegistryTransportMixin):
+    """What every registry hook shares: the constructor, the workspace's UI URL, and running an `_Op` (sync/async).
 
     :param databricks_conn_id: the Databricks connection (host, PAT / OAuth service principal / Azure ...).
     :param timeout_seconds, retry_limit, retry_delay, retry_args: as the provider's `DatabricksHook`.
+    :param caller: the name the provider's logs give the hook (default: the hook class's name).
     """
-
-    hook_name = "Databricks Model Registry"
 
     def __init__(
         self,
@@ -106,8 +107,9 @@ class ModelRegistryHook(RegistryTransportMixin):
         retry_limit: int = 3,
         retry_delay: float = 1.0,
         retry_args: dict[Any, Any] | None = None,
-        caller: str = "ModelRegistryHook",
+        caller: str | None = None,
     ) -> None:
+        caller = caller or type(self).__name__
         super().__init__(databricks_conn_id, timeout_seconds, retry_limit, retry_delay, retry_args, caller)
 
     def workspace_url(self) -> str:
@@ -130,6 +132,12 @@ class ModelRegistryHook(RegistryTransportMixin):
 
     async def _a_run(self, op: _Op) -> Any:
         return op.parse(await self.a_call(op.endpoint, op.params))
+
+
+class ModelRegistryHook(RegistryOpsHook):
+    """Talk to the Workspace Model Registry through a `databricks` Airflow connection (arguments: `RegistryOpsHook`)."""
+
+    hook_name = "Databricks Model Registry"
 
     # ---- reads (sync and async: the trigger polls with them) ---------------------------------------------------
     def get_registered_model(self, name: str) -> RegisteredModel:
@@ -198,21 +206,30 @@ class ModelRegistryHook(RegistryTransportMixin):
         )
 
 
-class RegistryHookMixin:
-    """One `ModelRegistryHook` per operator, sensor or trigger instance (as the provider's operators cache theirs),
-    built from the instance's connection id and HTTP retry settings on first use."""
+class HookSettings:
+    """The settings an operator, sensor or trigger builds its hook from (see `build_hook`)."""
 
     databricks_conn_id: str
     retry_limit: int
     databricks_retry_delay: float
     retry_args: dict[Any, Any] | None = None
 
+
+class RegistryHookMixin(HookSettings):
+    """One `ModelRegistryHook` per operator, sensor or trigger instance (as the provider's operators cache theirs),
+    built from the instance's connection id and HTTP retry settings on first use."""
+
     @cached_property
     def hook(self) -> ModelRegistryHook:
-        return ModelRegistryHook(
-            self.databricks_conn_id,
-            retry_limit=self.retry_limit,
-            retry_delay=self.databricks_retry_delay,
-            retry_args=self.retry_args,
-            caller=type(self).__name__,
-        )
+        return build_hook(ModelRegistryHook, self)
+
+
+def build_hook(hook_class: type[H], owner: HookSettings) -> H:
+    """A `hook_class` with `owner`'s connection id and HTTP retry settings, named after the owner in the logs."""
+    return hook_class(
+        owner.databricks_conn_id,
+        retry_limit=owner.retry_limit,
+        retry_delay=owner.databricks_retry_delay,
+        retry_args=owner.retry_args,
+        caller=type(owner).__name__,
+    )
