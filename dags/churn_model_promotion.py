@@ -32,6 +32,7 @@ Failures are reported by the failure notifier (log by default; `CHURN_FAILURE_NO
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from airflow.sdk import DAG, Param, task, task_group
 
@@ -47,7 +48,12 @@ from churn_pipeline.params import (
 from churn_pipeline.registry_mode import MACROS, model_name_param, registry_param
 from churn_pipeline.registry_steps import APPROVAL_CHANNELS, CandidateReview, WorkspaceDecision, WorkspaceRequestSensor
 from churn_pipeline.schedules import promotion_schedule
-from churn_pipeline.unity_catalog_steps import UcApprovalTagWait, UcPendingVersionSensor, UcPromotion, UcRecordValidation
+from churn_pipeline.unity_catalog_steps import (
+    UcApprovalTagWait,
+    UcPendingVersionSensor,
+    UcPromotion,
+    UcRecordValidation,
+)
 from churn_pipeline.wiring import DATABRICKS_CONN_ID, dag_defaults, xcom
 
 WAIT_FOR_REQUESTS_SECONDS = 120
@@ -94,7 +100,7 @@ with DAG(
     tags=["churn", "databricks", "mlflow", "promotion"],
     doc_md=__doc__,
 ) as dag:
-    sensor_settings = {
+    sensor_settings: dict[str, Any] = {
         "model_name": "{{ requested_model_name(params, triggering_asset_events) }}",
         "versions": "{{ params.version }}",
         "databricks_conn_id": DATABRICKS_CONN_ID,

@@ -29,7 +29,13 @@ from churn.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 from churn.split import Split, split_table
 from churn_contract.options import DEFAULT_PRIMARY_METRIC, PRIMARY_METRICS
 from churn_contract.results import TrainingData, TrainingResult
-from churn_contract.unity_catalog import DEFAULT_REGISTRY_MODE, PENDING, REGISTRY_MODES, VALIDATION_STATUS_TAG
+from churn_contract.unity_catalog import (
+    DEFAULT_REGISTRY_MODE,
+    PENDING,
+    REGISTRY_MODES,
+    VALIDATION_STATUS_TAG,
+    RegistryMode,
+)
 
 # Label metrics whose best decision threshold is not 0.5 on imbalanced data: tuned on the validation split.
 THRESHOLD_TUNED_METRICS = ("f1", "accuracy")
@@ -46,7 +52,9 @@ class TrainingConfig:
     seed: int = 42
     estimators: tuple[str, ...] = FLAML_ESTIMATORS
     backend: str = "auto"  # auto | flaml | databricks
-    registry: str = DEFAULT_REGISTRY_MODE  # workspace | uc: where `model_name` lives (the registry URI says how)
+    registry: RegistryMode = (
+        DEFAULT_REGISTRY_MODE  # workspace | uc: where `model_name` lives (the registry URI says how)
+    )
 
     def __post_init__(self):
         if not isinstance(self.model_name, str) or not self.model_name.strip():

@@ -14,4 +14,3 @@ TRANSITION_REQUESTS = Asset(
     uri="databricks-registry://workspace/transition-requests/churn-model",
     group="ml-models",
 )
-

@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow.sdk import Param
 
+from churn_contract.options import DEFAULT_MODEL_NAME
 from churn_contract.unity_catalog import (
     DEFAULT_REGISTRY_MODE,
     DEFAULT_UC_MODEL_NAME,
@@ -25,7 +26,6 @@ from churn_contract.unity_catalog import (
     parse_registry_mode,
     registry_of_name,
 )
-from churn_contract.options import DEFAULT_MODEL_NAME
 
 
 def default_registry() -> RegistryMode:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from airflow.providers.common.compat.sdk import AirflowSkipException
+
 from churn_pipeline.registry_steps import RegistryStep, require_validated, tag_approval_required
 from databricks_registry.unity_catalog.decision import PromoteToChampionOperator, RecordValidationOperator
 from databricks_registry.unity_catalog.sensors import ApprovalTagSensor, PendingValidationSensor
-from airflow.providers.common.compat.sdk import AirflowSkipException
 
 
 class UcPendingVersionSensor(RegistryStep, PendingValidationSensor):

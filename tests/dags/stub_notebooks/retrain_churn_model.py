@@ -9,7 +9,16 @@
 import contextlib
 import json
 
-for name in ("model_name", "source_table", "target_col", "primary_metric", "timeout_minutes", "registry_uri", "as_of"):
+for name in (
+    "model_name",
+    "source_table",
+    "target_col",
+    "primary_metric",
+    "timeout_minutes",
+    "registry",
+    "registry_uri",
+    "as_of",
+):
     dbutils.widgets.text(name, "")
 model_name = dbutils.widgets.get("model_name")
 if dbutils.widgets.get("source_table") == "missing.table":
