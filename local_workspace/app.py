@@ -127,8 +127,10 @@ def _register_blueprints(flask_app) -> None:
     from local_workspace.jobs.urls import blueprint as jobs_blueprint
     from local_workspace.pages.urls import blueprint as pages_blueprint
     from local_workspace.registry.urls import blueprint as registry_blueprint
+    from local_workspace.unity_catalog.urls import blueprint as unity_catalog_blueprint
 
-    for blueprint in (registry_blueprint, files_blueprint, pages_blueprint, jobs_blueprint):
+    # Unity Catalog before the Files API: its `/api/2.0/fs/directories/Models/...` rule must be seen first.
+    for blueprint in (registry_blueprint, unity_catalog_blueprint, files_blueprint, pages_blueprint, jobs_blueprint):
         flask_app.register_blueprint(blueprint)
     flask_app.add_url_rule("/.well-known/databricks-config", "databricks_config", _well_known_config)
     flask_app.register_error_handler(DatabricksApiError, _databricks_error_response)
@@ -144,8 +146,11 @@ def init_state(config: WorkspaceConfig) -> None:
     from local_workspace.jobs import models as _jobs_models  # noqa: F401 - declares tables
     from local_workspace.registry import models as _registry_models  # noqa: F401 - declares tables
     from local_workspace.registry import stage_changes as _stage_changes  # noqa: F401 - the stage journal
+    from local_workspace.unity_catalog import catalogs
+    from local_workspace.unity_catalog import models as _unity_catalog_models  # noqa: F401 - declares tables
 
     db.init_db(config.db_path)
+    catalogs.seed(config.db_path)
 
 
 def create_app(config: WorkspaceConfig | None = None):

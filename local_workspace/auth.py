@@ -213,7 +213,7 @@ class AuthMiddleware:
             if user is not None and not _same_origin_write(connection):
                 await _json_error(403, "PERMISSION_DENIED", CROSS_SITE_MESSAGE)(scope, receive, send)
                 return
-        if user is None and path == signing.SIGNED_DOWNLOAD_PATH and self._signed(connection):
+        if user is None and self._signed(connection):
             user = "signed-url"
         if user is not None:
             scope["headers"] = [*headers, (USER_HEADER, quote(user).encode("latin-1"))]
@@ -226,7 +226,11 @@ class AuthMiddleware:
             await _unauthenticated(connection)(scope, receive, send)
 
     def _signed(self, connection: HTTPConnection) -> bool:
-        return signing.verify_download(self.key, dict(connection.query_params))
+        """A self-authenticating URL: a registry download, or a Unity Catalog model file's presigned URL."""
+        path, params = connection.scope.get("path", ""), dict(connection.query_params)
+        if path == signing.UC_FILE_URL_PATH:
+            return signing.verify_uc_file(self.key, connection.scope.get("method", "GET"), params)
+        return path == signing.SIGNED_DOWNLOAD_PATH and signing.verify_download(self.key, params)
 
     def _session(self, connection: HTTPConnection) -> signing.SessionClaims | None:
         claims = signing.read_session_cookie(self.key, connection.cookies.get(SESSION_COOKIE))

@@ -25,6 +25,8 @@ DEFAULT_DATA_DIR = ".local/workspace"
 Level = Literal["CAN_READ", "CAN_EDIT", "CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"]
 LEVELS: tuple[str, ...] = get_args(Level)
 UserName = Annotated[str, StringConstraints(min_length=1)]
+# Unity Catalog privileges a user may be granted metastore-wide (see unity_catalog/permissions.py).
+UcPrivilege = Literal["MANAGE", "APPLY_TAG"]
 
 
 class UserEntry(BaseModel):
@@ -38,6 +40,7 @@ class UserEntry(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
     user: UserName
     permission: Level | None = None  # None: CAN_MANAGE, like every user not listed
+    uc_privileges: list[UcPrivilege] = []  # none: only their own Unity Catalog models
 
     @model_validator(mode="before")
     @classmethod
@@ -96,6 +99,8 @@ class WorkspaceConfig:
     # Where a person's browser reaches the workspace when that differs from base_url (a container behind a
     # published port); used for the pages the API links to (`run_page_url`), as a real workspace links its own host.
     public_url: str | None = None
+    # user name -> Unity Catalog privileges (MANAGE, APPLY_TAG) on every model; owners need none on their own.
+    uc_privileges: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def page_url(self) -> str:
@@ -134,12 +139,15 @@ class WorkspaceConfig:
         data_dir = Path(env.get("LOCAL_WORKSPACE_DATA_DIR", DEFAULT_DATA_DIR)).resolve()
         tokens: dict[str, str] = {}
         permissions: dict[str, str] = {}
+        uc_privileges: dict[str, frozenset[str]] = {}
         users_file = env.get("LOCAL_WORKSPACE_USERS_FILE")
         users = read_users_file(Path(users_file)) if users_file else {}
         for user_token, entry in users.items():
             tokens[user_token] = entry.user
             if entry.permission:
                 permissions[entry.user] = entry.permission
+            if entry.uc_privileges:
+                uc_privileges[entry.user] = frozenset(entry.uc_privileges)
         token = env.get("LOCAL_WORKSPACE_TOKEN")
         if not token and env.get("LOCAL_WORKSPACE_TOKEN_FILE"):
             token = Path(env["LOCAL_WORKSPACE_TOKEN_FILE"]).read_text().strip()
@@ -154,4 +162,5 @@ class WorkspaceConfig:
             max_concurrent_runs=int(env.get("LOCAL_WORKSPACE_MAX_CONCURRENT_RUNS", "2")),
             permissions=permissions,
             public_url=env.get("LOCAL_WORKSPACE_PUBLIC_URL") or None,
+            uc_privileges=uc_privileges,
         )

@@ -137,3 +137,21 @@ def verify_download(key: bytes, params: dict[str, str]) -> bool:
     """Whether `signature` is unexpired and was issued for exactly this name, version and path."""
     signed = _load(key, DOWNLOAD_PURPOSE, params.get("signature"), DOWNLOAD_TTL_SECONDS)
     return signed == [params.get("name"), params.get("version"), params.get("path")]
+
+
+UC_FILE_PURPOSE = "uc-model-file"
+# Presigned upload/download URLs of Unity Catalog model files (DEFAULT_STORAGE mode); the middleware lets them
+# through only with a valid signature for the request's own method and path.
+UC_FILE_URL_PATH = "/local-workspace/uc-model-file"
+UC_FILE_TTL_SECONDS = 15 * 60
+
+
+def sign_uc_file(key: bytes, method: str, path: str) -> dict[str, str]:
+    """Query parameters of a presigned URL allowing `method` (PUT or GET) on one model file, for a short while."""
+    return {"path": path, "signature": _serializer(key, UC_FILE_PURPOSE).dumps([method, path])}
+
+
+def verify_uc_file(key: bytes, method: str, params: dict[str, str]) -> bool:
+    """Whether `signature` is unexpired and was issued for exactly this method (HEAD counts as GET) and path."""
+    signed = _load(key, UC_FILE_PURPOSE, params.get("signature"), UC_FILE_TTL_SECONDS)
+    return signed == ["GET" if method == "HEAD" else method, params.get("path")]
