@@ -42,6 +42,18 @@ def parse_versions(value: Any) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value)
 
 
+def success_event(event: dict[str, Any] | None, soft_fail: bool) -> dict[str, Any]:
+    """A trigger's event if it is a success; its timeout skips the task (`soft_fail`) or times it out; anything
+    else fails it with the trigger's message."""
+    if event and event.get("status") == "timeout":
+        if soft_fail:
+            raise AirflowSkipException(event["message"])
+        raise AirflowSensorTimeout(event["message"])
+    if not event or event.get("status") != "success":
+        raise AirflowException((event or {}).get("message", "the trigger ended without an event"))
+    return event
+
+
 class TransitionRequestSensor(RegistryHookMixin, BaseSensorOperator):
     """Succeed when `model_name` has open transition requests to `to_stage`; return them (XCom) as event dicts.
 
@@ -156,13 +168,7 @@ class TransitionRequestSensor(RegistryHookMixin, BaseSensorOperator):
         )
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        if event and event.get("status") == "timeout":
-            if self.soft_fail:
-                raise AirflowSkipException(event["message"])
-            raise AirflowSensorTimeout(event["message"])
-        if not event or event.get("status") != "success":
-            message = (event or {}).get("message", "the trigger ended without an event")
-            raise AirflowException(message)
+        event = success_event(event, self.soft_fail)
         self.log.info("%d open request(s) to %s for %r", len(event["events"]), self.to_stage, self.model_name)
         if event["events"]:
             self._push_link(context, event["events"][0]["version"])

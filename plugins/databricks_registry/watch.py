@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from databricks_registry.entities import (
     Activity,
@@ -35,6 +35,8 @@ from databricks_registry.entities import (
     normalize_version,
 )
 from databricks_registry.errors import RegistryError, RegistryResourceNotFound
+
+R = TypeVar("R")
 
 DEFAULT_LOOKBACK_VERSIONS = 5
 DEFAULT_RECHECK_SECONDS = 900.0
@@ -148,7 +150,7 @@ class Fetch:
     """One read a poke needs: the hook method (`a_<method>` on the async path) and its arguments."""
 
     method: str
-    args: tuple[str, ...]
+    args: tuple[Any, ...]
 
 
 def poke_steps(model_name: str, to_stage: str, watch: VersionWatch, now: float) -> Generator[Fetch, Any, PokeResult]:
@@ -180,9 +182,7 @@ def poke_steps(model_name: str, to_stage: str, watch: VersionWatch, now: float) 
     return PokeResult(events, model is not None, listed)
 
 
-def _resume(
-    steps: Generator[Fetch, Any, PokeResult], answer: Any = None, error: RegistryError | None = None
-) -> Fetch | PokeResult:
+def _resume(steps: Generator[Fetch, Any, R], answer: Any = None, error: RegistryError | None = None) -> Fetch | R:
     """Send `answer` (or throw `error`) into the steps: their next fetch, or the poke's result."""
     try:
         return steps.throw(error) if error is not None else steps.send(answer)
@@ -190,9 +190,8 @@ def _resume(
         return done.value
 
 
-def detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
-    """One poke with a sync `ModelRegistryHook` (see the module docstring for its cost)."""
-    steps = poke_steps(model_name, to_stage, watch, now)
+def run_steps(hook: Any, steps: Generator[Fetch, Any, R]) -> R:
+    """Carry out sans-IO poke `steps` with a sync hook: each `Fetch` calls `hook.<method>`; errors go back in."""
     step = _resume(steps)
     while isinstance(step, Fetch):
         try:
@@ -204,9 +203,8 @@ def detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: 
     return step
 
 
-async def a_detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
-    """One poke with an async `ModelRegistryHook`: the same steps as `detect`, fetched with `a_<method>`."""
-    steps = poke_steps(model_name, to_stage, watch, now)
+async def a_run_steps(hook: Any, steps: Generator[Fetch, Any, R]) -> R:
+    """The same steps as `run_steps`, fetched with the hook's async twins `a_<method>`."""
     step = _resume(steps)
     while isinstance(step, Fetch):
         try:
@@ -216,3 +214,13 @@ async def a_detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatc
         else:
             step = _resume(steps, answer)
     return step
+
+
+def detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
+    """One poke with a sync `ModelRegistryHook` (see the module docstring for its cost)."""
+    return run_steps(hook, poke_steps(model_name, to_stage, watch, now))
+
+
+async def a_detect(hook: Any, model_name: str, to_stage: str, watch: VersionWatch, now: float) -> PokeResult:
+    """One poke with an async `ModelRegistryHook`: the same steps as `detect`, fetched with `a_<method>`."""
+    return await a_run_steps(hook, poke_steps(model_name, to_stage, watch, now))
