@@ -57,6 +57,7 @@ from churn_pipeline.unity_catalog_steps import (
 from churn_pipeline.wiring import DATABRICKS_CONN_ID, dag_defaults, xcom
 
 WAIT_FOR_REQUESTS_SECONDS = 120
+RUN_MODEL = "{{ requested_model_name(params, triggering_asset_events) }}"
 # This mapped group instance's candidate (the group's map index is its index in `select_candidates`' list).
 CANDIDATE_MODEL = "{{ ti.xcom_pull(task_ids='select_candidates')[ti.map_index]['model_name'] }}"
 CANDIDATE_VERSION = "{{ ti.xcom_pull(task_ids='select_candidates')[ti.map_index]['version'] }}"
@@ -101,7 +102,6 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     sensor_settings: dict[str, Any] = {
-        "model_name": "{{ requested_model_name(params, triggering_asset_events) }}",
         "versions": "{{ params.version }}",
         "databricks_conn_id": DATABRICKS_CONN_ID,
         "deferrable": True,
@@ -111,9 +111,14 @@ with DAG(
         "soft_fail": True,
     }
     requests = WorkspaceRequestSensor(
-        task_id="wait_for_transition_requests", to_stage="{{ params.target_stage }}", **sensor_settings
+        task_id="wait_for_transition_requests",
+        model_name=RUN_MODEL,
+        to_stage="{{ params.target_stage }}",
+        **sensor_settings,
     )
-    pending_versions = UcPendingVersionSensor(task_id="wait_for_pending_validation", **sensor_settings)
+    pending_versions = UcPendingVersionSensor(
+        task_id="wait_for_pending_validation", full_name=RUN_MODEL, **sensor_settings
+    )
 
     # Runs when the sensor of the run's registry found candidates (the other one skipped itself).
     @task(trigger_rule="none_failed_min_one_success")
@@ -157,7 +162,7 @@ with DAG(
         )
         approval_tag = UcApprovalTagWait(
             task_id="wait_for_approval_tag",
-            model_name=CANDIDATE_MODEL,
+            full_name=CANDIDATE_MODEL,
             version=CANDIDATE_VERSION,
             validation=validation.output,
             databricks_conn_id=DATABRICKS_CONN_ID,
