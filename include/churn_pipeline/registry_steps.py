@@ -39,21 +39,15 @@ class RegistryStep(BaseOperator):
         """Raise `AirflowSkipException` (saying why) when this run of the registry does not need the step."""
 
 
-class WorkspaceRequestSensor(RegistryStep, TransitionRequestSensor):
-    """`TransitionRequestSensor`, workspace-registry runs only."""
-
+class WorkspaceRequestSensor(RegistryStep, TransitionRequestSensor):  # workspace-registry runs only
     registry = "workspace"
 
 
-class WorkspaceTransitionRequest(RegistryStep, CreateTransitionRequestOperator):
-    """`CreateTransitionRequestOperator`, workspace-registry runs only."""
-
+class WorkspaceTransitionRequest(RegistryStep, CreateTransitionRequestOperator):  # workspace-registry runs only
     registry = "workspace"
 
 
-class WorkspaceDecision(RegistryStep, TransitionRequestDecisionOperator):
-    """`TransitionRequestDecisionOperator`, workspace-registry runs only."""
-
+class WorkspaceDecision(RegistryStep, TransitionRequestDecisionOperator):  # workspace-registry runs only
     registry = "workspace"
 
 

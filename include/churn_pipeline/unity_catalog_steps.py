@@ -17,45 +17,44 @@ from databricks_registry.unity_catalog.decision import PromoteToChampionOperator
 from databricks_registry.unity_catalog.sensors import ApprovalTagSensor, PendingValidationSensor
 
 
-class UcPendingVersionSensor(RegistryStep, PendingValidationSensor):
-    """`PendingValidationSensor`, Unity Catalog runs only."""
-
+class UcPendingVersionSensor(RegistryStep, PendingValidationSensor):  # Unity Catalog runs only
     registry = "uc"
 
 
-class UcRecordValidation(RegistryStep, RecordValidationOperator):
-    """`RecordValidationOperator`, Unity Catalog runs only."""
-
+class UcRecordValidation(RegistryStep, RecordValidationOperator):  # Unity Catalog runs only
     registry = "uc"
 
 
-class UcApprovalTagWait(RegistryStep, ApprovalTagSensor):
-    """`ApprovalTagSensor` for a validated version, when the run asks for approval by tag in Databricks."""
-
-    registry = "uc"
-    template_fields: Sequence[str] = (*ApprovalTagSensor.template_fields, "validation")
+class _AfterValidation(RegistryStep):
+    """Mixin: takes `validation` (the validation record's output) and skips unless the version PASSED."""
 
     def __init__(self, *, validation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validation = validation
 
     def check_applies(self, context: Any) -> None:
-        if not tag_approval_required(context):
-            raise AirflowSkipException("no approval by tag asked for (require_human_approval / approval_channel)")
         require_validated(self.validation)
 
 
-class UcPromotion(RegistryStep, PromoteToChampionOperator):
+class UcApprovalTagWait(_AfterValidation, ApprovalTagSensor):
+    """`ApprovalTagSensor` for a validated version, when the run asks for approval by tag in Databricks."""
+
+    registry = "uc"
+    template_fields: Sequence[str] = (*ApprovalTagSensor.template_fields, "validation")
+
+    def check_applies(self, context: Any) -> None:
+        if not tag_approval_required(context):
+            raise AirflowSkipException("no approval by tag asked for (require_human_approval / approval_channel)")
+        super().check_applies(context)
+
+
+class UcPromotion(_AfterValidation, PromoteToChampionOperator):
     """`PromoteToChampionOperator` for a validated version: approval from the review step, or from the `approval`
     tag when the run asks for approval by tag."""
 
     registry = "uc"
     template_fields: Sequence[str] = (*PromoteToChampionOperator.template_fields, "validation")
 
-    def __init__(self, *, validation: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validation = validation
-
     def check_applies(self, context: Any) -> None:
-        require_validated(self.validation)
+        super().check_applies(context)
         self.approval_from_tag = tag_approval_required(context)

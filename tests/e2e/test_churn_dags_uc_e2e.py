@@ -47,7 +47,8 @@ class UnityCatalog:
 
 
 @pytest.fixture(scope="module")
-def uc(workspace, airflow_db):
+def uc(workspace, retrained):
+    """The session's workspace, seeded and with its workspace-registry version (`retrained`), plus the schema."""
     from databricks.sdk import WorkspaceClient
 
     catalog, schema = SCHEMA.split(".")
