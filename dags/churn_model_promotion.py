@@ -158,6 +158,7 @@ with DAG(
             body="{{ ti.xcom_pull(task_ids='candidate.read_test_result', map_indexes=ti.map_index)"
             "['report_markdown'] }}",
             response_timeout=timedelta(days=2),
+            validation=validation.output,
             trigger_rule="none_failed",  # after the validation record, or its skip in workspace-registry runs
         )
         approval_tag = UcApprovalTagWait(

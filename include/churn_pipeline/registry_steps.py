@@ -9,6 +9,7 @@ sensor, the validation record (tags, description, alias `challenger`), the appro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from airflow.providers.common.compat.sdk import AirflowSkipException
@@ -52,10 +53,24 @@ class WorkspaceDecision(RegistryStep, TransitionRequestDecisionOperator):  # wor
 
 
 class CandidateReview(ReviewOperator):
-    """The shared review step: asks a person in Airflow when `airflow_review_required` (else answers null)."""
+    """The shared review step: asks a person in Airflow when the run requires approval there (else answers null).
+
+    In Unity Catalog runs only for a version whose validation PASSED (`validation`: the validation record's
+    output): a FAILED version is never promoted, so nobody is asked about it. The workspace registry's review
+    asks for every candidate (a dry run's failed checks may be approved there)."""
+
+    template_fields: Sequence[str] = (*ReviewOperator.template_fields, "validation")
+
+    def __init__(self, *, validation: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validation = validation
 
     def review_required(self, context: Any) -> bool:
-        return airflow_review_required(context)
+        if not human_approval_required(context):
+            return False
+        if context_target(context).registry == "workspace":
+            return True
+        return approval_channel(context) == "airflow" and validation_status(self.validation) == PASSED
 
 
 def approval_channel(context: Any) -> str:
@@ -70,20 +85,18 @@ def human_approval_required(context: Any) -> bool:
     return is_on(context["params"].get("require_human_approval", False))
 
 
-def airflow_review_required(context: Any) -> bool:
-    """The review step asks a person: approval is required and, in Unity Catalog, asked for in Airflow."""
-    if not human_approval_required(context):
-        return False
-    return context_target(context).registry == "workspace" or approval_channel(context) == "airflow"
-
-
 def tag_approval_required(context: Any) -> bool:
     """A Unity Catalog candidate waits for a person's `approval` tag in Databricks."""
     return human_approval_required(context) and approval_channel(context) == "databricks_tag"
 
 
+def validation_status(validation: Any) -> str | None:
+    """`validation_status` from the validation record's output (None when it did not run)."""
+    return validation.get("validation_status") if isinstance(validation, dict) else None
+
+
 def require_validated(validation: Any) -> None:
     """Skip a promotion step for a version the validation did not pass (nothing to approve or promote)."""
-    status = (validation or {}).get("validation_status") if isinstance(validation, dict) else None
+    status = validation_status(validation)
     if status != PASSED:
         raise AirflowSkipException(f"validation_status is {status or 'unknown'}, not {PASSED}: nothing to promote")
