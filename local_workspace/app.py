@@ -112,6 +112,14 @@ def _overflow_reported_as_internal(response):
     return response
 
 
+def _workspace_id_header(response):
+    """Databricks names the workspace in every API answer; MLflow's databricks-uc client records it as the
+    version's `run_tracking_server_id` (and warns without it)."""
+    if _is_api_request():
+        response.headers.setdefault("X-Databricks-Org-Id", WORKSPACE_ID)
+    return response
+
+
 def _well_known_config():
     from flask import jsonify, request
 
@@ -137,6 +145,7 @@ def _register_blueprints(flask_app) -> None:
     flask_app.register_error_handler(HTTPException, _http_error_response)
     flask_app.register_error_handler(Exception, _unexpected_error_response)
     flask_app.after_request(_overflow_reported_as_internal)
+    flask_app.after_request(_workspace_id_header)
     flask_app.wsgi_app = DeleteQueryAsJsonBody(flask_app.wsgi_app)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from local_workspace.db import session_scope
-from local_workspace.unity_catalog.models import CatalogRow, SchemaRow, audit_fields, new_id
+from local_workspace.unity_catalog.models import CatalogRow, SchemaRow, audit_fields, new_id, unique
 from local_workspace.unity_catalog.names import already_exists, identifier, not_found
 
 SEED_CATALOG, SEED_SCHEMA = "main", "default"
@@ -51,10 +51,13 @@ def require_schema(session: Session, catalog: str, schema: str) -> SchemaRow:
 def create_catalog(db_path: Path, user: str, name: object, comment: str | None) -> CatalogRow:
     name = identifier(name, "name")
     with session_scope(db_path) as session:
+        exists = already_exists("CATALOG_ALREADY_EXISTS", f"Catalog '{name}' already exists.")
         if session.get(CatalogRow, name) is not None:
-            raise already_exists("CATALOG_ALREADY_EXISTS", f"Catalog '{name}' already exists.")
+            raise exists
         row = CatalogRow(name=name, id=new_id(), owner=user, comment=comment, **audit_fields(user))
         session.add(row)
+        with unique(exists):
+            session.flush()
     return row
 
 
@@ -72,11 +75,14 @@ def create_schema(db_path: Path, user: str, catalog: object, name: object, comme
     catalog_name, schema = identifier(catalog, "catalog_name"), identifier(name, "name")
     with session_scope(db_path) as session:
         require_catalog(session, catalog_name)
+        exists = already_exists("SCHEMA_ALREADY_EXISTS", f"Schema '{catalog_name}.{schema}' already exists.")
         if session.get(SchemaRow, (catalog_name, schema)) is not None:
-            raise already_exists("SCHEMA_ALREADY_EXISTS", f"Schema '{catalog_name}.{schema}' already exists.")
+            raise exists
         fields = audit_fields(user)
         row = SchemaRow(catalog_name=catalog_name, name=schema, id=new_id(), owner=user, comment=comment, **fields)
         session.add(row)
+        with unique(exists):
+            session.flush()
     return row
 
 

@@ -62,10 +62,11 @@ def flag(values: dict[str, Any], field: str) -> bool:
 
 
 def page_size(values: dict[str, Any], default: int = 100) -> int:
+    """As Unity Catalog pages: unset or 0 -> the default; above the server's page size -> that size."""
     value = values.get("max_results")
     if value in (None, "", 0, "0"):
-        return default
-    return parse_int64(value, "max_results", minimum=1, maximum=MAX_PAGE)
+        return min(default, MAX_PAGE)
+    return min(parse_int64(value, "max_results", minimum=1), MAX_PAGE)
 
 
 def tag_key(value: Any) -> str:

@@ -146,7 +146,7 @@ def search_model_versions():
     values = params()
     names, run_id = _search_filter(text(values, "filter"))
     offset = parse_int64(values.get("page_token") or 0, "page_token")
-    page, next_offset = model_versions.list_page(db(), names, run_id, page_size(values, 10000), offset)
+    page, next_offset = model_versions.list_page(db(), names, run_id, page_size(values), offset)
     answer: dict = {"model_versions": [shapes.mlflow_model_version(v, search=True) for v in page]}
     if next_offset is not None:
         answer["next_page_token"] = str(next_offset)

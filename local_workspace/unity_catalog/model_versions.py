@@ -20,6 +20,7 @@ from local_workspace.unity_catalog.models import (
     RegisteredModelRow,
     audit_fields,
     new_id,
+    upsert,
 )
 from local_workspace.unity_catalog.names import ModelName, not_found
 from local_workspace.unity_catalog.registered_models import require_model, require_version
@@ -145,7 +146,8 @@ def set_tag(db_path: Path, user: str, name: ModelName, version: int, key: str, v
     with session_scope(db_path) as session:
         permissions.require_apply_tag(user, require_model(session, name), f"set tag '{key}'")
         row = require_version(session, name, version)
-        session.merge(ModelVersionTagRow(model_full_name=name.full_name, version=version, key=key, value=value))
+        values = {"model_full_name": name.full_name, "version": version, "key": key, "value": value}
+        upsert(session, ModelVersionTagRow, values, ["model_full_name", "version", "key"])
         row.touch(user)
 
 

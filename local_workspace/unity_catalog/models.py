@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from local_workspace.db import Base
+from local_workspace.errors import DatabricksApiError
 
 # Reported as `metastore_id` (one metastore per workspace, as a real workspace is assigned one).
 METASTORE_ID = "11111111-2222-3333-4444-555555555555"
@@ -142,3 +146,21 @@ class AliasRow(Base):
             ondelete="CASCADE",
         ),
     )
+
+
+def upsert(session, row_class, values: dict, keys: list[str]) -> None:
+    """Insert or overwrite one row in one statement (a select-then-insert would race with other workers)."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    changed = {k: v for k, v in values.items() if k not in keys}
+    session.execute(insert(row_class).values(**values).on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+@contextmanager
+def unique(error: DatabricksApiError) -> Iterator[None]:
+    """Turn the unique-key violation of a concurrent creator (the check before the insert passed for both) into
+    the same answer the check gives."""
+    try:
+        yield
+    except IntegrityError:
+        raise error from None

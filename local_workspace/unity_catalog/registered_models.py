@@ -21,8 +21,12 @@ from local_workspace.unity_catalog.models import (
     RegisteredModelTagRow,
     audit_fields,
     new_id,
+    unique,
+    upsert,
 )
 from local_workspace.unity_catalog.names import ModelName, already_exists, not_found
+
+_TAG_KEY = ["model_full_name", "key"]
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,11 @@ def _snapshot(session: Session, row: RegisteredModelRow) -> RegisteredModel:
 def create(db_path: Path, user: str, name: ModelName, comment: str | None, tags: dict[str, str]) -> RegisteredModel:
     with session_scope(db_path) as session:
         require_schema(session, name.catalog, name.schema)
+        exists = already_exists(
+            "REGISTERED_MODEL_ALREADY_EXISTS", f"Registered Model '{name.full_name}' already exists."
+        )
         if session.get(RegisteredModelRow, name.full_name) is not None:
-            raise already_exists(
-                "REGISTERED_MODEL_ALREADY_EXISTS", f"Registered Model '{name.full_name}' already exists."
-            )
+            raise exists
         row = RegisteredModelRow(
             full_name=name.full_name,
             catalog_name=name.catalog,
@@ -79,6 +84,8 @@ def create(db_path: Path, user: str, name: ModelName, comment: str | None, tags:
             **audit_fields(user),
         )
         session.add(row)
+        with unique(exists):
+            session.flush()
         session.add_all(RegisteredModelTagRow(model_full_name=name.full_name, key=k, value=v) for k, v in tags.items())
         session.flush()
         return _snapshot(session, row)
@@ -136,7 +143,9 @@ def set_tag(db_path: Path, user: str, name: ModelName, key: str, value: str) -> 
     with session_scope(db_path) as session:
         row = require_model(session, name)
         permissions.require_apply_tag(user, row, f"set tag '{key}'")
-        session.merge(RegisteredModelTagRow(model_full_name=name.full_name, key=key, value=value))
+        upsert(
+            session, RegisteredModelTagRow, {"model_full_name": name.full_name, "key": key, "value": value}, _TAG_KEY
+        )
         row.touch(user)
 
 
@@ -157,7 +166,8 @@ def set_alias(db_path: Path, user: str, name: ModelName, alias: str, version: in
         row = require_model(session, name)
         permissions.require_manage(user, row, f"set alias '{alias}'")
         require_version(session, name, version)
-        session.merge(AliasRow(model_full_name=name.full_name, alias=alias, version=version))
+        values = {"model_full_name": name.full_name, "alias": alias, "version": version}
+        upsert(session, AliasRow, values, ["model_full_name", "alias"])
         row.touch(user)
 
 

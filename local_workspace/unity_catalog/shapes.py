@@ -13,13 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 from local_workspace.unity_catalog.model_versions import ModelVersion
-from local_workspace.unity_catalog.models import METASTORE_ID, CatalogRow, SchemaRow
+from local_workspace.unity_catalog.models import METASTORE_ID, Audited, CatalogRow, SchemaRow
 from local_workspace.unity_catalog.registered_models import RegisteredModel
 from local_workspace.unity_catalog.storage import model_files_path, version_files_path
 
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _audit(row: Audited) -> dict[str, Any]:
+    """Who made and last changed an object, when, and where (Unity Catalog's common fields)."""
+    return {
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
+        "metastore_id": METASTORE_ID,
+    }
 
 
 def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
@@ -83,12 +94,8 @@ def sdk_registered_model(model: RegisteredModel, *, include_aliases: bool) -> di
         "schema_name": row.schema_name,
         "owner": row.owner,
         "comment": row.comment,
-        "created_at": row.created_at,
-        "created_by": row.created_by,
-        "updated_at": row.updated_at,
-        "updated_by": row.updated_by,
-        "metastore_id": METASTORE_ID,
         "storage_location": model_files_path(row.full_name),
+        **_audit(row),
         "browse_only": False,
     }
     if include_aliases:
@@ -112,11 +119,7 @@ def sdk_model_version(version: ModelVersion, *, include_aliases: bool) -> dict:
         "run_workspace_id": int(workspace_id) if workspace_id.isdigit() else None,
         "status": row.status,
         "storage_location": version_files_path(row.model_full_name, row.version),
-        "created_at": row.created_at,
-        "created_by": row.created_by,
-        "updated_at": row.updated_at,
-        "updated_by": row.updated_by,
-        "metastore_id": METASTORE_ID,
+        **_audit(row),
     }
     if include_aliases:
         answer["aliases"] = [sdk_alias(row.model_full_name, a, row.version) for a in version.aliases]
@@ -134,11 +137,7 @@ def sdk_catalog(row: CatalogRow) -> dict:
             "catalog_type": "MANAGED_CATALOG",
             "securable_type": "CATALOG",
             "isolation_mode": "OPEN",
-            "metastore_id": METASTORE_ID,
-            "created_at": row.created_at,
-            "created_by": row.created_by,
-            "updated_at": row.updated_at,
-            "updated_by": row.updated_by,
+            **_audit(row),
             "browse_only": False,
         }
     )
@@ -154,11 +153,7 @@ def sdk_schema(row: SchemaRow) -> dict:
             "owner": row.owner,
             "comment": row.comment,
             "catalog_type": "MANAGED_CATALOG",
-            "metastore_id": METASTORE_ID,
-            "created_at": row.created_at,
-            "created_by": row.created_by,
-            "updated_at": row.updated_at,
-            "updated_by": row.updated_by,
+            **_audit(row),
             "browse_only": False,
         }
     )

@@ -10,8 +10,9 @@ from databricks_registry.hooks import ModelRegistryHook, RegistryHookMixin
 from databricks_registry.links import MODEL_VERSION_URL_KEY, model_version_url
 
 
-class RegistryOperator(RegistryHookMixin, BaseOperator):
-    """Base of the registry operators.
+class DatabricksCallsOperator(BaseOperator):
+    """Connection and HTTP retry settings of an operator that calls the workspace (the registry operators, the
+    Unity Catalog ones).
 
     :param databricks_conn_id: the Databricks connection (PAT, OAuth service principal, ... as the provider supports).
     :param retry_limit: attempts per REST call on 429 / 5xx / connection errors (the provider's retry policy).
@@ -35,6 +36,10 @@ class RegistryOperator(RegistryHookMixin, BaseOperator):
         self.retry_limit = retry_limit
         self.databricks_retry_delay = databricks_retry_delay
         self.retry_args = retry_args
+
+
+class RegistryOperator(RegistryHookMixin, DatabricksCallsOperator):
+    """Base of the Workspace Model Registry operators (arguments: `DatabricksCallsOperator`)."""
 
     def push_model_version_link(self, context: Any, hook: ModelRegistryHook, name: str, version: str) -> None:
         context["ti"].xcom_push(key=MODEL_VERSION_URL_KEY, value=model_version_url(hook.workspace_url(), name, version))

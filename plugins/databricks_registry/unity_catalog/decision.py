@@ -32,10 +32,10 @@ from databricks_registry.unity_catalog.decision_plan import (
     plan_promotion,
     plan_validation,
 )
+from databricks_registry.unity_catalog.entities import normalize_full_name
 from databricks_registry.unity_catalog.operators import (
     UnityCatalogOperator,
     alias_holder,
-    full_model_name,
     version_number,
     version_state,
 )
@@ -83,11 +83,11 @@ class _DecisionOperator(UnityCatalogOperator):
     def _carry_out(self, name: str, decision: Decision) -> None:
         for write in decision.writes:
             if write.kind is Kind.TAG:
-                self.hook.set_version_tag(name, write.version, write.key, write.value)
+                self.uc_hook.set_version_tag(name, write.version, write.key, write.value)
             elif write.kind is Kind.DESCRIPTION:
-                self.hook.update_version_description(name, write.version, write.value)
+                self.uc_hook.update_version_description(name, write.version, write.value)
             else:
-                self.hook.set_alias(name, write.key, write.version)
+                self.uc_hook.set_alias(name, write.key, write.version)
 
     def _summary(self, name: str, version: str, decision: Decision, url: str) -> dict[str, Any]:
         by_kind = {kind: [w.summary() for w in decision.writes if w.kind is kind] for kind in Kind}
@@ -118,8 +118,10 @@ class RecordValidationOperator(_DecisionOperator):
     :param version: the version tested (templated).
     :param test_result: the test notebook's validated exit value `{passed, checks:[{name, passed, measured,
         threshold, detail}], metrics, champion_version, report_markdown, failed_checks, mode?}` (templated).
-    :param mode: "enforce" / "dry_run"; default: the result's `mode`, else "enforce". A dry run's failed checks
-        fail validation (a person may not overrule them in the UC flow).
+    :param mode: "enforce" / "dry_run"; default: the result's `mode`, else "enforce". With "dry_run", a
+        consistent `passed: true` result with failed checks is recorded PASSED (those checks tagged FAILED, the
+        description says they were not enforced); `PromoteToChampionOperator` then promotes it only on a
+        person's approval, as the workspace flow does.
     :param test_run_page_url: the test run's Databricks page (linked in the description and as an extra link).
     Tag keys and aliases: `validation_status_tag`, `check_tag_prefix`, `challenger_alias` (defaults as in the
     project contract).
@@ -138,12 +140,12 @@ class RecordValidationOperator(_DecisionOperator):
         self.test_result, self.mode, self.test_run_page_url = test_result, mode, test_run_page_url
 
     def execute(self, context: Any) -> dict[str, Any]:
-        name, version = full_model_name(self.model_name), version_number(self.version)
+        name, version = normalize_full_name(self.model_name), version_number(self.version)
         url = self.push_version_link(context, name, version)
         if self.test_run_page_url:
             context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url)
-        state = version_state(self.hook, name, version)
-        holder = alias_holder(self.hook, name, self.names.challenger)
+        state = version_state(self.uc_hook, name, version)
+        holder = alias_holder(self.uc_hook, name, self.names.challenger)
         decision = plan_validation(
             state,
             holder.version if holder else None,
@@ -194,10 +196,10 @@ class PromoteToChampionOperator(_DecisionOperator):
         self.approval, self.approval_from_tag = approval, approval_from_tag
 
     def execute(self, context: Any) -> dict[str, Any]:
-        name, version = full_model_name(self.model_name), version_number(self.version)
+        name, version = normalize_full_name(self.model_name), version_number(self.version)
         url = self.push_version_link(context, name, version)
-        state = version_state(self.hook, name, version)
-        holder = alias_holder(self.hook, name, self.names.champion)
+        state = version_state(self.uc_hook, name, version)
+        holder = alias_holder(self.uc_hook, name, self.names.champion)
         if holder is not None and holder.version == version and self.names.champion not in state.aliases:
             state = replace(state, aliases=(*state.aliases, self.names.champion))  # the alias read is the truth
         champion = self._champion(name, state, holder)
@@ -229,4 +231,4 @@ class PromoteToChampionOperator(_DecisionOperator):
         marker = marker_of(state)
         if marker is None or marker.previous is None:
             return None
-        return version_state(self.hook, name, marker.previous)
+        return version_state(self.uc_hook, name, marker.previous)

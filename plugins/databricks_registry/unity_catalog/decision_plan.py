@@ -22,9 +22,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from databricks_registry.operators.decision_policy import Outcome, decide, read_approval
+from databricks_registry.unity_catalog.description import (
+    APPROVAL_HEADING,
+    MAX_DESCRIPTION_CHARS,
+    VALIDATION_HEADING,
+    fit_report,
+    with_section,
+)
 
 # The defaults of the project's contract (`churn_contract.unity_catalog`), repeated because the plugin never imports
 # project code; the operators take each as an argument.
@@ -38,12 +45,6 @@ CHAMPION_ALIAS = "champion"
 REPLACED_AT_TAG = "champion_replaced_at"
 REPLACED_BY_TAG = "champion_replaced_by"
 PROMOTION_MARKER_TAG = "airflow.promotion"
-
-VALIDATION_HEADING = "### Airflow validation"
-APPROVAL_HEADING = "### Airflow approval"
-_HEADINGS = (VALIDATION_HEADING, APPROVAL_HEADING)
-# Catalog Explorer shows the description in full; a few pages of report is plenty, and the test run has the rest.
-MAX_DESCRIPTION_CHARS = 16_000
 
 
 @dataclass(frozen=True)
@@ -102,32 +103,6 @@ def check_tag_key(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_.\-/]", "_", name.strip())
 
 
-# ---- description sections ----------------------------------------------------------------------------------------
-def with_section(description: str, heading: str, body: str) -> str:
-    """`description` with the `heading` section replaced by `body` (or appended): what the notebook or a person
-    wrote stays, and writing the same section again gives the same text."""
-    lines = (description or "").splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
-    if start is None:
-        head, tail = lines, []
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() in _HEADINGS), len(lines))
-        head, tail = lines[:start], lines[end:]
-    head_text = "\n".join(head).rstrip()
-    section = f"{heading}\n\n{body.strip()}"
-    parts = [p for p in (head_text, section, "\n".join(tail).strip()) if p]
-    return "\n\n".join(parts)
-
-
-def fit_report(report: str, room: int, test_run_url: str | None) -> tuple[str, bool]:
-    """The report cut to `room` characters, saying so (and where the full one is) when it was cut."""
-    if len(report) <= room:
-        return report, False
-    where = f"the full report is in the [test run]({test_run_url})" if test_run_url else "see the test run"
-    note = f"\n\n_(report truncated to fit the version description: {len(report)} characters; {where})_"
-    return report[: max(room - len(note), 0)].rstrip() + note, True
-
-
 # ---- validation ---------------------------------------------------------------------------------------------------
 class Verdict(StrEnum):
     PASSED = "passed"
@@ -154,10 +129,16 @@ def _newer(a: str | None, b: str) -> bool:
 
 
 def validation_outcome(test_result: Any, mode: str | None) -> Outcome:
-    """Passed only if `passed` is true and every listed check passed (the workspace flow's rules, `decide`); a dry
-    run's failed checks fail validation too: only a person may accept them, and UC records no person here."""
+    """Passed only if `passed` is true and every listed check passed (the workspace flow's rules, `decide`). A dry
+    run whose result is consistent but has failed checks passes with `not_enforced` set: as in the workspace flow,
+    only a person may then promote it (`plan_promotion`)."""
     chosen = mode or (test_result.get("mode") if isinstance(test_result, dict) else None) or "enforce"
-    return decide(test_result, None, chosen)
+    outcome = decide(test_result, None, chosen)
+    if outcome.approve or chosen != "dry_run" or not decide(test_result, True, chosen).not_enforced:
+        return outcome
+    failed = ", ".join(outcome.failed_checks)
+    why = f"passed in a dry run with failed, not enforced checks ({failed}); only a person may promote it"
+    return Outcome(True, why, outcome.failed_checks, not_enforced=True)
 
 
 def validation_description(
@@ -227,21 +208,33 @@ class NotValidated(ValueError):
 
 
 # ---- promotion ----------------------------------------------------------------------------------------------------
-def approval_from_tag(value: str | None, tag: str = APPROVAL_TAG) -> tuple[bool, str]:
+class Approval(NamedTuple):
+    approved: bool
+    who: str  # who said so, as the trail words it
+    by_person: bool = True  # False: no human approval was asked for
+
+
+def approval_from_tag(value: str | None, tag: str = APPROVAL_TAG) -> Approval:
     """A person's verdict from the version's approval tag (`Approved` / `Rejected`, any case)."""
     verdict = (value or "").strip().lower()
     if verdict == APPROVED.lower():
-        return True, f"a person set {tag}={APPROVED} on the version"
+        return Approval(True, f"a person set {tag}={APPROVED} on the version")
     if verdict == REJECTED.lower():
-        return False, f"a person set {tag}={REJECTED} on the version"
+        return Approval(False, f"a person set {tag}={REJECTED} on the version")
     raise ValueError(f"the version's {tag!r} tag is {value!r}: expected {APPROVED!r} or {REJECTED!r}")
 
 
-def approval_from_argument(approval: Any) -> tuple[bool, str]:
+def approval_from_argument(approval: Any) -> Approval:
     """The review step's answer; None means no human approval was required (the tests decide alone)."""
     if approval is None:
-        return True, "no human approval was required"
-    return read_approval(approval)
+        return Approval(True, "no human approval was required", by_person=False)
+    return Approval(*read_approval(approval))
+
+
+def unenforced_failures(state: VersionState, names: Names) -> list[str]:
+    """Checks recorded FAILED on a version that passed anyway (a dry run)."""
+    prefix = names.check_prefix
+    return sorted(k.removeprefix(prefix) for k, v in state.tags.items() if k.startswith(prefix) and v == FAILED)
 
 
 @dataclass(frozen=True)
@@ -279,7 +272,7 @@ def trail_writes(previous: VersionState | None, version: str, at: str, names: Na
 def plan_promotion(
     state: VersionState,
     champion: VersionState | None,
-    approval: tuple[bool, str],
+    approval: Approval,
     *,
     now: str,
     run_label: str = "Airflow",
@@ -288,7 +281,7 @@ def plan_promotion(
     """The writes that carry out an approval decision for `state`.
 
     `champion` is the version alias `champion` points at, or — when that is `state` itself — the previous champion
-    its marker names (so a retry finishes that version's trail). `approval` is (approved?, who said so).
+    its marker names (so a retry finishes that version's trail).
     """
     status = state.tags.get(names.status_tag)
     if status != PASSED:
@@ -296,7 +289,18 @@ def plan_promotion(
             f"version {state.version} is not validated ({names.status_tag}={status!r}, expected {PASSED!r}): "
             "it is never promoted without passing its tests; nothing changed"
         )
-    approved, who = approval
+    approved, who, by_person = approval
+    failures = unenforced_failures(state, names)
+    if failures and approved and not by_person:
+        approved, who = (
+            False,
+            (
+                f"checks failed in a dry run ({', '.join(failures)}, not enforced) and no person approved it; "
+                "failed checks are only ever approved by a person"
+            ),
+        )
+    elif failures and approved:
+        who += f", despite failed checks not enforced in a dry run ({', '.join(failures)})"
     extra = {"approved_by": who, "previous_champion": None}
     if names.champion in state.aliases:
         marker = marker_of(state)

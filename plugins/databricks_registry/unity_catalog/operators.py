@@ -6,42 +6,28 @@ each returns a JSON-able summary for XCom and pushes a Catalog Explorer link to 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperatorLink
 
 from databricks_registry.errors import RegistryResourceNotFound
 from databricks_registry.links import MODEL_VERSION_URL_KEY, ModelVersionLink
+from databricks_registry.operators.base import DatabricksCallsOperator
 from databricks_registry.unity_catalog.decision_plan import VersionState
+from databricks_registry.unity_catalog.entities import (
+    UcModelVersion,
+    normalize_alias,
+    normalize_full_name,
+    normalize_uc_version,
+)
 from databricks_registry.unity_catalog.hook import UnityCatalogHookMixin, UnityCatalogModelsHook
-
-_ALIAS = re.compile(r"^[a-z_][a-z0-9_]*$")
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
-
-
-def full_model_name(name: Any) -> str:
-    """`catalog.schema.model`, each part a UC identifier (no spaces, dots or slashes)."""
-    parts = name.split(".") if isinstance(name, str) else []
-    if len(parts) != 3 or not all(_PART.match(part) for part in parts):
-        raise ValueError(f"Invalid Unity Catalog model name {name!r}: expected catalog.schema.model")
-    return name
 
 
 def version_number(version: Any) -> str:
-    text = str(version).strip() if isinstance(version, (str, int)) and not isinstance(version, bool) else ""
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"Invalid model version {version!r}: expected a positive integer")
-    return str(int(text))
-
-
-def alias_name(alias: Any) -> str:
-    """UC aliases are lower-case identifiers (and never a version number)."""
-    if not isinstance(alias, str) or not _ALIAS.match(alias):
-        raise ValueError(f"Invalid alias {alias!r}: expected a lower-case identifier such as 'champion'")
-    return alias
+    """The version as the plan compares it: "3"."""
+    return str(normalize_uc_version(version))
 
 
 def catalog_explorer_url(workspace_url: str, full_name: str, version: str | int) -> str:
@@ -50,56 +36,30 @@ def catalog_explorer_url(workspace_url: str, full_name: str, version: str | int)
     return f"{workspace_url.rstrip('/')}/explore/data/models/{path}/version/{quote(str(version))}"
 
 
+def state_of(found: UcModelVersion) -> VersionState:
+    return VersionState(str(found.version), dict(found.tags), tuple(found.aliases), found.description or "")
+
+
 def version_state(hook: UnityCatalogModelsHook, full_name: str, version: str) -> VersionState:
     """A version's tags, aliases and description, as the decision plan reads them."""
-    found = hook.get_model_version(full_name, version)
-    return VersionState(
-        str(found.version),
-        dict(found.tags or {}),
-        tuple(found.aliases or ()),
-        found.description or "",
-    )
+    return state_of(hook.get_model_version(full_name, version))
 
 
 def alias_holder(hook: UnityCatalogModelsHook, full_name: str, alias: str) -> VersionState | None:
     """The version `alias` points at, or None when the alias is not set."""
     try:
-        found = hook.get_version_by_alias(full_name, alias)
+        return state_of(hook.get_version_by_alias(full_name, alias))
     except RegistryResourceNotFound:
         return None
-    if found is None:
-        return None
-    return VersionState(str(found.version), dict(found.tags or {}), tuple(found.aliases or ()), found.description or "")
 
 
-class UnityCatalogOperator(UnityCatalogHookMixin, BaseOperator):
-    """Base of the UC model operators (connection and HTTP retry settings as `RegistryOperator`'s).
+class UnityCatalogOperator(UnityCatalogHookMixin, DatabricksCallsOperator):
+    """Base of the UC model operators (connection and HTTP retry settings: `DatabricksCallsOperator`)."""
 
-    :param databricks_conn_id: the Databricks connection.
-    :param retry_limit: attempts per REST call on 429 / 5xx / connection errors.
-    :param databricks_retry_delay: base delay between those attempts, in seconds.
-    :param retry_args: optional `tenacity.Retrying` arguments.
-    """
-
-    operator_extra_links = (ModelVersionLink(),)
-
-    def __init__(
-        self,
-        *,
-        databricks_conn_id: str = UnityCatalogModelsHook.default_conn_name,
-        retry_limit: int = 3,
-        databricks_retry_delay: float = 1.0,
-        retry_args: dict[Any, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.databricks_conn_id = databricks_conn_id
-        self.retry_limit = retry_limit
-        self.databricks_retry_delay = databricks_retry_delay
-        self.retry_args = retry_args
+    operator_extra_links: tuple[BaseOperatorLink, ...] = (ModelVersionLink(),)
 
     def push_version_link(self, context: Any, full_name: str, version: str) -> str:
-        url = catalog_explorer_url(self.hook.workspace_url(), full_name, version)
+        url = catalog_explorer_url(self.uc_hook.workspace_url(), full_name, version)
         context["ti"].xcom_push(key=MODEL_VERSION_URL_KEY, value=url)
         return url
 
@@ -118,13 +78,17 @@ class SetModelAliasOperator(UnityCatalogOperator):
         self.model_name, self.alias, self.version = model_name, alias, version
 
     def execute(self, context: Any) -> dict[str, Any]:
-        name, alias, version = full_model_name(self.model_name), alias_name(self.alias), version_number(self.version)
-        self.hook.get_model_version(name, version)  # a missing version fails here with a clear 404, not on PUT
-        holder = alias_holder(self.hook, name, alias)
+        name, alias, version = (
+            normalize_full_name(self.model_name),
+            normalize_alias(self.alias),
+            version_number(self.version),
+        )
+        self.uc_hook.get_model_version(name, version)  # a missing version fails here with a clear 404, not on PUT
+        holder = alias_holder(self.uc_hook, name, alias)
         previous = holder.version if holder else None
         changed = previous != version
         if changed:
-            self.hook.set_alias(name, alias, version)
+            self.uc_hook.set_alias(name, alias, version)
         self.push_version_link(context, name, version)
         self.log.info(
             "Alias %r of %r: %s.", alias, name, f"{previous} -> {version}" if changed else f"already on {version}"
@@ -154,9 +118,9 @@ class DeleteModelAliasOperator(UnityCatalogOperator):
         self.model_name, self.alias, self.expected_version = model_name, alias, expected_version
 
     def execute(self, context: Any) -> dict[str, Any]:
-        name, alias = full_model_name(self.model_name), alias_name(self.alias)
+        name, alias = normalize_full_name(self.model_name), normalize_alias(self.alias)
         expected = None if self.expected_version in (None, "") else version_number(self.expected_version)
-        holder = alias_holder(self.hook, name, alias)
+        holder = alias_holder(self.uc_hook, name, alias)
         if holder is None:
             self.log.info("Alias %r of %r is not set: nothing to delete.", alias, name)
             return {"model_name": name, "alias": alias, "deleted_from_version": None, "changed": False}
@@ -164,7 +128,7 @@ class DeleteModelAliasOperator(UnityCatalogOperator):
             raise ValueError(
                 f"alias {alias!r} of {name!r} points at version {holder.version}, not {expected}: not deleted"
             )
-        self.hook.delete_alias(name, alias)
+        self.uc_hook.delete_alias(name, alias)
         self.push_version_link(context, name, holder.version)
         self.log.info("Alias %r of %r deleted (it pointed at version %s).", alias, name, holder.version)
         return {"model_name": name, "alias": alias, "deleted_from_version": holder.version, "changed": True}
@@ -197,11 +161,11 @@ class SetModelVersionTagsOperator(UnityCatalogOperator):
         self.model_name, self.version, self.tags = model_name, version, tags
 
     def execute(self, context: Any) -> dict[str, Any]:
-        name, version, tags = full_model_name(self.model_name), version_number(self.version), _tags(self.tags)
-        current = version_state(self.hook, name, version)
+        name, version, tags = normalize_full_name(self.model_name), version_number(self.version), _tags(self.tags)
+        current = version_state(self.uc_hook, name, version)
         changed = {key: value for key, value in tags.items() if current.tags.get(key) != value}
         for key, value in changed.items():
-            self.hook.set_version_tag(name, version, key, value)
+            self.uc_hook.set_version_tag(name, version, key, value)
         self.push_version_link(context, name, version)
         self.log.info(
             "Version %s of %r: set %s; %d already set.", version, name, changed or "nothing", len(tags) - len(changed)
@@ -227,15 +191,15 @@ class DeleteModelVersionTagOperator(UnityCatalogOperator):
         self.model_name, self.version, self.key = model_name, version, key
 
     def execute(self, context: Any) -> dict[str, Any]:
-        name, version = full_model_name(self.model_name), version_number(self.version)
+        name, version = normalize_full_name(self.model_name), version_number(self.version)
         if not isinstance(self.key, str) or not self.key.strip():
             raise ValueError(f"key must be a non-empty tag key, got {self.key!r}")
-        current = version_state(self.hook, name, version)
+        current = version_state(self.uc_hook, name, version)
         self.push_version_link(context, name, version)
         if self.key not in current.tags:
             self.log.info("Version %s of %r has no tag %r: nothing to delete.", version, name, self.key)
             return {"model_name": name, "version": version, "key": self.key, "deleted_value": None, "changed": False}
-        self.hook.delete_version_tag(name, version, self.key)
+        self.uc_hook.delete_version_tag(name, version, self.key)
         self.log.info("Version %s of %r: tag %r deleted.", version, name, self.key)
         return {
             "model_name": name,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 
 from databricks_registry.unity_catalog.decision_plan import (
-    APPROVAL_HEADING,
-    MAX_DESCRIPTION_CHARS,
     PROMOTION_MARKER_TAG,
-    VALIDATION_HEADING,
+    Approval,
     Kind,
     NotValidated,
     PromotionMarker,
@@ -20,6 +18,11 @@ from databricks_registry.unity_catalog.decision_plan import (
     check_tag_key,
     plan_promotion,
     plan_validation,
+)
+from databricks_registry.unity_catalog.description import (
+    APPROVAL_HEADING,
+    MAX_DESCRIPTION_CHARS,
+    VALIDATION_HEADING,
     with_section,
 )
 
@@ -87,11 +90,11 @@ def test_failed_tags_every_check_and_touches_no_alias():
         (None, None, "no test result"),
         ({"passed": True, "checks": []}, None, "no readable checks"),
         ({"passed": True, "checks": [BAD]}, None, "enforced checks failed"),
-        ({"passed": True, "checks": [BAD], "mode": "dry_run"}, None, "only ever approved by a person"),
+        ({"passed": False, "checks": [BAD], "mode": "dry_run"}, None, "did not pass its tests"),
         ({"passed": True, "checks": [OK], "failed_checks": ["x"]}, None, "contradicts itself"),
     ],
 )
-def test_unreadable_or_dry_run_failures_never_pass(result, mode, says):
+def test_unreadable_or_failed_results_never_pass(result, mode, says):
     decision = plan_validation(PENDING, None, result, mode=mode)
     assert decision.verdict is Verdict.FAILED and says in decision.reason
     assert not [w for w in decision.writes if w.kind is Kind.ALIAS]
@@ -146,7 +149,7 @@ def test_check_tag_keys_keep_to_safe_characters():
 # ---- promotion ----------------------------------------------------------------------------------------------------
 VALIDATED = VersionState("3", {"validation_status": "PASSED"}, ("challenger",), "d")
 CHAMPION_2 = VersionState("2", {"validation_status": "PASSED"}, ("champion",), "")
-YES = (True, "ana approved")
+YES = Approval(True, "ana approved")
 NOW = "2026-12-03T12:00:00Z"
 
 
@@ -180,11 +183,11 @@ def test_promotion_is_refused_unless_validation_passed(status):
 
 
 def test_rejected_records_the_reason_and_moves_nothing():
-    decision = plan_promotion(VALIDATED, CHAMPION_2, (False, "ana did not approve (too slow)"), now=NOW)
+    decision = plan_promotion(VALIDATED, CHAMPION_2, Approval(False, "ana did not approve (too slow)"), now=NOW)
     assert decision.verdict is Verdict.REJECTED
     assert _kinds(decision.writes) == [("tag", "3", "approval"), ("description", "3", "")]
     assert decision.writes[0].value == "Rejected" and "too slow" in decision.writes[1].value
-    rerun = plan_promotion(_apply(VALIDATED, decision.writes), CHAMPION_2, (False, "x"), now="later")
+    rerun = plan_promotion(_apply(VALIDATED, decision.writes), CHAMPION_2, Approval(False, "x"), now="later")
     assert rerun.verdict is Verdict.REJECTED and rerun.writes == ()
 
 
@@ -250,7 +253,7 @@ def test_an_unreadable_approval_tag_is_an_error(value):
     ],
 )
 def test_approval_argument(approval, approved, says):
-    assert approval_from_argument(approval) == (approved, says)
+    assert approval_from_argument(approval)[:2] == (approved, says)
 
 
 def test_a_persons_own_spelling_of_the_approval_tag_is_kept():
@@ -258,3 +261,20 @@ def test_a_persons_own_spelling_of_the_approval_tag_is_kept():
     decision = plan_promotion(state, CHAMPION_2, approval_from_tag("rejected"), now=NOW)
     assert decision.verdict is Verdict.REJECTED
     assert _kinds(decision.writes) == [("description", "3", "")]
+
+
+DRY_RUN = {"passed": True, "checks": [OK, BAD], "mode": "dry_run", "failed_checks": ["holdout_quality"]}
+
+
+def test_a_dry_run_with_failed_checks_passes_but_only_a_person_may_promote_it():
+    decision = plan_validation(PENDING, None, DRY_RUN)
+    assert decision.verdict is Verdict.PASSED and "not enforced" in decision.reason
+    validated = _apply(PENDING, decision.writes)
+    assert validated.tags["check.holdout_quality"] == "FAILED" and validated.tags["validation_status"] == "PASSED"
+    automatic = plan_promotion(validated, CHAMPION_2, approval_from_argument(None), now=NOW)
+    assert automatic.verdict is Verdict.REJECTED and "only ever approved by a person" in automatic.reason
+    person = plan_promotion(
+        validated, CHAMPION_2, approval_from_argument({"approved": True, "approver": "ana"}), now=NOW
+    )
+    assert person.verdict is Verdict.PROMOTED and "despite failed checks" in person.reason
+    assert plan_validation(PENDING, None, DRY_RUN, mode="enforce").verdict is Verdict.FAILED

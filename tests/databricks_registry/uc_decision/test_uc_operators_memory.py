@@ -25,7 +25,7 @@ BAD = {"passed": False, "checks": [{"name": "auc", "passed": False}], "report_ma
 
 
 def _run(op, uc: MemoryUnityCatalog, **ctx):
-    op.hook = uc  # the operator's cached hook
+    op.uc_hook = uc  # the operator's cached hook
     return op.execute(make_context(**ctx))
 
 
@@ -136,8 +136,8 @@ def test_small_operators_look_before_they_write():
 @pytest.mark.parametrize(
     "kwargs, error",
     [
-        ({"model_name": "churn model", "alias": "champion", "version": "1"}, "expected catalog.schema.model"),
-        ({"model_name": NAME, "alias": "Champion", "version": "1"}, "lower-case identifier"),
+        ({"model_name": "churn model", "alias": "champion", "version": "1"}, "expected three dot-separated parts"),
+        ({"model_name": NAME, "alias": "v3", "version": "1"}, "not 'latest' or 'v<number>'"),
         ({"model_name": NAME, "alias": "champion", "version": "one"}, "positive integer"),
     ],
 )

@@ -45,7 +45,7 @@ def _log_model(mlflow, *, signature: bool = True, registered_model_name: str | N
 
 
 @pytest.mark.slow  # logs, registers and loads a real sklearn model
-def test_register_alias_tags_and_load_by_alias(mlflow_uc, uc_schema, workspace):
+def test_register_alias_tags_and_load_by_alias(mlflow_uc, uc_schema, api):
     mlflow = mlflow_uc
     name = f"{uc_schema}.churn_model"
     info = _log_model(mlflow, registered_model_name=name)
@@ -60,9 +60,12 @@ def test_register_alias_tags_and_load_by_alias(mlflow_uc, uc_schema, workspace):
     assert version.description == "report"
     assert client.get_model_version_by_alias(name, "champion").version == "1"
     assert client.get_registered_model(name).aliases == {"champion": "1"}
-    searched = client.search_model_versions(f"name = '{name}'")
-    # As on Databricks: search answers carry neither tags nor aliases; get does.
-    assert [(v.version, v.tags, v.aliases) for v in searched] == [("1", {}, [])]
+    assert [v.version for v in client.search_model_versions(f"name = '{name}'")] == ["1"]
+    # As on Databricks: search answers carry neither tags nor aliases (MLflow's ModelVersionSearch); get does.
+    searched = api.call(
+        "GET", "/api/2.0/mlflow/unity-catalog/model-versions/search", params={"filter": f"name='{name}'"}
+    ).json()["model_versions"]
+    assert [(v["version"], "tags" in v, "aliases" in v) for v in searched] == [("1", False, False)]
 
     loaded = mlflow.pyfunc.load_model(f"models:/{name}@champion")
     assert list(loaded.predict(X)) == [0, 0, 1, 1]
