@@ -70,6 +70,7 @@ def uc_stub(stub_env):
 
 
 def _run(dags, dag_id, conf, **adapt):
+    # Every run names the params it relies on: dag.test() runs reuse the module's task objects.
     return dag_runner.run_dag(dag_runner.adapt_for_dag_test(dags[dag_id], **adapt), conf)
 
 
@@ -113,7 +114,9 @@ def test_uc_review_in_airflow_promotes_the_good_version_and_never_asks_about_the
     good = uc.register_pending("fine")
     bad = uc.register_pending("bad: registered by hand without the Age column")
     thread, answered = answer_review_when_asked("churn_model_promotion", "candidate.human_review", "Approve")
-    promoted = _run(dags, "churn_model_promotion", {**conf, "require_human_approval": True})
+    promoted = _run(
+        dags, "churn_model_promotion", {**conf, "require_human_approval": True, "approval_channel": "airflow"}
+    )
     thread.join(timeout=5)
     assert promoted.succeeded, promoted.failed_tasks()
     assert len(answered) == 1 and not answered[0].startswith("error"), answered
@@ -130,7 +133,7 @@ def test_uc_review_in_airflow_promotes_the_good_version_and_never_asks_about_the
 def test_uc_rerun_with_nothing_pending_changes_nothing(uc_stub):
     dags, uc, conf = uc_stub
     before = uc.snapshot(["1", "2", "3"])
-    rerun = _run(dags, "churn_model_promotion", conf, sensor_timeout=3)
+    rerun = _run(dags, "churn_model_promotion", {**conf, "require_human_approval": False}, sensor_timeout=3)
     assert rerun.succeeded
     assert rerun.task("wait_for_pending_validation")[0].state == "skipped"
     assert uc.snapshot(["1", "2", "3"]) == before

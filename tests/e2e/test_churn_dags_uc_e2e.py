@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.notebook]
 SCHEMA = "main.churn_e2e"
 MODEL = f"{SCHEMA}.churn_model"
 UC_CONF = {"registry": "uc", "model_name": MODEL}
-PROMOTION_CONF = {**UC_CONF, "max_slice_gap": 0.5}  # 1,548 holdout rows: slices are noisy
+PROMOTION_CONF = {**UC_CONF, "max_slice_gap": 0.9}  # a 6-second AutoML budget: slice gaps vary run to run
 
 
 class UnityCatalog:
