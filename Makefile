@@ -38,8 +38,9 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# `make demo REGISTRY=uc`: the same loop with Unity Catalog models (aliases challenger/champion, tags).
 demo: install
-	$(PY) scripts/demo.py
+	$(PY) scripts/demo.py $(if $(REGISTRY),--registry $(REGISTRY),)
 
 # The local workspace + a full Airflow (UI, scheduler, DAG processor, triggerer) until Ctrl-C; state in .local.
 # Ports: LOCAL_AIRFLOW_PORT (8080), LOCAL_WORKSPACE_PORT (8799).

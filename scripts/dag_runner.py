@@ -110,6 +110,7 @@ class DagRunOutcome:
 
 
 DECIDE_TASK = "candidate.decide"
+UC_RECORD_TASK, UC_PROMOTE_TASK = "candidate.record_validation", "candidate.promote"
 
 
 def describe_decision(decision: dict[str, Any], state: str | None = None) -> str:
@@ -120,17 +121,35 @@ def describe_decision(decision: dict[str, Any], state: str | None = None) -> str
 
 
 def decided(outcome: DagRunOutcome) -> list[TaskOutcome]:
-    """The decision tasks that ran, one per request (a run with nothing pending leaves only the unexpanded one)."""
-    return [t for t in outcome.task(DECIDE_TASK) if t.map_index >= 0]
+    """The decision tasks that ran, one per request (a run with nothing pending leaves only the unexpanded one;
+    a Unity Catalog run skips them all)."""
+    tasks = [t for t in outcome.task(DECIDE_TASK) if t.map_index >= 0]
+    return [] if all(t.state == "skipped" and not t.xcom for t in tasks) else tasks
+
+
+def uc_decision_lines(outcome: DagRunOutcome) -> list[str]:
+    """One line per candidate of a Unity Catalog promotion run: its validation status and promotion."""
+    lines = []
+    for record in (t for t in outcome.task(UC_RECORD_TASK) if t.map_index >= 0 and t.xcom.get("return_value")):
+        validation = record.xcom["return_value"]
+        promotion = outcome.value(UC_PROMOTE_TASK, map_index=record.map_index) or {}
+        lines.append(
+            f"Version {validation.get('version', '?')}: validation_status={validation.get('validation_status')}, "
+            f"promotion: {promotion.get('verdict') or 'none'}"
+            + (f" ({promotion['reason']})" if promotion.get("reason") else "")
+        )
+    return lines
 
 
 def decision_lines(outcome: DagRunOutcome) -> list[str]:
-    """One line per decided request of a promotion run; why nothing was decided otherwise."""
+    """One line per decided candidate of a promotion run; why nothing was decided otherwise."""
     decisions = decided(outcome)
     if decisions:
         return [describe_decision(t.xcom.get("return_value") or {}, t.state) for t in decisions]
+    if uc_lines := uc_decision_lines(outcome):
+        return uc_lines
     if any(t.task_id == DECIDE_TASK or t.task_id == "wait_for_transition_requests" for t in outcome.tasks):
-        return ["No pending transition request was found: nothing decided."]
+        return ["No pending candidate (transition request or PENDING version) was found: nothing decided."]
     return []
 
 

@@ -5,8 +5,12 @@ absent or else appends the next month of new customers to it, runs `churn_model_
 `.local/airflow`, prints a summary, stops the workspace. Exit code 1 if any step fails.
 Run it twice: the second run appends a month, trains version 2 on more rows and tests it against version 1, the
 Staging champion (including the drift between their training data).
+`--registry uc` (`make demo REGISTRY=uc`) runs the same loop with Unity Catalog models: it creates the schema
+main.churn once, trains main.churn.churn_prediction_bank, and the promotion records the validation (tags, alias
+`challenger`) and moves `champion` (scripts/demo_unity_catalog.py).
 
-    python scripts/demo.py [--local-dir DIR] [--timings-file PATH] [--retrain-conf JSON] [--promotion-conf JSON]
+    python scripts/demo.py [--registry workspace|uc] [--local-dir DIR] [--timings-file PATH]
+                           [--retrain-conf JSON] [--promotion-conf JSON]
 """
 
 from __future__ import annotations
@@ -169,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         help="state kept between runs: <dir>/workspace (the workspace), <dir>/airflow (SQLite)",
     )
     parser.add_argument("--timings-file", type=Path, default=None, help="default: <local-dir>/demo-timings.json")
+    parser.add_argument(
+        "--registry", choices=("workspace", "uc"), default="workspace", help="model registry (default: workspace)"
+    )
     parser.add_argument("--retrain-conf", type=json.loads, default={}, help="params for the retraining DAG")
     parser.add_argument("--promotion-conf", type=json.loads, default={}, help="params for the promotion DAG")
     args = parser.parse_args(argv)
@@ -197,11 +204,21 @@ def main(argv: list[str] | None = None) -> int:
         workspace = starting.result()
         os.environ.update(workspace.client_env())
         os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = workspace.airflow_connection_json()
+        uc = args.registry == "uc"
+        if uc:
+            import demo_unity_catalog
+
+            created = demo_unity_catalog.ensure_schema(workspace)
+            _step(f"schema main.churn {'created (the one-time step a user does)' if created else 'exists'}")
+        registry_conf = {"registry": args.registry}
         airflow_ready = time.monotonic()
-        retrain = _run(dags, RETRAIN_DAG, args.retrain_conf)
-        promotion = _run(dags, PROMOTION_DAG, args.promotion_conf)
+        retrain = _run(dags, RETRAIN_DAG, {**registry_conf, **args.retrain_conf})
+        promotion = _run(dags, PROMOTION_DAG, {**registry_conf, **args.promotion_conf})
         finished = time.monotonic()
-        _summary(workspace, retrain, promotion, local)
+        if uc:
+            demo_unity_catalog.print_summary(retrain, promotion, _fmt)
+        else:
+            _summary(workspace, retrain, promotion, local)
         notebook = _notebook_seconds(workspace, [retrain, promotion])
         timings = {
             "total_seconds": round(finished - started, 2),

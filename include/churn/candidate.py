@@ -31,11 +31,12 @@ from churn.drift import check_training_data_drift
 from churn.metrics import classification_metrics
 from churn.report import report_markdown, write_plots, write_report_json
 from churn.schema import FEATURE_COLUMNS
-from churn.settings import CandidateTestSettings, SettingsError
+from churn.settings import CandidateTestSettings, SettingsError, registry_uri_for
 from churn.split import holdout_of
 from churn.storage import read_table
 from churn_contract.event import EventMessageError, ModelEvent
 from churn_contract.results import CandidateTestResult
+from churn_contract.unity_catalog import DEFAULT_REGISTRY_MODE
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,9 @@ def run_candidate_tests(event_message, widgets=None, spark=None, warehouse=None)
         event = ModelEvent.parse(event_message)
     except EventMessageError as exc:
         return _stopped("event_message", str(exc))
-    mlflow.set_registry_uri(settings.registry_uri)
-    client = mlflow.MlflowClient()
+    registry_uri = registry_uri_for(event.registry or DEFAULT_REGISTRY_MODE, settings.registry_uri)
+    mlflow.set_registry_uri(registry_uri)
+    client = mlflow.MlflowClient(registry_uri=registry_uri)
     try:
         model_version = client.get_model_version(event.model_name, event.version)
     except Exception as exc:  # noqa: BLE001
@@ -76,7 +78,10 @@ def run_candidate_tests(event_message, widgets=None, spark=None, warehouse=None)
         holdout = holdout_of(read_table(settings.source_table, warehouse=warehouse, spark=spark), settings.target_col)
     except Exception as exc:  # noqa: BLE001
         return _stopped("holdout_data", f"no holdout from {settings.source_table}: {_short(exc)}", event)
-    champion = find_champion(client, event.model_name, event.to_stage)
+    try:
+        champion = find_champion(client, event)
+    except Exception as exc:  # noqa: BLE001
+        return _stopped("champion", f"cannot look up the champion of {event.model_name}: {_short(exc)}", event)
     champion_version = str(champion.version) if champion else None
     champion_model = None
     if champion_version and champion_version != event.version:
@@ -101,7 +106,8 @@ def _evaluate(event, settings, client, model_version, model, holdout, champion_v
             {
                 "model_name": event.model_name,
                 "version": event.version,
-                "to_stage": event.to_stage,
+                "to_stage": event.to_stage or "",
+                "registry": event.registry,
                 "mode": settings.mode,
                 "source_table": settings.source_table,
                 "holdout_rows": len(holdout),
@@ -193,9 +199,12 @@ def _log_run(outcome: CandidateTestResult, y_true, y_pred, y_score, all_passed: 
 
 
 def _tag_version(client, event: ModelEvent, checks: list[CheckResult], run_id: str) -> None:
-    """One `check.<name>` tag per check on the version (tags only: stages and comments are Airflow's job)."""
+    """One `check.<name>` tag per check on the version (tags only: stages and comments are Airflow's job).
+
+    In Unity Catalog the promotion DAG's validation step records the `check.<name>` tags with the verdict (one
+    writer per tag); the notebook only links its evaluation run."""
     try:
-        for check in checks:
+        for check in [] if event.is_unity_catalog else checks:
             client.set_model_version_tag(
                 event.model_name, event.version, f"check.{check.name}", "passed" if check.passed else "failed"
             )

@@ -1,4 +1,5 @@
-"""`champion_comparison`: the candidate against the version currently in the target stage.
+"""`champion_comparison`: the candidate against the champion: in the workspace registry the version currently in
+the target stage, in Unity Catalog the version the alias `champion` points at (`models:/<name>@champion`).
 
 Both models are scored on the same holdout with `mlflow.models.evaluate` (each in a child run of the evaluation
 run) and the decision is `mlflow.validate_evaluation_results`: the candidate's F1 must be at least
@@ -16,12 +17,33 @@ from mlflow.models.evaluation.validation import ModelValidationFailedException
 
 from churn.checks import CheckResult, _short, check_result
 from churn.schema import TARGET_COL
+from churn_contract.event import ModelEvent
+from churn_contract.unity_catalog import CHAMPION_ALIAS
 
 CHAMPION_STAGES = ("Staging", "Production")
 _EVALUATOR_CONFIG = {"log_model_explainability": False, "pos_label": 1}
 
 
-def find_champion(client, model_name: str, stage: str):
+def find_champion(client, event: ModelEvent):
+    """The version the candidate of `event` is compared with, or None: `@champion` in Unity Catalog, else the
+    newest version in the event's target stage."""
+    if event.is_unity_catalog:
+        return champion_by_alias(client, event.model_name)
+    return find_stage_champion(client, event.model_name, event.to_stage)
+
+
+def champion_by_alias(client, model_name: str):
+    """The version `models:/<model_name>@champion` resolves to, or None when no version holds the alias."""
+    try:
+        return client.get_model_version_by_alias(model_name, CHAMPION_ALIAS)
+    except mlflow.exceptions.MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "INVALID_PARAMETER_VALUE"):
+            # No champion yet (MLflow answers an unknown alias with one of these, depending on the store).
+            return None
+        raise
+
+
+def find_stage_champion(client, model_name: str, stage: str | None):
     """The newest version currently in `stage`, or None."""
     if stage not in CHAMPION_STAGES:
         return None

@@ -28,11 +28,20 @@ from churn_contract.options import (
     option_choices,
     widget_default,
 )
+from churn_contract.unity_catalog import (
+    DEFAULT_REGISTRY_MODE,
+    REGISTRY_MODES,
+    REGISTRY_URIS,
+    RegistryMode,
+    is_three_level_name,
+    parse_registry_mode,
+)
 
 # Direct children of /Shared: Databricks creates them without needing a parent folder; locally any name works.
 RETRAIN_EXPERIMENT = "/Shared/churn_model_retraining"
 TEST_EXPERIMENT = "/Shared/churn_model_candidate_tests"
 REGISTRY_WIDGET = ("databricks", "MLflow registry URI (databricks = Workspace Model Registry)")
+REGISTRY_MODE_WIDGET = (DEFAULT_REGISTRY_MODE, "Registry: workspace (Workspace Model Registry) or uc (Unity Catalog)")
 
 # widget -> (default, label), in the order the notebook declares them.
 RETRAIN_WIDGETS: dict[str, tuple[str, str]] = {
@@ -41,6 +50,7 @@ RETRAIN_WIDGETS: dict[str, tuple[str, str]] = {
     "target_col": (DEFAULT_TARGET_COL, "Label column"),
     "primary_metric": (DEFAULT_PRIMARY_METRIC, "AutoML primary metric"),
     "timeout_minutes": ("0.25", "AutoML time budget (minutes; Databricks AutoML uses at least 5)"),
+    "registry": REGISTRY_MODE_WIDGET,
     "registry_uri": REGISTRY_WIDGET,
     "experiment_name": (RETRAIN_EXPERIMENT, "MLflow experiment (workspace path; empty = the notebook's own)"),
     "as_of": ("", "Train on the months that began before this date (YYYY-MM-DD; empty = all rows)"),
@@ -58,6 +68,7 @@ MODES = TEST_MODES
 WIDGET_CHOICES: dict[str, list[str]] = {
     "mode": list(option_choices("mode") or ()),
     "primary_metric": list(PRIMARY_METRICS),
+    "registry": list(REGISTRY_MODES),
 }
 
 
@@ -114,9 +125,10 @@ def _options_error(exc: ValidationError, raw: dict[str, Any]) -> SettingsError:
 class RetrainSettings:
     training: TrainingConfig
     source_table: str
-    registry_uri: str
+    registry_uri: str  # the URI to register with: `registry_uri_for(registry, widget registry_uri)`
     experiment_name: str
     as_of: str = ""  # ISO date or "" (all rows)
+    registry: RegistryMode = DEFAULT_REGISTRY_MODE
 
     @classmethod
     def from_widgets(cls, get: Callable[[str], str]) -> RetrainSettings:
@@ -124,18 +136,42 @@ class RetrainSettings:
         if metric not in PRIMARY_METRICS:
             raise SettingsError(f"widget primary_metric must be one of {list(PRIMARY_METRICS)}, got {metric!r}")
         minutes = _number(get, "timeout_minutes", 0.05, 24 * 60)
+        registry = _registry_mode(get)
+        model_name = _text(get, "model_name")
+        if registry == "uc" and not is_three_level_name(model_name):
+            raise SettingsError(
+                f"widget model_name must be a Unity Catalog name catalog.schema.model when registry is uc, "
+                f"got {model_name!r}"
+            )
         return cls(
             training=TrainingConfig(
-                model_name=_text(get, "model_name"),
+                model_name=model_name,
                 target_col=_text(get, "target_col"),
                 primary_metric=metric,
                 timeout_minutes=minutes,
+                registry=registry,
             ),
             source_table=_table(get, "source_table"),
-            registry_uri=_text(get, "registry_uri"),
+            registry_uri=registry_uri_for(registry, _text(get, "registry_uri")),
             experiment_name=str(get("experiment_name") or "").strip(),
             as_of=_as_of(get),
+            registry=registry,
         )
+
+
+def _registry_mode(get: Callable[[str], str]) -> RegistryMode:
+    try:
+        return parse_registry_mode(get("registry"), "widget registry")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def registry_uri_for(registry: str, configured: str) -> str:
+    """The MLflow registry URI for `registry`: on Databricks `databricks` (workspace) or `databricks-uc` (Unity
+    Catalog), whichever of the two is configured; any other URI (a local MLflow in tests) serves both modes."""
+    if configured in REGISTRY_URIS.values():
+        return REGISTRY_URIS[registry]
+    return configured
 
 
 def _as_of(get: Callable[[str], str]) -> str:

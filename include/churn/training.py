@@ -29,6 +29,13 @@ from churn.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 from churn.split import Split, split_table
 from churn_contract.options import DEFAULT_PRIMARY_METRIC, PRIMARY_METRICS
 from churn_contract.results import TrainingData, TrainingResult
+from churn_contract.unity_catalog import (
+    DEFAULT_REGISTRY_MODE,
+    PENDING,
+    REGISTRY_MODES,
+    VALIDATION_STATUS_TAG,
+    RegistryMode,
+)
 
 # Label metrics whose best decision threshold is not 0.5 on imbalanced data: tuned on the validation split.
 THRESHOLD_TUNED_METRICS = ("f1", "accuracy")
@@ -45,6 +52,9 @@ class TrainingConfig:
     seed: int = 42
     estimators: tuple[str, ...] = FLAML_ESTIMATORS
     backend: str = "auto"  # auto | flaml | databricks
+    registry: RegistryMode = (
+        DEFAULT_REGISTRY_MODE  # workspace | uc: where `model_name` lives (the registry URI says how)
+    )
 
     def __post_init__(self):
         if not isinstance(self.model_name, str) or not self.model_name.strip():
@@ -53,6 +63,8 @@ class TrainingConfig:
             raise ValueError(f"primary_metric must be one of {list(PRIMARY_METRICS)}, got {self.primary_metric!r}")
         if not (isinstance(self.timeout_minutes, (int, float)) and 0 < self.timeout_minutes <= 24 * 60):
             raise ValueError(f"timeout_minutes must be a number in (0, 1440], got {self.timeout_minutes!r}")
+        if self.registry not in REGISTRY_MODES:
+            raise ValueError(f"registry must be one of {list(REGISTRY_MODES)}, got {self.registry!r}")
         if self.backend not in ("auto", "flaml", "databricks"):
             raise ValueError(f"backend must be auto, flaml or databricks, got {self.backend!r}")
 
@@ -135,6 +147,10 @@ def train_and_register(
         metrics["automl_gain_holdout_f1"] = metrics["holdout_f1"] - baseline["holdout_f1"]
         mlflow.log_metrics({k: v for k, v in metrics.items() if not math.isnan(v)})
         mlflow.set_tags({"churn.model_name": config.model_name, "churn.model_version": version})
+    if config.registry == "uc":
+        # Unity Catalog has no transition requests: the tag is what marks a version as waiting for its tests
+        # (the promotion DAG's sensor looks for it). Notebooks may tag versions; every other change is Airflow's.
+        mlflow.MlflowClient().set_model_version_tag(config.model_name, version, VALIDATION_STATUS_TAG, PENDING)
     return TrainingRun(
         model_name=config.model_name,
         version=version,
@@ -143,6 +159,7 @@ def train_and_register(
         n_rows=len(table),
         automl_backend=backend,
         training_data=training_data,
+        registry=config.registry,
         trials=trials,
         split_sizes=split.sizes,
     )

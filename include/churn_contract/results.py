@@ -11,6 +11,8 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
+from churn_contract.unity_catalog import DEFAULT_REGISTRY_MODE, RegistryMode
+
 
 class NotebookResultError(ValueError):
     """A notebook's exit value does not follow its contract."""
@@ -99,7 +101,8 @@ class TrainingData(BaseModel):
 
 class TrainingResult(_NotebookResult):
     """Exit value of `retrain_churn_model`: `{model_name, version, run_id, metrics, n_rows, automl_backend}`, plus
-    `training_data` (what it trained on; absent from notebooks older than the record)."""
+    `training_data` (what it trained on; absent from notebooks older than the record) and `registry` (where the
+    version was registered: "workspace" or "uc"; absent = the workspace registry, as before Unity Catalog)."""
 
     notebook: ClassVar[str] = "retraining notebook"
 
@@ -110,6 +113,7 @@ class TrainingResult(_NotebookResult):
     n_rows: Annotated[int, Strict(), Field(gt=0)]
     automl_backend: Annotated[str, none_as("unknown")] = "unknown"  # null: an older notebook did not know
     training_data: TrainingData | None = None
+    registry: Annotated[RegistryMode, none_as(DEFAULT_REGISTRY_MODE)] = DEFAULT_REGISTRY_MODE
 
 
 class CheckResult(BaseModel):

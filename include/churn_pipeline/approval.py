@@ -26,11 +26,13 @@ class ReviewOperator(ApprovalOperator):
         super().__init__(**kwargs)
         self.required_param = required_param
 
+    def review_required(self, context: Any) -> bool:
+        """Whether this run asks a person: the `required_param` param is on."""
+        return is_on(context["params"].get(self.required_param, False))
+
     def execute(self, context: Any) -> Any:
-        if not _is_on(context["params"].get(self.required_param, False)):
-            self.log.info(
-                "No human review asked for (param %s is off): the decision is automatic.", self.required_param
-            )
+        if not self.review_required(context):
+            self.log.info("No human review asked for (param %s off): the decision is automatic.", self.required_param)
             context["ti"].xcom_push(key="return_value", value=NOT_REQUIRED)
             return None
         return super().execute(context)
@@ -42,7 +44,7 @@ class ReviewOperator(ApprovalOperator):
         return review_answer(answer, approved)
 
 
-def _is_on(value: Any) -> bool:
+def is_on(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes", "on")
     return bool(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from churn_pipeline.registry_mode import RunTarget
 from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult, request_comment
 
 
@@ -17,19 +18,27 @@ def _notebook_result(run_id: Any, databricks_conn_id: str) -> Any:
 
 
 def collect_training_result(
-    run_id: Any, run_page_url: str | None, expected_model_name: str, databricks_conn_id: str
+    run_id: Any, run_page_url: str | None, expected: RunTarget | str, databricks_conn_id: str
 ) -> dict[str, Any]:
     """Read and validate the retraining notebook's exit JSON; add the comment for the Staging request."""
-    return validated_training_result(_notebook_result(run_id, databricks_conn_id), run_page_url, expected_model_name)
+    return validated_training_result(_notebook_result(run_id, databricks_conn_id), run_page_url, expected)
 
 
-def validated_training_result(exit_value: Any, run_page_url: str | None, expected_model_name: str) -> dict[str, Any]:
-    """The retraining notebook's exit value, validated, as `read_training_result` returns it."""
+def validated_training_result(exit_value: Any, run_page_url: str | None, expected: RunTarget | str) -> dict[str, Any]:
+    """The retraining notebook's exit value, validated, as `read_training_result` returns it. `expected`: the run's
+    registry and model (a bare name: the workspace registry)."""
     result = TrainingResult.parse(exit_value)
-    if result.model_name != expected_model_name:
+    if isinstance(expected, str):
+        expected = RunTarget("workspace", expected)
+    if result.model_name != expected.model_name:
         raise NotebookResultError(
             f"retraining notebook registered {result.model_name!r}, but this run was asked for "
-            f"{expected_model_name!r}: not requesting a transition for the wrong model"
+            f"{expected.model_name!r}: not requesting a transition for the wrong model"
+        )
+    if result.registry != expected.registry:
+        raise NotebookResultError(
+            f"retraining notebook registered to the {result.registry} registry, but this run was asked for the "
+            f"{expected.registry} registry: not putting the version up for testing"
         )
     return {**result.to_dict(), "comment": request_comment(result, run_page_url), "run_page_url": run_page_url}
 

@@ -9,8 +9,11 @@
 # MAGIC validation/holdout metrics, and registers the best model as `model_name`. The run records the exact data:
 # MAGIC `mlflow.log_input` (table, Delta version, as_of) and the `churn.data.*` tags.
 # MAGIC
-# MAGIC Exits with `{model_name, version, run_id, metrics, n_rows, automl_backend, training_data}` (`churn_contract.results.TrainingResult`).
-# MAGIC It does not request a stage transition: the Airflow DAG does. Run it cell by cell: set the widgets above, then run.
+# MAGIC With `registry` = `uc` the model is registered in Unity Catalog (`databricks-uc`; `model_name` is
+# MAGIC `catalog.schema.model`, the schema must exist) and the new version is tagged `validation_status=PENDING`:
+# MAGIC the promotion DAG tests it and sets the aliases.
+# MAGIC Exits with `{model_name, version, run_id, metrics, n_rows, automl_backend, training_data, registry}` (`churn_contract.results.TrainingResult`).
+# MAGIC It does not request a stage transition or set an alias: the Airflow DAGs do. Run it cell by cell: set the widgets above, then run.
 
 # COMMAND ----------
 
@@ -23,6 +26,9 @@ dbutils.widgets.dropdown(
     "primary_metric", "f1", ["f1", "roc_auc", "precision", "accuracy", "log_loss"], "AutoML primary metric"
 )
 dbutils.widgets.text("timeout_minutes", "0.25", "AutoML time budget (minutes; Databricks AutoML uses at least 5)")
+dbutils.widgets.dropdown(
+    "registry", "workspace", ["workspace", "uc"], "Registry: workspace (Workspace Model Registry) or uc (Unity Catalog)"
+)
 dbutils.widgets.text("registry_uri", "databricks", "MLflow registry URI (databricks = Workspace Model Registry)")
 dbutils.widgets.text(
     "experiment_name",

@@ -19,6 +19,7 @@ from churn_contract.options import (
     THRESHOLD_NAMES,
     CandidateTestOptions,
 )
+from churn_pipeline.registry_mode import requested_model_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO_ROOT / "include" / "notebooks"
@@ -113,7 +114,9 @@ def test_promotion_params_are_the_test_notebook_options(dags):
         n: {k: schema[n].get(k) for k in ("minimum", "maximum", "exclusiveMinimum")} for n in THRESHOLD_NAMES
     }
     assert params.get_param("mode").schema["enum"] == list(TEST_MODES) == WIDGET_CHOICES["mode"]
-    assert params.get_param("model_name").value == DEFAULT_MODEL_NAME == RETRAIN_WIDGETS["model_name"][0]
+    # A null model_name is the mode's default: the workspace registry's is the notebooks' widget default.
+    assert params.get_param("model_name").value is None
+    assert requested_model_name({"registry": "workspace"}) == DEFAULT_MODEL_NAME == RETRAIN_WIDGETS["model_name"][0]
 
 
 def test_promotion_sends_every_option_to_its_widget(dags):
@@ -125,8 +128,11 @@ def test_promotion_sends_every_option_to_its_widget(dags):
 
 def test_retraining_params_are_the_retrain_notebook_widgets(dags):
     params = dags["churn_model_retraining"].params
-    for name in ("model_name", "source_table", "target_col", "primary_metric"):
+    for name in ("source_table", "target_col", "primary_metric"):
         assert params.get_param(name).value == RETRAIN_WIDGETS[name][0], name
+    assert requested_model_name({"registry": "workspace", "model_name": None}) == RETRAIN_WIDGETS["model_name"][0]
+    assert params.get_param("registry").schema["enum"] == WIDGET_CHOICES["registry"]
+    assert params.get_param("registry").value == RETRAIN_WIDGETS["registry"][0]
     assert (
         params.get_param("primary_metric").schema["enum"] == list(PRIMARY_METRICS) == WIDGET_CHOICES["primary_metric"]
     )

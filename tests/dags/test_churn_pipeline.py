@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from churn_pipeline.assets import requested_model_name
 from churn_pipeline.config import JobConfigError, load_config, parse_config
 from churn_pipeline.notebook_run import NotebookRunOperator, encode_parameters, idempotency_token
+from churn_pipeline.registry_mode import requested_model_name
 from churn_pipeline.results import CandidateTestResult, NotebookResultError, TrainingResult, request_comment
 from churn_pipeline.steps import select_requests
 
@@ -248,3 +248,43 @@ def test_each_try_submits_its_own_run_with_the_profile_compute(workspace, tmp_pa
     output = client.jobs.get_run_output(task.run_id)
     assert json.loads(output.notebook_output.result) == {"x": "1"}
     assert op.tasks[0]["new_cluster"]["spark_version"].endswith("-ml-scala2.12")
+
+
+def test_registry_mode_and_model_of_a_run(monkeypatch):
+    from churn_contract.options import DEFAULT_MODEL_NAME
+    from churn_contract.unity_catalog import DEFAULT_UC_MODEL_NAME
+    from churn_pipeline.registry_mode import RunTarget, default_registry, run_target
+
+    assert run_target({"registry": "workspace", "model_name": None}) == RunTarget("workspace", DEFAULT_MODEL_NAME)
+    assert run_target({"registry": "uc", "model_name": None}) == RunTarget("uc", DEFAULT_UC_MODEL_NAME)
+    assert run_target({"registry": "uc", "model_name": "dev.ml.churn"}) == RunTarget("uc", "dev.ml.churn")
+    with pytest.raises(ValueError, match="catalog.schema.model when registry is uc"):
+        run_target({"registry": "uc", "model_name": "Churn Prediction Bank"})
+    with pytest.raises(ValueError, match="param registry must be one of"):
+        run_target({"registry": "legacy"})
+
+    class Event:
+        def __init__(self, extra, stamp):
+            self.extra, self.timestamp = extra, stamp
+
+    # An Asset-triggered run follows the event, in its registry (a three-level name is Unity Catalog's).
+    events = {"asset": [Event({"model_name": "main.churn.a", "registry": "uc"}, 2), Event({"model_name": "Old"}, 1)]}
+    assert run_target({"registry": "workspace"}, events) == RunTarget("uc", "main.churn.a")
+    assert run_target({"registry": "workspace"}, {"a": [Event({"model_name": "main.churn.b"}, 1)]}).registry == "uc"
+
+    monkeypatch.setenv("CHURN_REGISTRY", "uc")
+    assert default_registry() == "uc" and run_target({}).model_name == DEFAULT_UC_MODEL_NAME
+    monkeypatch.setenv("CHURN_REGISTRY", "unity")
+    with pytest.raises(ValueError, match="env CHURN_REGISTRY must be one of"):
+        default_registry()
+
+
+def test_a_training_result_from_the_other_registry_is_refused():
+    from churn_pipeline.registry_mode import RunTarget
+    from churn_pipeline.steps import validated_training_result
+
+    exit_value = {"model_name": "main.churn.m", "version": "1", "run_id": "r", "metrics": {}, "n_rows": 5}
+    with pytest.raises(NotebookResultError, match="workspace registry, but this run was asked for the uc registry"):
+        validated_training_result(exit_value, None, RunTarget("uc", "main.churn.m"))
+    read = validated_training_result({**exit_value, "registry": "uc"}, None, RunTarget("uc", "main.churn.m"))
+    assert read["registry"] == "uc" and read["version"] == "1"

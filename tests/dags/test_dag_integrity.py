@@ -21,6 +21,7 @@ RETRAIN_WIDGETS = {
     "target_col",
     "primary_metric",
     "timeout_minutes",
+    "registry",
     "registry_uri",
     "as_of",
 }
@@ -135,9 +136,22 @@ def test_promotion_tests_each_request_in_a_mapped_group_and_waits_deferrably(dag
     from airflow.sdk.definitions.taskgroup import MappedTaskGroup
 
     assert isinstance(promote.task_group_dict["candidate"], MappedTaskGroup)
-    assert {"candidate.run_tests", "candidate.read_test_result", "candidate.human_review", "candidate.decide"} <= set(
-        promote.task_dict
-    )
+    shared = {"candidate.run_tests", "candidate.read_test_result", "candidate.human_review"}
+    workspace = {"wait_for_transition_requests", "candidate.decide"}
+    unity_catalog = {
+        "wait_for_pending_validation",
+        "candidate.record_validation",
+        "candidate.wait_for_approval_tag",
+        "candidate.promote",
+    }
+    assert shared | workspace | unity_catalog <= set(promote.task_dict)
+    from churn_pipeline.registry_steps import RegistryStep
+
+    for task_id in workspace | unity_catalog:  # each skips itself in runs of the other registry
+        task = promote.get_task(task_id)
+        assert isinstance(task, RegistryStep) and task.registry == ("uc" if task_id in unity_catalog else "workspace")
+    uc_sensor = promote.get_task("wait_for_pending_validation")
+    assert uc_sensor.deferrable is True and uc_sensor.soft_fail is True and uc_sensor.timeout == sensor.timeout
     (tests,) = _databricks_tasks(promote)
     assert "event_message" in tests.tasks[0]["notebook_task"]["base_parameters"]
     assert tests.tasks[0]["notebook_task"]["notebook_path"].endswith("/test_candidate_model")
@@ -171,8 +185,11 @@ def test_trigger_form_accepts_its_defaults_and_describes_every_param(dags, dag_i
         if param.value in (None, ""):
             assert isinstance(schema_type, list) and "null" in schema_type, f"{name}: empty default, not nullable"
         assert param.description and not set(param.description) & set("`*[]"), f"{name}: {param.description!r}"
+    assert params.get_param("registry").schema["enum"] == ["workspace", "uc"]
+    params.update({"registry": "uc", "model_name": None})
+    params.validate()  # null model_name: the mode's default model
     if dag_id == "churn_model_promotion":
-        params.update({"version": None})
+        params.update({"version": None, "approval_channel": "databricks_tag"})
         params.validate()  # "every pending version"
 
 

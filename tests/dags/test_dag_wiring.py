@@ -10,25 +10,10 @@ from __future__ import annotations
 
 import dag_runner
 import pytest
-from dagtest_support import RegistryClient, point_clients_at, write_job_config
 
 pytestmark = pytest.mark.notebook  # every DAG run submits the stub notebooks
 
 MODEL = "Churn Wiring Stub"
-
-
-@pytest.fixture(scope="module")
-def stub_env(workspace, airflow_db, tmp_path_factory):
-    """The session's workspace serves this repository, so the stubs are at /tests/dags/stub_notebooks there."""
-    mp = pytest.MonkeyPatch()
-    config = write_job_config(tmp_path_factory.mktemp("wiring") / "jobs.yaml", "/tests/dags/stub_notebooks")
-    mp.setenv("CHURN_DATABRICKS_CONFIG", str(config))
-    try:
-        point_clients_at(workspace, mp)
-        dags = dag_runner.load_dags()
-        yield workspace, dags, RegistryClient(workspace)
-    finally:
-        mp.undo()
 
 
 def _run(dags, dag_id, conf, **adapt):

@@ -62,4 +62,22 @@ def test_runner_states_each_decision_with_version_verdict_and_reason():
         "success",
         [TaskOutcome("wait_for_transition_requests", -1, "skipped"), TaskOutcome("candidate.decide", -1, "skipped")],
     )
-    assert decision_lines(nothing) == ["No pending transition request was found: nothing decided."]
+    assert decision_lines(nothing) == [
+        "No pending candidate (transition request or PENDING version) was found: nothing decided."
+    ]
+    unity_catalog = DagRunOutcome(
+        "churn_model_promotion",
+        "r",
+        "success",
+        [
+            TaskOutcome("candidate.decide", 0, "skipped"),  # a workspace-registry step, skipped in a UC run
+            TaskOutcome(
+                "candidate.record_validation",
+                0,
+                "success",
+                {"return_value": {"version": "4", "validation_status": "PASSED"}},
+            ),
+            TaskOutcome("candidate.promote", 0, "success", {"return_value": {"verdict": "promoted", "version": "4"}}),
+        ],
+    )
+    assert decision_lines(unity_catalog) == ["Version 4: validation_status=PASSED, promotion: promoted"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dag_runner
 import pytest
 from dagtest_support import RegistryClient, point_clients_at
+from support.hand_made_model import register_model_without_age
 from support.trained_model import MODEL
 
 pytestmark = [pytest.mark.e2e, pytest.mark.notebook]
@@ -68,7 +69,7 @@ def test_retrain_then_promote_approves_the_first_version(e2e, retrained):
 def test_one_run_decides_a_good_and_a_bad_hand_made_request(e2e):
     dags, registry = e2e
     good = _register_copy_of(registry, MODEL, "1")
-    bad = _register_model_without_age(MODEL)
+    bad = register_model_without_age(MODEL)
     registry.request(MODEL, good, comment="same artifacts as v1, re-registered by hand")
     registry.request(MODEL, bad, comment="my quick model, please promote")
 
@@ -102,37 +103,3 @@ def _register_copy_of(registry: RegistryClient, name: str, version: str) -> str:
         name, original.source, run_id=original.run_id, description="copy of v1"
     )
     return created.model_version.version
-
-
-def _register_model_without_age(name: str) -> str:
-    """A model someone trained by hand on 9 of the 10 inputs (no Age) and registered with a signature."""
-    import mlflow
-    from lightgbm import LGBMClassifier
-    from mlflow.models import infer_signature
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
-    from churn.data import generate_churn_data
-    from churn.schema import FEATURE_COLUMNS
-
-    table = generate_churn_data(2000, seed=5)
-    columns = [c for c in FEATURE_COLUMNS if c != "Age"]
-    prep = ColumnTransformer(
-        [("cat", OneHotEncoder(handle_unknown="ignore"), ["Geography", "Gender"])], remainder="passthrough"
-    )
-    model = Pipeline([("prep", prep), ("model", LGBMClassifier(n_estimators=30, verbose=-1, n_jobs=1))])
-    model.fit(table[columns], table["Exited"])
-    mlflow.set_tracking_uri("databricks")
-    mlflow.set_registry_uri("databricks")
-    mlflow.set_experiment("/Shared/churn_e2e_by_hand")
-    with mlflow.start_run():
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            signature=infer_signature(table[columns], model.predict(table[columns])),
-            registered_model_name=name,
-            pip_requirements=["scikit-learn", "lightgbm"],
-            serialization_format="cloudpickle",
-        )
-    return str(info.registered_model_version)

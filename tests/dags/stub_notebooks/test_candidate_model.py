@@ -1,5 +1,6 @@
 # Databricks notebook source
-# Stub of the candidate-test notebook: a version whose description contains "bad" fails `input_schema`.
+# Stub of the candidate-test notebook: a version whose description contains "bad" fails `input_schema`
+# (workspace-registry and Unity Catalog events alike).
 
 # COMMAND ----------
 # MAGIC %run ./_rest
@@ -10,7 +11,11 @@ import json
 dbutils.widgets.text("event_message", "")
 dbutils.widgets.text("min_f1", "0.5")
 event = json.loads(dbutils.widgets.get("event_message"))
-version = call("GET", "model-versions/get", {"name": event["model_name"], "version": event["version"]})["model_version"]
+# A Unity Catalog event (the UC sensor's, `registry: "uc"`) names a UC model: MLflow's databricks-uc paths.
+prefix = "unity-catalog/" if event.get("registry") == "uc" else ""
+version = call("GET", f"{prefix}model-versions/get", {"name": event["model_name"], "version": event["version"]})[
+    "model_version"
+]
 bad = "bad" in (version.get("description") or "")
 checks = [
     {
