@@ -189,6 +189,7 @@ def _request_staging(ws, model_name, receiver) -> tuple[str, float]:
     return hook, time.monotonic() - started
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_only_managers_manage_webhooks(fast_retries, model_name):
     ws = fast_retries["ws"]
     _client(ws).model_registry.create_model(model_name)
@@ -201,6 +202,7 @@ def test_only_managers_manage_webhooks(fast_retries, model_name):
         list(editor.model_registry.list_webhooks())
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_failed_deliveries_are_retried_then_succeed(fast_retries, model_name):
     ws = fast_retries["ws"]
     with WebhookReceiver(statuses=[500, 503]) as receiver:
@@ -210,6 +212,7 @@ def test_failed_deliveries_are_retried_then_succeed(fast_retries, model_name):
     assert len({r.body for r in receiver.received}) == 1 and len(receiver.received) == 3  # the same signed body
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_a_delivery_that_keeps_failing_ends_failed(fast_retries, model_name):
     ws = fast_retries["ws"]
     with WebhookReceiver(statuses=[500] * 10) as receiver:
@@ -219,6 +222,7 @@ def test_a_delivery_that_keeps_failing_ends_failed(fast_retries, model_name):
     assert failed["last_error"].startswith("HTTP 500") and len(receiver.received) == 4
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_hanging_receiver_neither_blocks_the_registry_nor_loses_the_event_across_a_restart(fast_retries, model_name):
     ws = fast_retries["ws"]
     with WebhookReceiver(hold=1) as receiver:  # the first request hangs
