@@ -166,7 +166,8 @@ def fast_retries(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("webhooks")
     users = data_dir / "users.json"
     users.write_text(json.dumps({EDITOR_TOKEN: {"user": "editor@example.com", "permission": "CAN_EDIT"}}))
-    holder = {"ws": start_workspace(data_dir, extra_env=env, users_file=users)}
+    # Two workers: events are queued by either process, the one deliverer (in the serve process) sends them.
+    holder = {"ws": start_workspace(data_dir, extra_env=env, users_file=users, workers=2, timeout=300)}
     try:
         yield holder
     finally:
@@ -188,6 +189,7 @@ def _request_staging(ws, model_name, receiver) -> tuple[str, float]:
     return hook, time.monotonic() - started
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_only_managers_manage_webhooks(fast_retries, model_name):
     ws = fast_retries["ws"]
     _client(ws).model_registry.create_model(model_name)
@@ -200,6 +202,7 @@ def test_only_managers_manage_webhooks(fast_retries, model_name):
         list(editor.model_registry.list_webhooks())
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_failed_deliveries_are_retried_then_succeed(fast_retries, model_name):
     ws = fast_retries["ws"]
     with WebhookReceiver(statuses=[500, 503]) as receiver:
@@ -209,6 +212,7 @@ def test_failed_deliveries_are_retried_then_succeed(fast_retries, model_name):
     assert len({r.body for r in receiver.received}) == 1 and len(receiver.received) == 3  # the same signed body
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_a_delivery_that_keeps_failing_ends_failed(fast_retries, model_name):
     ws = fast_retries["ws"]
     with WebhookReceiver(statuses=[500] * 10) as receiver:
@@ -218,14 +222,14 @@ def test_a_delivery_that_keeps_failing_ends_failed(fast_retries, model_name):
     assert failed["last_error"].startswith("HTTP 500") and len(receiver.received) == 4
 
 
+@pytest.mark.slow  # a workspace of its own (two workers, fast retries, a restart)
 def test_hanging_receiver_neither_blocks_the_registry_nor_loses_the_event_across_a_restart(fast_retries, model_name):
     ws = fast_retries["ws"]
-    with WebhookReceiver(hang=True) as receiver:
+    with WebhookReceiver(hold=1) as receiver:  # the first request hangs
         hook, seconds = _request_staging(ws, model_name, receiver)
         assert seconds < 5  # the registry call never waits for the receiver
         wait_for(lambda: receiver.received, 60, "the first attempt to reach the receiver")
         assert [d["status"] for d in deliveries(ws, hook)] == ["DELIVERING"]
         ws = fast_retries["ws"] = ws.restart()  # stopped mid-delivery
-        receiver.release.set()
         (done,) = wait_for(lambda: [d for d in deliveries(ws, hook) if d["status"] == "DELIVERED"], 60, "resumed")
     assert done["attempts"] == 2 and len(receiver.received) == 2

@@ -1,6 +1,6 @@
 """A real HTTP endpoint for webhook deliveries: a threaded http.server on a free loopback port that records every
-request (path, headers, raw body) and answers from a script (status codes in order, then 200), or holds requests
-until released (a receiver that hangs)."""
+request (path, headers, raw body) and answers from a script (status codes in order, then 200); its first `hold`
+requests hang until `release` is set (a receiver that hangs)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,10 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self, statuses: list[int] | None = None, hang: bool = False, port: int = 0):
+    def __init__(self, statuses: list[int] | None = None, hold: int = 0, port: int = 0):
         self.received: list[Received] = []
         self.statuses = list(statuses or [])
         self.release = threading.Event()
-        if not hang:
-            self.release.set()
         self._lock = threading.Lock()
         receiver = self
 
@@ -37,7 +35,9 @@ class WebhookReceiver:
                 with receiver._lock:
                     receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
-                receiver.release.wait(60)
+                    held = len(receiver.received) <= hold
+                if held:
+                    receiver.release.wait(60)
                 answer = json.dumps({"received": True}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
