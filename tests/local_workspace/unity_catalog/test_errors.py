@@ -127,3 +127,16 @@ def test_hostile_input_is_a_4xx_in_databricks_shape(api, model, method, path, bo
     response = api.call(method, path, **sent)
     assert 400 <= response.status_code < 500, response.text
     assert set(response.json()) >= {"error_code", "message"}
+
+
+def test_delete_parameters_in_the_query_string(api, model):
+    """The Airflow provider's `_do_api_call` sends a DELETE without a body: parameters travel in the URL."""
+    body = {"name": model, "alias": "champion", "version": "1"}
+    api.call("POST", f"{MLFLOW_UC}/registered-models/alias", json=body).raise_for_status()
+    tag = {"name": model, "version": "1", "key": "k", "value": "v"}
+    api.call("POST", f"{MLFLOW_UC}/model-versions/set-tag", json=tag).raise_for_status()
+    assert api.call("DELETE", f"{MLFLOW_UC}/registered-models/alias", params={"name": model, "alias": "champion"}).ok
+    untag = {"name": model, "version": "1", "key": "k"}
+    assert api.call("DELETE", f"{MLFLOW_UC}/model-versions/delete-tag", params=untag).ok
+    got = api.call("GET", f"{MLFLOW_UC}/model-versions/get", params={"name": model, "version": "1"}).json()
+    assert (got["model_version"]["aliases"], got["model_version"]["tags"]) == ([], [])
