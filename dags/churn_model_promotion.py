@@ -19,7 +19,7 @@ event's registry and model), every hour (to catch candidates people register in 
 3. The decision, per registry:
    workspace: `decide` approves (archiving the version previously in the stage) or rejects the request, with the
    report as the registry comment;
-   Unity Catalog: `record_validation` tags the version `validation_status=PASSED|FAILED` and `check.<name>`, puts the
+   Unity Catalog: `record_validation` tags the version `validation_status=PASSED|FAILED` and `check_<name>`, puts the
    report in its description and, if it passed, moves the alias `challenger` to it; `wait_for_approval_tag` waits
    for a person to set the tag `approval=Approved|Rejected` on it in Databricks (`approval_channel=databricks_tag`);
    `promote` moves the alias `champion` to an approved version and tags the one it replaces.

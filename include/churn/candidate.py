@@ -36,7 +36,7 @@ from churn.split import holdout_of
 from churn.storage import read_table
 from churn_contract.event import EventMessageError, ModelEvent
 from churn_contract.results import CandidateTestResult
-from churn_contract.unity_catalog import DEFAULT_REGISTRY_MODE
+from churn_contract.unity_catalog import CHECK_TAG_PREFIX, DEFAULT_REGISTRY_MODE
 
 log = logging.getLogger(__name__)
 
@@ -201,13 +201,15 @@ def _log_run(outcome: CandidateTestResult, y_true, y_pred, y_score, all_passed: 
 def _tag_version(client, event: ModelEvent, checks: list[CheckResult], run_id: str) -> None:
     """One `check.<name>` tag per check on the version (tags only: stages and comments are Airflow's job).
 
-    In Unity Catalog the promotion DAG's validation step records the `check.<name>` tags with the verdict (one
-    writer per tag); the notebook only links its evaluation run."""
+    In Unity Catalog the promotion DAG's validation step records the `check_<name>` tags with the verdict (one
+    writer per tag); the notebook only links its evaluation run, as `check_evaluation_run_id` (UC tag keys may not
+    contain `.`)."""
     try:
         for check in [] if event.is_unity_catalog else checks:
             client.set_model_version_tag(
                 event.model_name, event.version, f"check.{check.name}", "passed" if check.passed else "failed"
             )
-        client.set_model_version_tag(event.model_name, event.version, "check.evaluation_run_id", run_id)
+        prefix = CHECK_TAG_PREFIX if event.is_unity_catalog else "check."
+        client.set_model_version_tag(event.model_name, event.version, f"{prefix}evaluation_run_id", run_id)
     except Exception as exc:  # noqa: BLE001 - results are still returned and logged in the run
         log.warning("could not tag %s v%s: %s", event.model_name, event.version, _short(exc))

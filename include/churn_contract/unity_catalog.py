@@ -28,8 +28,8 @@ DEFAULT_UC_MODEL_NAME = f"{DEFAULT_UC_CATALOG}.{DEFAULT_UC_SCHEMA}.churn_predict
 VALIDATION_STATUS_TAG = "validation_status"
 ValidationStatus = Literal["PENDING", "PASSED", "FAILED"]
 PENDING, PASSED, FAILED = get_args(ValidationStatus)
-# One tag per check: `check.<name>` = PASSED | FAILED.
-CHECK_TAG_PREFIX = "check."
+# One tag per check: `check_<name>` = PASSED | FAILED. Unity Catalog tag keys may not contain `. , - = / :`.
+CHECK_TAG_PREFIX = "check_"
 
 APPROVAL_TAG = "approval"
 APPROVED = "Approved"

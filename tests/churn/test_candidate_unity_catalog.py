@@ -44,7 +44,7 @@ def test_a_uc_candidate_is_compared_with_the_champion_alias(uc_model, warehouse)
     assert not comparison.passed and f"champion v{uc_model['good']}" in comparison.detail
     # The verdict's tags are the promotion DAG's to write in Unity Catalog; the notebook links its run only.
     tags = client.get_model_version(uc_model["name"], uc_model["bad"]).tags
-    assert tags == {"check.evaluation_run_id": out.evaluation_run_id}
+    assert tags == {"check_evaluation_run_id": out.evaluation_run_id}
 
 
 def test_a_uc_model_without_a_champion_alias_has_no_champion(uc_model, warehouse):  # noqa: F811

@@ -104,7 +104,7 @@ def test_uc_retraining_then_promotion_approved_by_the_approval_tag(uc_stub):
     assert promoted.task("candidate.wait_for_approval_tag")[0].state == "success"
     assert promoted.value("candidate.promote", map_index=0)["verdict"] == "promoted"
     assert uc.aliases() == {"challenger": "1", "champion": "1"}
-    assert uc.tags("1")["validation_status"] == "PASSED" and uc.tags("1")["check.input_schema"] == "PASSED"
+    assert uc.tags("1")["validation_status"] == "PASSED" and uc.tags("1")["check_input_schema"] == "PASSED"
 
 
 def test_uc_review_in_airflow_promotes_the_good_version_and_never_asks_about_the_failed_one(uc_stub):
@@ -126,7 +126,7 @@ def test_uc_review_in_airflow_promotes_the_good_version_and_never_asks_about_the
     assert promoted.task("candidate.promote")[verdicts[bad].map_index].state == "skipped"
     assert promoted.value("candidate.promote", map_index=verdicts[good].map_index)["approved_by"]
     assert uc.aliases() == {"challenger": good, "champion": good}
-    assert uc.tags(bad)["validation_status"] == "FAILED" and uc.tags(bad)["check.input_schema"] == "FAILED"
+    assert uc.tags(bad)["validation_status"] == "FAILED" and uc.tags(bad)["check_input_schema"] == "FAILED"
     assert uc.tags("1")["champion_replaced_by"] == good
 
 

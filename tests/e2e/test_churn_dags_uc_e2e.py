@@ -92,8 +92,8 @@ def test_retraining_registers_a_pending_uc_version_and_promotion_makes_it_champi
     assert _by_version(promoted, "candidate.record_validation")["1"]["verdict"] == "passed"
     assert _by_version(promoted, "candidate.promote")["1"]["verdict"] == "promoted"
     tags = registry.tags("1")
-    assert tags["validation_status"] == "PASSED" and tags["check.holdout_quality"] == "PASSED"
-    assert tags["check.evaluation_run_id"] == tested["evaluation_run_id"]
+    assert tags["validation_status"] == "PASSED" and tags["check_holdout_quality"] == "PASSED"
+    assert tags["check_evaluation_run_id"] == tested["evaluation_run_id"]
     assert registry.aliases() == {"challenger": "1", "champion": "1"}
     assert "holdout_quality" in registry.client.get_model_version(MODEL, "1").description
 
@@ -118,7 +118,7 @@ def test_one_run_promotes_a_migrated_copy_and_fails_a_bad_hand_made_version(uc, 
     assert _by_version(promoted, "candidate.promote")[good]["verdict"] == "promoted"
     assert registry.aliases() == {"challenger": good, "champion": good}
     bad_tags = registry.tags(bad)
-    assert bad_tags["validation_status"] == "FAILED" and bad_tags["check.input_schema"] == "FAILED"
+    assert bad_tags["validation_status"] == "FAILED" and bad_tags["check_input_schema"] == "FAILED"
     assert registry.client.get_model_version(MODEL, bad).aliases == []
     assert registry.tags("1")["champion_replaced_by"] == good
 

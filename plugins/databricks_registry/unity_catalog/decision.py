@@ -34,7 +34,7 @@ from databricks_registry.unity_catalog.decision_plan import (
     plan_promotion,
     plan_validation,
 )
-from databricks_registry.unity_catalog.entities import normalize_full_name
+from databricks_registry.unity_catalog.entities import normalize_full_name, normalize_tag_key
 from databricks_registry.unity_catalog.operators import (
     UnityCatalogOperator,
     alias_holder,
@@ -86,6 +86,8 @@ class _DecisionOperator(UnityCatalogOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.model_name, self.version = model_name, version
+        for key in (validation_status_tag, check_tag_prefix, approval_tag, replaced_at_tag, replaced_by_tag):
+            normalize_tag_key(key)  # a key Unity Catalog would refuse fails at parse time, not after the tests ran
         self.names = Names(
             validation_status_tag,
             check_tag_prefix,
@@ -124,7 +126,7 @@ class _DecisionOperator(UnityCatalogOperator):
 class RecordValidationOperator(_DecisionOperator):
     """Record a candidate's test result on its UC model version (run it after the test notebook).
 
-    Passed (`passed` true and every check passed; the workspace flow's rules): tags `check.<name>` = PASSED/FAILED,
+    Passed (`passed` true and every check passed; the workspace flow's rules): tags `check_<name>` = PASSED/FAILED,
     the report in the version's description (section "### Airflow validation", cut to a sane length with a note
     and the test run link), alias `challenger` on the version (never moved back from a newer version), then tag
     `validation_status=PASSED`. Failed: the same tags and description with `validation_status=FAILED`, aliases
@@ -184,7 +186,7 @@ class PromoteToChampionOperator(_DecisionOperator):
     """Carry out the approval decision for a validated UC model version (run it after the review step).
 
     Refuses (AirflowFailException, nothing changed) unless the version's `validation_status` is PASSED.
-    Approved: tag `approval=Approved`, the marker tag `airflow.promotion`, a "### Airflow approval" section in the
+    Approved: tag `approval=Approved`, the marker tag `airflow_promotion`, a "### Airflow approval" section in the
     description, alias `champion` moves to the version, then the previous champion gets `champion_replaced_at`
     (UTC ISO time) and `champion_replaced_by` (this version). Rejected: tag `approval=Rejected` and the reason in the
     description; no alias moves. Re-runs and retries: already champion → nothing but finishing the previous

@@ -3,11 +3,11 @@ writes record a validation or a promotion. `decision.py` only reads, calls these
 
 UC models have no transition requests, comments or stages; the trail lives on the version itself:
 
-* validation: `check.<name>` tags, a `### Airflow validation` section in the description (the report), alias
+* validation: `check_<name>` tags, a `### Airflow validation` section in the description (the report), alias
   `challenger` (passed only), and `validation_status` PASSED/FAILED written **last**: a terminal status means the
   whole record is there, so a later run (or a retry) that sees it changes nothing, and a try that died half-way
   is finished by the retry (every earlier write is idempotent: set-tag, update description, PUT alias).
-* promotion: the `approval` tag, a `airflow.promotion` marker tag naming the champion being replaced, a
+* promotion: the `approval` tag, an `airflow_promotion` marker tag naming the champion being replaced, a
   `### Airflow approval` section, then the alias `champion` moves (PUT, idempotent), then the previous champion gets
   `champion_replaced_at` / `champion_replaced_by`. A retry that finds the version already champion only finishes
   the previous champion's trail from the marker; an alias is never moved back to an older version.
@@ -37,14 +37,14 @@ from databricks_registry.unity_catalog.description import (
 # project code; the operators take each as an argument.
 VALIDATION_STATUS_TAG = "validation_status"
 PASSED, FAILED = "PASSED", "FAILED"
-CHECK_TAG_PREFIX = "check."
+CHECK_TAG_PREFIX = "check_"
 APPROVAL_TAG = "approval"
 APPROVED, REJECTED = "Approved", "Rejected"
 CHALLENGER_ALIAS = "challenger"
 CHAMPION_ALIAS = "champion"
 REPLACED_AT_TAG = "champion_replaced_at"
 REPLACED_BY_TAG = "champion_replaced_by"
-PROMOTION_MARKER_TAG = "airflow.promotion"
+PROMOTION_MARKER_TAG = "airflow_promotion"
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def tag_write(state: VersionState, key: str, value: str) -> list[Write]:
 
 
 def check_tag_key(prefix: str, name: str) -> str:
-    """`check.<name>`, keeping to the characters tag keys accept everywhere (letters, digits, `_ . - /`)."""
-    return prefix + re.sub(r"[^A-Za-z0-9_.\-/]", "_", name.strip())
+    """`check_<name>`, keeping to letters, digits and `_`: Unity Catalog refuses tag keys with `. , - = / :`."""
+    return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name.strip())
 
 
 # ---- validation ---------------------------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def unenforced_failures(state: VersionState, names: Names) -> list[str]:
 
 @dataclass(frozen=True)
 class PromotionMarker:
-    """Tag `airflow.promotion` on the promoted version, written before the alias moves: which champion it
+    """Tag `airflow_promotion` on the promoted version, written before the alias moves: which champion it
     replaces, when, and by which run, so a retry after a lost answer finishes the previous champion's trail."""
 
     previous: str | None

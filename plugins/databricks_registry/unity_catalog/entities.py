@@ -51,10 +51,24 @@ def normalize_alias(alias: Any) -> str:
     return alias
 
 
+# Unity Catalog refuses tag keys holding any of these ("Apply tags to Unity Catalog securable objects").
+RESERVED_TAG_KEY_CHARS = ".,-=/:"
+
+
 def normalize_tag_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
         raise ValueError(f"Invalid tag key {key!r}: expected a non-empty string")
+    reserved = sorted({c for c in key if c in RESERVED_TAG_KEY_CHARS}, key=RESERVED_TAG_KEY_CHARS.index)
+    if reserved:
+        raise ValueError(
+            f"Invalid tag key {key!r}: Unity Catalog refuses tag keys containing {' '.join(reserved)} "
+            f"(reserved: {' '.join(RESERVED_TAG_KEY_CHARS)}); use '_' instead, e.g. {_underscored(key)!r}"
+        )
     return key
+
+
+def _underscored(key: str) -> str:
+    return "".join("_" if c in RESERVED_TAG_KEY_CHARS else c for c in key)
 
 
 def _int(value: Any) -> int | None:

@@ -11,6 +11,7 @@ from databricks_registry.unity_catalog.entities import (
     UcRegisteredModel,
     normalize_alias,
     normalize_full_name,
+    normalize_tag_key,
     normalize_uc_version,
 )
 from databricks_registry.unity_catalog.hook import UnityCatalogModelsHook
@@ -41,6 +42,20 @@ def test_versions_are_positive_integers(version):
         normalize_uc_version(version)
 
 
+@pytest.mark.parametrize(
+    "key, shown",
+    [("check.auc", r"\."), ("a,b", ","), ("model-owner", "-"), ("k=v", "="), ("team/ml", "/"), ("ns:k", ":")],
+)
+def test_tag_keys_with_characters_unity_catalog_reserves_are_refused(key, shown):
+    with pytest.raises(ValueError, match=rf"Invalid tag key .* containing {shown} .*use '_' instead"):
+        normalize_tag_key(key)
+
+
+def test_tag_keys_of_letters_digits_and_underscores_pass():
+    assert normalize_tag_key("check_holdout_quality") == "check_holdout_quality"
+    assert normalize_tag_key("Approved By 2") == "Approved By 2"
+
+
 def test_hook_refuses_a_bad_name_before_sending_anything():
     hook = UnityCatalogModelsHook(databricks_conn_id="no_such_connection")  # would fail if it tried to connect
     with pytest.raises(ValueError, match="three dot-separated parts"):
@@ -49,6 +64,8 @@ def test_hook_refuses_a_bad_name_before_sending_anything():
         hook.set_alias("main.churn.m", "latest", 1)
     with pytest.raises(ValueError, match="page_size"):
         hook.search_model_versions("main.churn.m", page_size=0)
+    with pytest.raises(ValueError, match="Invalid tag key 'check.auc'"):
+        hook.set_version_tag("main.churn.m", 1, "check.auc", "PASSED")
 
 
 def test_every_uc_write_is_retried_like_a_read():

@@ -27,13 +27,13 @@ async def test_version_with_tags_aliases_and_description(mode, uc_model):
     hook = UnityCatalogModelsHook()
     one, two = uc_model.add_version({"validation_status": "PENDING"}), uc_model.add_version()
     hook.set_alias(uc_model.full_name, "challenger", one)
-    hook.set_version_tag(uc_model.full_name, one, "check.auc", "PASSED")
+    hook.set_version_tag(uc_model.full_name, one, "check_auc", "PASSED")
     updated = hook.update_version_description(uc_model.full_name, one, "## Report\nall checks passed")
     assert updated.description == "## Report\nall checks passed"
 
     version = await call(hook, mode, "get_model_version", uc_model.full_name, one)
     assert (version.full_name, version.version, version.status) == (uc_model.full_name, 1, "READY")
-    assert version.tags == {"validation_status": "PENDING", "check.auc": "PASSED"} and version.tags_known
+    assert version.tags == {"validation_status": "PENDING", "check_auc": "PASSED"} and version.tags_known
     assert version.aliases == ("challenger",)
     assert version.creation_timestamp and version.run_id
     by_alias = await call(hook, mode, "get_version_by_alias", uc_model.full_name, "challenger")

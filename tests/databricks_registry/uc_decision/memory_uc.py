@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from databricks_registry.errors import RegistryResourceNotFound, RegistryUnavailable
+from databricks_registry.unity_catalog.entities import normalize_tag_key
 
 
 @dataclass
@@ -55,6 +56,7 @@ class MemoryUnityCatalog:
         self._write("delete_alias", alias)
 
     def set_version_tag(self, name: str, version: str, key: str, value: str) -> None:
+        normalize_tag_key(key)  # as the real hook: a key Unity Catalog refuses never reaches the registry
         self.versions[version].tags[key] = value
         self._write("tag", version, key, value)
 

@@ -68,7 +68,7 @@ def test_a_passing_version_becomes_challenger_with_its_checks_and_report(uc_mode
     assert summary["verdict"] == "passed" and summary["validation_status"] == "PASSED"
     version = UnityCatalogModelsHook().get_model_version(name, v1)
     assert version.tags["validation_status"] == "PASSED"
-    assert version.tags["check.input_schema"] == version.tags["check.holdout_quality"] == "PASSED"
+    assert version.tags["check_input_schema"] == version.tags["check_holdout_quality"] == "PASSED"
     assert version.aliases == ("challenger",)
     assert "### Airflow validation" in (version.description or "")
     assert RUN_URL in version.description and "AUC 0.81" in version.description
@@ -81,7 +81,7 @@ def test_a_failing_version_is_failed_with_no_alias(uc_model, proxied):
     assert summary["verdict"] == "failed" and summary["failed_checks"] == ["holdout_quality"]
     version = UnityCatalogModelsHook().get_model_version(name, v1)
     assert version.tags["validation_status"] == "FAILED"
-    assert version.tags["check.holdout_quality"] == "FAILED" and version.aliases == ()
+    assert version.tags["check_holdout_quality"] == "FAILED" and version.aliases == ()
     assert not [w for w in writes(proxied) if "alias" in w[1]]
     with pytest.raises(AirflowFailException, match="never promoted without passing its tests"):
         promote(name, v1)

@@ -60,7 +60,7 @@ def test_passed_tags_checks_describes_sets_challenger_and_status_last():
     decision = plan_validation(PENDING, None, GOOD_RESULT, test_run_url="http://ws/run/9", run_label="run 1")
     assert decision.verdict is Verdict.PASSED
     assert _kinds(decision.writes) == [
-        ("tag", "3", "check.input_schema"),
+        ("tag", "3", "check_input_schema"),
         ("description", "3", ""),
         ("alias", "3", "challenger"),
         ("tag", "3", "validation_status"),
@@ -76,8 +76,8 @@ def test_failed_tags_every_check_and_touches_no_alias():
     decision = plan_validation(PENDING, "2", BAD_RESULT)
     assert decision.verdict is Verdict.FAILED
     assert [(w.key, w.value) for w in decision.writes if w.kind is Kind.TAG] == [
-        ("check.input_schema", "PASSED"),
-        ("check.holdout_quality", "FAILED"),
+        ("check_input_schema", "PASSED"),
+        ("check_holdout_quality", "FAILED"),
         ("validation_status", "FAILED"),
     ]
     assert not [w for w in decision.writes if w.kind is Kind.ALIAS]
@@ -142,8 +142,10 @@ def test_sections_replace_themselves_and_keep_other_text():
     )
 
 
-def test_check_tag_keys_keep_to_safe_characters():
-    assert check_tag_key("check.", "auc vs champion!") == "check.auc_vs_champion_"
+def test_check_tag_keys_keep_to_characters_unity_catalog_accepts():
+    """UC refuses `. , - = / :` in tag keys: every character outside letters, digits and `_` becomes `_`."""
+    assert check_tag_key("check_", "auc vs champion!") == "check_auc_vs_champion_"
+    assert check_tag_key("check_", "psi.max-drift/a=b,c:d") == "check_psi_max_drift_a_b_c_d"
 
 
 # ---- promotion ----------------------------------------------------------------------------------------------------
@@ -271,7 +273,7 @@ def test_a_dry_run_with_failed_checks_passes_but_only_a_person_may_promote_it():
     decision = plan_validation(PENDING, None, DRY_RUN)
     assert decision.verdict is Verdict.PASSED and "not enforced" in decision.reason
     validated = _apply(PENDING, decision.writes)
-    assert validated.tags["check.holdout_quality"] == "FAILED" and validated.tags["validation_status"] == "PASSED"
+    assert validated.tags["check_holdout_quality"] == "FAILED" and validated.tags["validation_status"] == "PASSED"
     automatic = plan_promotion(validated, CHAMPION_2, approval_from_argument(None), now=NOW)
     assert automatic.verdict is Verdict.REJECTED and "only ever approved by a person" in automatic.reason
     person = plan_promotion(

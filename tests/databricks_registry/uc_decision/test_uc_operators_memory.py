@@ -80,7 +80,7 @@ def test_approval_from_the_version_tag():
 
 def _timeless(uc: MemoryUnityCatalog) -> dict[str, dict[str, str]]:
     """Every version's tags, without the times (two runs a second apart may differ there)."""
-    times = ("champion_replaced_at", "airflow.promotion")
+    times = ("champion_replaced_at", "airflow_promotion")
     return {v: {k: t for k, t in s.tags.items() if k not in times} for v, s in uc.versions.items()}
 
 
@@ -105,7 +105,7 @@ def test_a_try_that_dies_after_any_write_is_finished_by_the_retry(fail_at):
             step(uc)  # the task retry
     assert uc.aliases == clean.aliases
     assert _timeless(uc) == _timeless(clean)
-    marker = json.loads(uc.versions["2"].tags["airflow.promotion"])
+    marker = json.loads(uc.versions["2"].tags["airflow_promotion"])
     assert uc.versions["1"].tags["champion_replaced_at"] == marker["at"]  # the time the move was first decided
     assert [w for w in uc.writes if w[0] == "alias"] == [w for w in clean.writes if w[0] == "alias"]
 
@@ -146,6 +146,20 @@ def test_bad_arguments_fail_clearly_before_any_call(kwargs, error):
     with pytest.raises(ValueError, match=error):
         _run(SetModelAliasOperator(task_id="a", **kwargs), uc)
     assert uc.writes == []
+
+
+def test_check_names_become_tag_keys_unity_catalog_accepts():
+    uc = MemoryUnityCatalog()
+    result = {**GOOD, "checks": [{"name": "auc.vs-champion", "passed": True}]}
+    validate(uc, 1, result)
+    assert uc.versions["1"].tags["check_auc_vs_champion"] == "PASSED"
+    assert promote(uc, 1)["verdict"] == "promoted" and "airflow_promotion" in uc.versions["1"].tags
+
+
+@pytest.mark.parametrize("arg", ["check_tag_prefix", "validation_status_tag", "approval_tag", "replaced_by_tag"])
+def test_tag_keys_unity_catalog_refuses_fail_when_the_dag_is_parsed(arg):
+    with pytest.raises(ValueError, match="Unity Catalog refuses tag keys"):
+        RecordValidationOperator(task_id="v", model_name=NAME, version=1, test_result=GOOD, **{arg: "my.tag"})
 
 
 @pytest.mark.parametrize("result", [None, "", "not json", "[]", {}])
