@@ -12,6 +12,8 @@ from local_workspace.errors import DatabricksApiError, invalid_parameter
 from local_workspace.limits import MAX_DESCRIPTION_CHARS, parse_int64
 
 MAX_TAG_KEY_CHARS = 255
+# Characters Unity Catalog refuses in tag keys, in the order its error message lists them.
+RESERVED_TAG_KEY_CHARS = (".", ",", "-", "=", "/", ":")
 MAX_TAG_VALUE_CHARS = 1000  # Unity Catalog's limit on a tag value
 MAX_PAGE = 1000
 
@@ -74,6 +76,9 @@ def tag_key(value: Any) -> str:
         raise invalid_parameter("Missing required field: key")
     if len(value) > MAX_TAG_KEY_CHARS:
         raise invalid_parameter(f"Tag key is {len(value)} characters long; the limit is {MAX_TAG_KEY_CHARS}.")
+    if any(c in value for c in RESERVED_TAG_KEY_CHARS):
+        listed = ", ".join(RESERVED_TAG_KEY_CHARS)
+        raise invalid_parameter(f"Tag name {value} contains one or more of the reserved characters: List({listed})")
     return value
 
 

@@ -140,3 +140,22 @@ def test_delete_parameters_in_the_query_string(api, model):
     assert api.call("DELETE", f"{MLFLOW_UC}/model-versions/delete-tag", params=untag).ok
     got = api.call("GET", f"{MLFLOW_UC}/model-versions/get", params={"name": model, "version": "1"}).json()
     assert (got["model_version"]["aliases"], got["model_version"]["tags"]) == ([], [])
+
+
+@pytest.mark.parametrize("key", ["mlflow.source.type", "a,b", "has-dash", "k=v", "a/b", "ns:key"])
+def test_tag_keys_with_reserved_characters_are_refused_as_databricks_does(api, model, key):
+    """Unity Catalog refuses `. , - = / :` in tag keys (MLflow recipes hit this registering with `mlflow.*` tags)."""
+    reserved = "Tag name {} contains one or more of the reserved characters: List(., ,, -, =, /, :)"
+    writes = [
+        ("model-versions/set-tag", {"name": model, "version": "1", "key": key, "value": "x"}),
+        ("registered-models/set-tag", {"name": model, "key": key, "value": "x"}),
+        ("model-versions/create", {"name": model, "tags": [{"key": key, "value": "x"}]}),
+    ]
+    for path, body in writes:
+        response = api.call("POST", f"{MLFLOW_UC}/{path}", json=body)
+        assert _error(response) == (400, "INVALID_PARAMETER_VALUE"), path
+        assert response.json()["message"] == reserved.format(key)
+    version = api.call("GET", f"{MLFLOW_UC}/model-versions/get", params={"name": model, "version": "1"}).json()
+    assert version["model_version"].get("tags", []) == []
+    listed = api.call("GET", f"{MLFLOW_UC}/model-versions/search", params={"filter": f"name='{model}'"}).json()
+    assert [v["version"] for v in listed["model_versions"]] == ["1"]  # the refused create added no version

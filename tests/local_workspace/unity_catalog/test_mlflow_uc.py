@@ -53,6 +53,8 @@ def test_register_alias_tags_and_load_by_alias(mlflow_uc, uc_schema, api):
     client = mlflow.MlflowClient()
     client.set_registered_model_alias(name, "champion", "1")
     client.set_model_version_tag(name, "1", "validation_status", "PENDING")
+    with pytest.raises(RestException, match=r"Tag name check\.auc contains one or more of the reserved characters"):
+        client.set_model_version_tag(name, "1", "check.auc", "PASSED")  # refused by Unity Catalog, as on Databricks
     client.update_model_version(name, "1", description="report")
 
     version = client.get_model_version(name, "1")
