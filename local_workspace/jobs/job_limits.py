@@ -1,6 +1,7 @@
 """A saved job's `max_concurrent_runs` (default 1), as Databricks applies it to the job's runs: a run-now beyond
-the limit is SKIPPED at once (`MAX_CONCURRENT_RUNS_EXCEEDED`), or, with `queue.enabled`, waits QUEUED until one
-of the job's runs ends (the dispatcher asks `waits_for_its_job`)."""
+the limit is SKIPPED at once (`MAX_CONCURRENT_RUNS_EXCEEDED`), or, with `queue.enabled` (the default of jobs
+created through Jobs API 2.2), waits QUEUED until one of the job's runs ends (the dispatcher asks
+`waits_for_its_job`)."""
 
 from __future__ import annotations
 

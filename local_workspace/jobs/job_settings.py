@@ -21,7 +21,8 @@ from local_workspace.validation import RequestModel, int64, invalid, validate
 
 PARAMETER_NAME = re.compile(r"[\w\-.]{1,255}")
 REFERENCE = re.compile(r"\{\{\s*([\w.\-]+)\s*\}\}")
-# Fields Databricks fills in when a job is created without them (echoed by jobs/get).
+# Fields Databricks fills in when a job is created without them (echoed by jobs/get); Jobs API 2.2 also adds
+# `queue: {enabled: true}` (see `saved.create_job`).
 DEFAULT_SETTINGS: dict[str, Any] = {
     "name": "Untitled",
     "email_notifications": {},

@@ -31,7 +31,11 @@ from local_workspace.jobs.run_store import create_run
 from local_workspace.validation import validate
 
 
-def create_job(config: WorkspaceConfig, raw_settings: Any, user: str) -> int:
+def create_job(config: WorkspaceConfig, raw_settings: Any, user: str, *, queue_by_default: bool = False) -> int:
+    """A new job. `queue_by_default`: Jobs API 2.2 creates jobs with queueing on unless `queue` says otherwise
+    (2.0/2.1 leave it off), so a run-now beyond `max_concurrent_runs` waits instead of being skipped."""
+    if queue_by_default and isinstance(raw_settings, dict) and raw_settings.get("queue") is None:
+        raw_settings = {**raw_settings, "queue": {"enabled": True}}
     spec, settings = parse_settings(raw_settings, "The request body")
     with session_scope(config.db_path) as session:
         job = SavedJob(name=spec.name, settings_json=json.dumps(settings), creator_user_name=user)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from local_workspace.context import current_config
 from local_workspace.jobs import saved
 from local_workspace.jobs.requests import JobRef, ListJobsQuery, UpdateJobRequest, page_token
@@ -13,7 +15,9 @@ from local_workspace.validation import validate
 
 
 def create_job():
-    return {"job_id": saved.create_job(current_config(), request_body(), request_user())}
+    queue_by_default = request.path.startswith("/api/2.2/")  # "Updating from Jobs API 2.1 to 2.2"
+    job_id = saved.create_job(current_config(), request_body(), request_user(), queue_by_default=queue_by_default)
+    return {"job_id": job_id}
 
 
 def get_job():

@@ -154,10 +154,12 @@ def test_invalid_job_settings_are_refused_naming_the_field(client):
 
 
 def test_max_concurrent_runs_skips_or_queues_like_databricks(client):
-    """Beyond `max_concurrent_runs` (default 1) a run-now is SKIPPED at once; with `queue.enabled` it waits
-    QUEUED until the job's running run ends."""
+    """Beyond `max_concurrent_runs` (default 1) a run-now is SKIPPED at once when queueing is off; with
+    `queue.enabled` (the default of jobs the SDK creates through Jobs API 2.2) it waits QUEUED until the job's
+    running run ends."""
     sleeper = [notebook_task("sleep", "sleep", seconds="120")]
-    plain = client.jobs.create(name=unique("limit"), tasks=sleeper).job_id
+    no_queue = jobs.QueueSettings(enabled=False)
+    plain = client.jobs.create(name=unique("limit"), tasks=sleeper, queue=no_queue).job_id
     first = client.jobs.run_now(plain).run_id
     skipped = client.jobs.get_run(client.jobs.run_now(plain).run_id)
     assert skipped.state.life_cycle_state == jobs.RunLifeCycleState.SKIPPED
@@ -165,7 +167,7 @@ def test_max_concurrent_runs_skips_or_queues_like_databricks(client):
     assert skipped.status.termination_details.code == jobs.TerminationCodeCode.MAX_CONCURRENT_RUNS_EXCEEDED
     client.jobs.cancel_run(first)
 
-    queued_job = client.jobs.create(name=unique("queue"), tasks=sleeper, queue=jobs.QueueSettings(enabled=True)).job_id
+    queued_job = client.jobs.create(name=unique("queue"), tasks=sleeper).job_id
     holder = client.jobs.run_now(queued_job).run_id
     wait_for(
         lambda: client.jobs.get_run(holder).state.life_cycle_state == jobs.RunLifeCycleState.RUNNING,
