@@ -90,8 +90,11 @@ def send_http(webhook: WebhookRow, body: str, timeout: float = DEFAULT_TIMEOUT_S
     return _post(webhook.url, data, headers, webhook.enable_ssl_verification, timeout, redactor_for(webhook))
 
 
-def run_now_body(job_id: str, body: str) -> bytes:
-    return json.dumps({"job_id": int(job_id), "notebook_params": {"event_message": body}}).encode()
+def run_now_body(job_id: str, body: str, idempotency_token: str | None = None) -> bytes:
+    request: dict = {"job_id": int(job_id), "notebook_params": {"event_message": body}}
+    if idempotency_token:
+        request["idempotency_token"] = idempotency_token
+    return json.dumps(request).encode()
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -128,12 +131,14 @@ def _run_job_here(webhook: WebhookRow, body: str, config: WorkspaceConfig, idemp
     return Outcome(error.status, json.dumps(error.to_dict()), f"{error.error_code}: {error.message}")
 
 
-def _run_job_there(webhook: WebhookRow, body: str, timeout: float) -> Outcome:
-    """Another workspace's `jobs/run-now`, with the access token (that workspace checks it like any client's)."""
+def _run_job_there(webhook: WebhookRow, body: str, timeout: float, idempotency_token: str | None) -> Outcome:
+    """Another workspace's `jobs/run-now`, with the access token (that workspace checks it like any client's) and
+    the delivery's idempotency token, so a retry whose answer was lost starts no second run there."""
     assert webhook.job_id is not None and webhook.workspace_url is not None
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {webhook.access_token}"}
     url = f"{webhook.workspace_url.rstrip('/')}/api/2.2/jobs/run-now"
-    return _post(url, run_now_body(webhook.job_id, body), headers, True, timeout, redactor_for(webhook))
+    request = run_now_body(webhook.job_id, body, idempotency_token)
+    return _post(url, request, headers, True, timeout, redactor_for(webhook))
 
 
 def send(
@@ -143,9 +148,10 @@ def send(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     idempotency_token: str | None = None,
 ) -> Outcome:
-    """One attempt. `idempotency_token` makes a job delivery repeated after a restart start no second run here."""
+    """One attempt. `idempotency_token` makes a job delivery repeated (a retry, a restart) start no second run,
+    in this workspace or another."""
     if webhook.url:
         return send_http(webhook, body, timeout)
     if is_this_workspace(webhook.workspace_url, config):
         return _run_job_here(webhook, body, config, idempotency_token)
-    return _run_job_there(webhook, body, timeout)
+    return _run_job_there(webhook, body, timeout, idempotency_token)

@@ -117,13 +117,13 @@ def test_registry_wide_webhook_hears_new_models(w, workspace, model_name):
             w.model_registry.delete_webhook(hook)
 
 
-def test_job_webhook_calls_run_now_of_its_workspace(w, model_name):
+def test_job_webhook_calls_run_now_of_its_workspace(w, workspace, model_name):
     w.model_registry.create_model(model_name)
     with WebhookReceiver() as other_workspace:
         spec = JobSpec(job_id="42", access_token="dapi-other-workspace", workspace_url=other_workspace.url)
-        w.model_registry.create_webhook(
+        hook = w.model_registry.create_webhook(
             events=[E.TRANSITION_REQUEST_TO_STAGING_CREATED], model_name=model_name, job_spec=spec
-        )
+        ).webhook.id
         version = w.model_registry.create_model_version(model_name, SOURCE).model_version.version
         w.model_registry.create_transition_request(model_name, version, "Staging")
         (call,) = wait_for(lambda: other_workspace.received, 60, "run-now")
@@ -132,6 +132,9 @@ def test_job_webhook_calls_run_now_of_its_workspace(w, model_name):
     assert call.json["job_id"] == 42
     event = json.loads(call.json["notebook_params"]["event_message"])
     assert event["event"] == "TRANSITION_REQUEST_TO_STAGING_CREATED" and event["version"] == version
+    # A retried delivery (its answer lost) sends the same token, so that workspace starts no second run.
+    (delivery,) = deliveries(workspace, hook)
+    assert call.json["idempotency_token"] == f"registry-webhook-delivery-{delivery['id']}"
 
 
 @pytest.mark.notebook
