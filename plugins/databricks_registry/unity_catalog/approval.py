@@ -8,7 +8,7 @@ optional companion tag `approver_tag_key` when a person (or a tool) records it, 
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,14 +42,25 @@ class ApprovalRule:
         if not all(isinstance(v, str) and v.strip() for v in values) or _folded(values[0]) == _folded(values[1]):
             raise ValueError(f"approved_value and rejected_value must be two different non-empty strings: {values}")
 
+    def verdict(self, value: str | None) -> bool | None:
+        """True for `approved_value`, False for `rejected_value` (any case, surrounding spaces), else None."""
+        if _folded(value) == _folded(self.approved_value):
+            return True
+        return False if _folded(value) == _folded(self.rejected_value) else None
+
+    def approver(self, tags: Mapping[str, str]) -> str | None:
+        """Who decided, from the companion tag (None when it is not recorded or not read)."""
+        return (tags.get(self.approver_tag_key) or None) if self.approver_tag_key else None
+
     def decide(self, version: UcModelVersion) -> dict[str, Any] | None:
         """The decision the version's tag records, or None while it records none."""
         value = version.tags.get(self.tag_key)
-        if _folded(value) not in (_folded(self.approved_value), _folded(self.rejected_value)):
+        approved = self.verdict(value)
+        if approved is None:
             return None
         return {
-            "approved": _folded(value) == _folded(self.approved_value),
-            "by": version.tags.get(self.approver_tag_key) if self.approver_tag_key else None,
+            "approved": approved,
+            "by": self.approver(version.tags),
             "source": "uc_tag",
             "model_name": version.full_name,
             "version": str(version.version),

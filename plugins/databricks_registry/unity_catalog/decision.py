@@ -15,6 +15,12 @@ from typing import Any
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from databricks_registry.links import RUN_PAGE_URL_KEY, DatabricksRunPageLink, ModelVersionLink
+from databricks_registry.unity_catalog.approval import (
+    DEFAULT_APPROVED_VALUE,
+    DEFAULT_APPROVER_TAG,
+    DEFAULT_REJECTED_VALUE,
+    ApprovalRule,
+)
 from databricks_registry.unity_catalog.decision_plan import (
     APPROVAL_TAG,
     CHALLENGER_ALIAS,
@@ -197,8 +203,11 @@ class PromoteToChampionOperator(_DecisionOperator):
     :param version: the version to promote (templated).
     :param approval: the review step's answer (`{approved, approver, ...}`, a bool or "approve"/"reject"); None
         means no human approval was required (templated).
-    :param approval_from_tag: read the decision from the version's `approval` tag (`Approved`/`Rejected`, set by a
-        person in Databricks; wait for it with the approval-tag sensor) instead of `approval`.
+    :param approval_from_tag: read the decision from the version's `approval` tag (set by a person in Databricks;
+        wait for it with the approval-tag sensor) instead of `approval`.
+    :param approved_value, rejected_value: the approval tag's two decisions (any case), as the approval-tag sensor
+        takes them; also what this operator writes to the tag.
+    :param approver_tag_key: the tag naming who decided (read with `approval_from_tag`; None: never read).
     Tag keys and aliases: `validation_status_tag`, `approval_tag`, `champion_alias`, `replaced_at_tag`,
     `replaced_by_tag`.
 
@@ -209,11 +218,23 @@ class PromoteToChampionOperator(_DecisionOperator):
 
     template_fields: Sequence[str] = ("model_name", "version", "approval")
 
-    def __init__(self, *, approval: Any = None, approval_from_tag: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        approval: Any = None,
+        approval_from_tag: bool = False,
+        approved_value: str = DEFAULT_APPROVED_VALUE,
+        rejected_value: str = DEFAULT_REJECTED_VALUE,
+        approver_tag_key: str | None = DEFAULT_APPROVER_TAG,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not isinstance(approval_from_tag, bool):
             raise ValueError("approval_from_tag must be True or False")
         self.approval, self.approval_from_tag = approval, approval_from_tag
+        # The approval-tag sensor's rule, so the values it waits for are the ones read (and written) here.
+        self.approval_rule = ApprovalRule(self.names.approval_tag, approved_value, rejected_value, approver_tag_key)
+        self.names = replace(self.names, approved_value=approved_value, rejected_value=rejected_value)
 
     def execute(self, context: Any) -> dict[str, Any]:
         name, version = normalize_full_name(self.model_name), version_number(self.version)
@@ -225,7 +246,7 @@ class PromoteToChampionOperator(_DecisionOperator):
         champion = self._champion(name, state, holder)
         try:
             approval = (
-                approval_from_tag(state.tags.get(self.names.approval_tag), self.names.approval_tag)
+                approval_from_tag(state.tags, self.approval_rule)
                 if self.approval_from_tag
                 else approval_from_argument(self.approval)
             )

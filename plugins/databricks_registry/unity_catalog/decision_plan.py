@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from databricks_registry.operators.decision_policy import Outcome, decide, read_approval
+from databricks_registry.unity_catalog.approval import ApprovalRule
 from databricks_registry.unity_catalog.description import (
     APPROVAL_HEADING,
     MAX_DESCRIPTION_CHARS,
@@ -58,6 +59,8 @@ class Names:
     champion: str = CHAMPION_ALIAS
     replaced_at_tag: str = REPLACED_AT_TAG
     replaced_by_tag: str = REPLACED_BY_TAG
+    approved_value: str = APPROVED  # the approval tag's two values (the approval-tag sensor's rule)
+    rejected_value: str = REJECTED
 
 
 @dataclass(frozen=True)
@@ -214,14 +217,19 @@ class Approval(NamedTuple):
     by_person: bool = True  # False: no human approval was asked for
 
 
-def approval_from_tag(value: str | None, tag: str = APPROVAL_TAG) -> Approval:
-    """A person's verdict from the version's approval tag (`Approved` / `Rejected`, any case)."""
-    verdict = (value or "").strip().lower()
-    if verdict == APPROVED.lower():
-        return Approval(True, f"a person set {tag}={APPROVED} on the version")
-    if verdict == REJECTED.lower():
-        return Approval(False, f"a person set {tag}={REJECTED} on the version")
-    raise ValueError(f"the version's {tag!r} tag is {value!r}: expected {APPROVED!r} or {REJECTED!r}")
+def approval_from_tag(tags: Mapping[str, str], rule: ApprovalRule | None = None) -> Approval:
+    """A person's verdict from the version's approval tag, read by the rule the approval-tag sensor waits with
+    (its approved / rejected values, any case; who decided from its `approver_tag_key` tag when recorded)."""
+    rule = rule or ApprovalRule()
+    value = tags.get(rule.tag_key)
+    approved = rule.verdict(value)
+    if approved is None:
+        raise ValueError(
+            f"the version's {rule.tag_key!r} tag is {value!r}: "
+            f"expected {rule.approved_value!r} or {rule.rejected_value!r}"
+        )
+    who = rule.approver(tags) or "a person"
+    return Approval(approved, f"{who} set {rule.tag_key}={(value or '').strip()} on the version")
 
 
 def approval_from_argument(approval: Any) -> Approval:
@@ -321,9 +329,9 @@ def plan_promotion(
             f"never moves the alias back; nothing changed"
         )
         return Decision(Verdict.SUPERSEDED, why, extra={**extra, "previous_champion": holder})
-    wanted = APPROVED if approved else REJECTED
+    wanted = names.approved_value if approved else names.rejected_value
     recorded = state.tags.get(names.approval_tag) or ""
-    if recorded and recorded.strip().lower() != wanted.lower():
+    if recorded and recorded.strip().casefold() != wanted.strip().casefold():
         why = (
             f"the version already carries {names.approval_tag}={recorded!r}, but this run's approval says "
             f"{wanted!r} ({who}): one decision per version, nothing changed"

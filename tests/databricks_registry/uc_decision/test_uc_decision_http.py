@@ -119,6 +119,17 @@ def test_rejection_from_the_approval_tag_moves_nothing(uc_model):
     assert "**Rejected**" in (hook.get_model_version(name, v1).description or "")
 
 
+def test_custom_approval_tag_values_set_in_databricks_promote(uc_model):
+    name, (v1, _) = uc_model
+    validate(name, v1)
+    hook = UnityCatalogModelsHook()
+    hook.set_version_tag(name, v1, "approval", "Ship it")
+    hook.set_version_tag(name, v1, "approved_by", "ana@example.com")
+    _, summary = promote(name, v1, approval_from_tag=True, approved_value="Ship it", rejected_value="Hold")
+    assert summary["verdict"] == "promoted" and hook.get_registered_model(name).aliases["champion"] == int(v1)
+    assert "ana@example.com set approval=Ship it" in (hook.get_model_version(name, v1).description or "")
+
+
 def test_a_retry_after_the_moves_answer_was_lost_does_not_move_the_alias_again(uc_model, proxied):
     name, (v1, v2) = uc_model
     validate(name, v1), promote(name, v1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from databricks_registry.unity_catalog.approval import ApprovalRule
 from databricks_registry.unity_catalog.decision_plan import (
     PROMOTION_MARKER_TAG,
     Approval,
@@ -237,13 +238,13 @@ def test_one_decision_per_version():
     [("Approved", True), (" approved ", True), ("Rejected", False), ("REJECTED", False)],
 )
 def test_approval_tag_values(value, approved):
-    assert approval_from_tag(value)[0] is approved
+    assert approval_from_tag({"approval": value})[0] is approved
 
 
 @pytest.mark.parametrize("value", [None, "", "maybe"])
 def test_an_unreadable_approval_tag_is_an_error(value):
     with pytest.raises(ValueError, match="expected 'Approved' or 'Rejected'"):
-        approval_from_tag(value)
+        approval_from_tag({} if value is None else {"approval": value})
 
 
 @pytest.mark.parametrize(
@@ -259,9 +260,18 @@ def test_approval_argument(approval, approved, says):
     assert approval_from_argument(approval)[:2] == (approved, says)
 
 
+def test_custom_approval_values_are_read_by_the_sensors_rule_with_the_approver_tag():
+    rule = ApprovalRule("decision", "Ship it", "Hold", "decided_by")
+    tags = {"validation_status": "PASSED", "decision": " ship IT ", "decided_by": "ana@example.com"}
+    assert approval_from_tag(tags, rule) == (True, "ana@example.com set decision=ship IT on the version", True)
+    assert approval_from_tag({"decision": "hold"}, rule)[:2] == (False, "a person set decision=hold on the version")
+    with pytest.raises(ValueError, match="expected 'Ship it' or 'Hold'"):
+        approval_from_tag({"decision": "Approved"}, rule)
+
+
 def test_a_persons_own_spelling_of_the_approval_tag_is_kept():
     state = VersionState("3", {"validation_status": "PASSED", "approval": "rejected"})
-    decision = plan_promotion(state, CHAMPION_2, approval_from_tag("rejected"), now=NOW)
+    decision = plan_promotion(state, CHAMPION_2, approval_from_tag({"approval": "rejected"}), now=NOW)
     assert decision.verdict is Verdict.REJECTED
     assert _kinds(decision.writes) == [("description", "3", "")]
 

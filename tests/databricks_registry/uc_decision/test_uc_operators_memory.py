@@ -78,6 +78,30 @@ def test_approval_from_the_version_tag():
     assert "champion" not in uc.aliases
 
 
+def test_approval_from_the_version_tag_with_the_sensors_custom_values():
+    """The values an ApprovalTagSensor was given (`approved_value`/`rejected_value`) are the ones promotion reads;
+    the `approved_by` tag names the approver in the trail."""
+    uc = MemoryUnityCatalog()
+    validate(uc, 1), validate(uc, 2)
+    custom = {"approval_from_tag": True, "approved_value": "Ship it", "rejected_value": "Hold"}
+    uc.versions["1"].tags.update(approval="ship it", approved_by="ana@example.com")
+    summary = promote(uc, 1, **custom)
+    assert summary["verdict"] == "promoted" and uc.aliases["champion"] == "1"
+    assert summary["approved_by"].startswith("ana@example.com set approval=ship it")
+    assert uc.versions["1"].tags["approval"] == "ship it"  # the person's spelling stays
+    uc.versions["2"].tags["approval"] = "Hold"
+    assert promote(uc, 2, **custom)["verdict"] == "rejected" and uc.aliases["champion"] == "1"
+    with pytest.raises(ValueError, match="approved_value and rejected_value must be two different"):
+        promote(uc, 2, approval_from_tag=True, approved_value="Hold", rejected_value="hold")
+
+
+def test_a_review_steps_approval_is_written_with_the_custom_approved_value():
+    uc = MemoryUnityCatalog()
+    validate(uc, 1)
+    promote(uc, 1, approval={"approved": True, "approver": "bo"}, approved_value="LGTM", rejected_value="No")
+    assert uc.versions["1"].tags["approval"] == "LGTM" and uc.aliases["champion"] == "1"
+
+
 def _timeless(uc: MemoryUnityCatalog) -> dict[str, dict[str, str]]:
     """Every version's tags, without the times (two runs a second apart may differ there)."""
     times = ("champion_replaced_at", "airflow_promotion")
