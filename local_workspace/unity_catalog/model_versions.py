@@ -125,7 +125,9 @@ def list_page(
 
 
 def update_comment(db_path: Path, user: str, name: ModelName, version: int, comment: str | None) -> ModelVersion:
+    """As Unity Catalog: only the model's owner (or a user granted MANAGE) may change a version's description."""
     with session_scope(db_path) as session:
+        permissions.require_manage(user, require_model(session, name), f"update the description of version {version}")
         row = require_version(session, name, version)
         if comment is not None:
             row.comment = comment

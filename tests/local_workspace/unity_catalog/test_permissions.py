@@ -68,6 +68,32 @@ def test_only_owner_or_granted_users_change_aliases_and_tags(team):
     owner.registered_models.delete_alias(name, "champion")
 
 
+@pytest.mark.slow  # a workspace of its own (users with other privileges)
+def test_only_owner_or_manage_change_a_version_description(team):
+    """Both ways a client edits the description: MLflow's model-versions/update and the 2.1 PATCH (SDK)."""
+    ws, users = team
+    owner = WorkspaceClient(host=ws.url, token=ws.token)
+    owner.registered_models.create(catalog_name="main", schema_name="default", name="described")
+    name = "main.default.described"
+    owner.api_client.do("POST", f"{MLFLOW_UC}/model-versions/create", body={"name": name, "description": "mine"})
+
+    def mlflow_update(user: WorkspaceClient, text: str) -> None:
+        user.api_client.do(
+            "PATCH", f"{MLFLOW_UC}/model-versions/update", body={"name": name, "version": "1", "description": text}
+        )
+
+    for who in ("reader", "approver"):  # APPLY TAG covers tags, not the description
+        with pytest.raises(PermissionDenied, match="MANAGE .*update the description of version 1"):
+            mlflow_update(users[who], "overwritten")
+        with pytest.raises(PermissionDenied, match="MANAGE"):
+            users[who].model_versions.update(name, 1, comment="overwritten")
+    assert owner.model_versions.get(name, 1).comment == "mine"  # nothing changed
+
+    mlflow_update(users["manager"], "by the manager")
+    assert users["manager"].model_versions.update(name, 1, comment="again").comment == "again"
+    assert owner.model_versions.update(name, 1, comment="the owner's").comment == "the owner's"
+
+
 def test_users_file_refuses_unknown_privileges(tmp_path):
     users_file = tmp_path / "users.json"
     users_file.write_text(json.dumps({"t": {"user": "u", "uc_privileges": ["OWN_EVERYTHING"]}}))
