@@ -2,7 +2,7 @@
 
 As in Unity Catalog: the model's owner (its creator, unless ownership moved), or a user granted the right
 privilege. Grants come from the users file (`{"<token>": {"user": "...", "uc_privileges": ["MANAGE"]}}`) and
-hold metastore-wide (this emulation has no per-object GRANT): MANAGE covers aliases, tags, version descriptions
+hold metastore-wide (this emulation has no per-object GRANT): MANAGE covers aliases, tags, descriptions
 and deletion; APPLY_TAG covers tags only. The workspace-registry permission levels (CAN_MANAGE, ...) do not apply here.
 """
 

@@ -126,6 +126,7 @@ def update(
             permissions.require_manage(user, row, "change its owner")
             row.owner = owner
         if comment is not None:
+            permissions.require_manage(user, row, "change its description")
             row.comment = comment
         row.touch(user)
         session.flush()

@@ -87,7 +87,10 @@ def test_only_owner_or_manage_change_a_version_description(team):
             mlflow_update(users[who], "overwritten")
         with pytest.raises(PermissionDenied, match="MANAGE"):
             users[who].model_versions.update(name, 1, comment="overwritten")
+    with pytest.raises(PermissionDenied, match="MANAGE .*change its description"):
+        users["approver"].registered_models.update(name, comment="overwritten")
     assert owner.model_versions.get(name, 1).comment == "mine"  # nothing changed
+    assert owner.registered_models.get(name).comment is None
 
     mlflow_update(users["manager"], "by the manager")
     assert users["manager"].model_versions.update(name, 1, comment="again").comment == "again"
