@@ -18,10 +18,17 @@ from airflow.sdk import BaseOperator
 from churn_contract.unity_catalog import PASSED, RegistryMode
 from churn_pipeline.approval import ReviewOperator, is_on
 from churn_pipeline.registry_mode import context_target
+from databricks_registry.links import (
+    MODEL_VERSION_URL_KEY,
+    RUN_PAGE_URL_KEY,
+    DatabricksRunPageLink,
+    ModelVersionLink,
+)
 from databricks_registry.operators import CreateTransitionRequestOperator, TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
 APPROVAL_CHANNELS = ("airflow", "databricks_tag")
+_LINK_KEYS = {ModelVersionLink: MODEL_VERSION_URL_KEY, DatabricksRunPageLink: RUN_PAGE_URL_KEY}
 
 
 class RegistryStep(BaseOperator):
@@ -31,10 +38,23 @@ class RegistryStep(BaseOperator):
 
     def execute(self, context: Any) -> Any:
         current = context_target(context).registry
-        if current != self.registry:
-            raise AirflowSkipException(f"this run works with the {current} registry; this step is for {self.registry}")
-        self.check_applies(context)
+        try:
+            if current != self.registry:
+                raise AirflowSkipException(
+                    f"this run works with the {current} registry; this step is for {self.registry}"
+                )
+            self.check_applies(context)
+        except AirflowSkipException:
+            self._empty_links(context)
+            raise
         return super().execute(context)
+
+    def _empty_links(self, context: Any) -> None:
+        """Empty values for the extra links: a skipped step's links read them when it ends (none: error logs)."""
+        for link in self.operator_extra_links:
+            key = _LINK_KEYS.get(type(link))
+            if key:
+                context["ti"].xcom_push(key=key, value="")
 
     def check_applies(self, context: Any) -> None:
         """Raise `AirflowSkipException` (saying why) when this run of the registry does not need the step."""
