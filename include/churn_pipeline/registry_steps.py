@@ -45,12 +45,14 @@ class RegistryStep(BaseOperator):
                 )
             self.check_applies(context)
         except AirflowSkipException:
-            self._empty_links(context)
+            self._empty_outputs(context)
             raise
         return super().execute(context)
 
-    def _empty_links(self, context: Any) -> None:
-        """Empty values for the extra links: a skipped step's links read them when it ends (none: error logs)."""
+    def _empty_outputs(self, context: Any) -> None:
+        """An explicit null result and empty extra-link values: the shared steps downstream pull the result, and the
+        links are read when the step ends (a missing XCom would log "XCom not found" errors in every run)."""
+        context["ti"].xcom_push(key="return_value", value=None)
         for link in self.operator_extra_links:
             key = _LINK_KEYS.get(type(link))
             if key:
