@@ -5,13 +5,15 @@ Autoescaping is on for every template: model names, comments, parameters and log
 
 from __future__ import annotations
 
+from local_workspace.unity_catalog.page_templates import TEMPLATES as UNITY_CATALOG_TEMPLATES
+
 BASE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 {% if refresh %}<meta http-equiv="refresh" content="{{ refresh }}">{% endif %}
 <title>{% block title %}{% endblock %} · Local workspace</title>
 <link rel="stylesheet" href="{{ css_url }}"></head>
 <body><header><a class="brand" href="/">Local workspace</a>
-<nav><a href="/">MLflow UI</a><a href="/jobs/runs">Job runs</a><a href="/registry/models">Registered models</a></nav>
+<nav><a href="/">MLflow UI</a><a href="/jobs/runs">Job runs</a><a href="/registry/models">Registered models</a><a href="/explore/data/models">Unity Catalog models</a></nav>
 <span class="user">{{ viewer }}</span></header>
 <main>{% block body %}{% endblock %}</main></body></html>"""
 
@@ -161,4 +163,5 @@ TEMPLATES = {
     "model.html": MODEL,
     "models.html": MODELS,
     "not_found.html": NOT_FOUND,
+    **UNITY_CATALOG_TEMPLATES,
 }

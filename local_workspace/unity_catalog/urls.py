@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from local_workspace import signing
-from local_workspace.unity_catalog import files_api, mlflow_api, sdk_api
+from local_workspace.unity_catalog import files_api, mlflow_api, pages, sdk_api
 
 blueprint = Blueprint("local_workspace_unity_catalog", __name__)
 
@@ -64,3 +64,11 @@ blueprint.add_url_rule(
     "/api/2.0/fs/directories/Models/<path:rest>", "uc_directory", files_api.list_directory, methods=["GET"]
 )
 blueprint.add_url_rule(signing.UC_FILE_URL_PATH, "uc_file", files_api.presigned_file, methods=["GET", "HEAD", "PUT"])
+
+# Catalog Explorer's page URLs.
+MODEL_PAGE = pages.EXPLORE + "/<catalog>/<schema>/<model>"
+blueprint.add_url_rule(pages.EXPLORE, "uc_models_page", pages.models_page, methods=["GET"])
+blueprint.add_url_rule(MODEL_PAGE, "uc_model_page", pages.model_page, methods=["GET"])
+blueprint.add_url_rule(
+    MODEL_PAGE + "/version/<int:version>", "uc_version_page", pages.model_version_page, methods=["GET"]
+)

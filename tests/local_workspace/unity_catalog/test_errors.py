@@ -81,3 +81,62 @@ def test_no_token_no_access(workspace, model):
     assert _error(anonymous) == (401, "UNAUTHENTICATED")
     unsigned = requests.get(f"{workspace.url}/local-workspace/uc-model-file", params={"path": "/Models/x"}, timeout=30)
     assert unsigned.status_code == 401
+
+
+HOSTILE = [
+    ("POST", f"{MLFLOW_UC}/registered-models/create", {"name": 7}),
+    ("POST", f"{MLFLOW_UC}/registered-models/create", {"name": ["main", "default", "m"]}),
+    ("POST", f"{MLFLOW_UC}/registered-models/create", {"name": "main.default.t", "tags": "k=v"}),
+    ("POST", f"{MLFLOW_UC}/registered-models/create", {"name": "main.default.t", "tags": [{"key": 1}]}),
+    ("POST", f"{MLFLOW_UC}/registered-models/create", {"name": "main.default." + "m" * 300}),
+    ("POST", f"{MLFLOW_UC}/registered-models/create", {"name": "main.default.t", "description": 5}),
+    ("POST", f"{MLFLOW_UC}/model-versions/create", {"name": "main.default.\u0000"}),
+    ("POST", f"{MLFLOW_UC}/model-versions/set-tag", {"name": "{model}", "version": "1", "key": "k" * 256}),
+    ("POST", f"{MLFLOW_UC}/model-versions/set-tag", {"name": "{model}", "version": "1", "key": "k", "value": 3}),
+    (
+        "POST",
+        f"{MLFLOW_UC}/model-versions/set-tag",
+        {"name": "{model}", "version": "1", "key": "k", "value": "v" * 1001},
+    ),
+    (
+        "POST",
+        f"{MLFLOW_UC}/registered-models/alias",
+        {"name": "{model}", "alias": "a", "version": "99999999999999999999"},
+    ),
+    ("GET", f"{MLFLOW_UC}/model-versions/search", {"max_results": "-1"}),
+    ("GET", f"{MLFLOW_UC}/model-versions/search", {"page_token": "abc"}),
+    ("POST", "/api/2.0/fs/create-upload-url", {"path": 5}),
+    ("POST", "/api/2.0/fs/create-download-url", {"path": "/Models/main/default/m/1/missing"}),
+    ("PUT", "/api/2.1/unity-catalog/models/{model}/aliases/champion", {"version_num": "abc"}),
+    ("PUT", "/api/2.1/unity-catalog/models/{model}/aliases/champion", {}),
+    ("PATCH", "/api/2.1/unity-catalog/models/{model}/versions/1", {"comment": ["x"]}),
+    ("GET", "/api/2.1/unity-catalog/models", {"schema_name": "default"}),
+    ("POST", "/api/2.1/unity-catalog/catalogs", {"name": "main"}),
+    ("POST", "/api/2.1/unity-catalog/schemas", {"name": "s"}),
+    ("GET", "/api/2.1/unity-catalog/schemas/main", None),
+    ("GET", "/api/2.1/unity-catalog/models/{model}", {"include_aliases": "maybe"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), HOSTILE)
+def test_hostile_input_is_a_4xx_in_databricks_shape(api, model, method, path, body):
+    path = path.replace("{model}", model)
+    if isinstance(body, dict):
+        body = {k: v.replace("{model}", model) if isinstance(v, str) else v for k, v in body.items()}
+    sent = {"params": body} if method == "GET" else {"json": body}
+    response = api.call(method, path, **sent)
+    assert 400 <= response.status_code < 500, response.text
+    assert set(response.json()) >= {"error_code", "message"}
+
+
+def test_delete_parameters_in_the_query_string(api, model):
+    """The Airflow provider's `_do_api_call` sends a DELETE without a body: parameters travel in the URL."""
+    body = {"name": model, "alias": "champion", "version": "1"}
+    api.call("POST", f"{MLFLOW_UC}/registered-models/alias", json=body).raise_for_status()
+    tag = {"name": model, "version": "1", "key": "k", "value": "v"}
+    api.call("POST", f"{MLFLOW_UC}/model-versions/set-tag", json=tag).raise_for_status()
+    assert api.call("DELETE", f"{MLFLOW_UC}/registered-models/alias", params={"name": model, "alias": "champion"}).ok
+    untag = {"name": model, "version": "1", "key": "k"}
+    assert api.call("DELETE", f"{MLFLOW_UC}/model-versions/delete-tag", params=untag).ok
+    got = api.call("GET", f"{MLFLOW_UC}/model-versions/get", params={"name": model, "version": "1"}).json()
+    assert (got["model_version"]["aliases"], got["model_version"]["tags"]) == ([], [])
