@@ -21,17 +21,10 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 sys.path.insert(0, str(ROOT / "tests" / "databricks_registry"))
 
 from fake_context import make_context  # noqa: E402
-from fault_proxy import CountingProxy, connection_json  # noqa: E402
+from fault_proxy import CountingProxy, counted_workspace  # noqa: E402
 
 SIZES = (1, 100, 1000)
 LOOKBACK = 5
-
-
-def measure(proxy: CountingProxy, action) -> tuple[int, float, object]:
-    proxy.reset()
-    start = time.perf_counter()
-    value = action()
-    return proxy.total(), round((time.perf_counter() - start) * 1000, 1), value
 
 
 def bench_size(proxy: CountingProxy, n: int) -> dict:
@@ -51,25 +44,25 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
         task_id="bench", model_name=name, lookback_versions=LOOKBACK, recheck_seconds=0, deferrable=False
     )
     row: dict = {"versions_registered": n}
-    row["first_poke_calls"], row["first_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
-    row["quiet_poke_calls"], row["quiet_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["first_poke_calls"], row["first_poke_ms"], _ = proxy.measure(lambda: sensor.poke(make_context()))
+    row["quiet_poke_calls"], row["quiet_poke_ms"], _ = proxy.measure(lambda: sensor.poke(make_context()))
     create_version(hook, name, "dbfs:/bench/dummy")
-    row["poke_after_1_new_calls"], _, _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_after_1_new_calls"], _, _ = proxy.measure(lambda: sensor.poke(make_context()))
     for _ in range(3):
         create_version(hook, name, "dbfs:/bench/dummy")
-    row["poke_after_3_new_calls"], _, _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_after_3_new_calls"], _, _ = proxy.measure(lambda: sensor.poke(make_context()))
     # What the retraining DAG does: register a version, then request Staging for it.
     newest = create_version(hook, name, "dbfs:/bench/dummy")
     hook.create_transition_request(name, newest, "Staging", "bench")
-    row["poke_finding_a_request_calls"], _, found = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_finding_a_request_calls"], _, found = proxy.measure(lambda: sensor.poke(make_context()))
     assert found.is_done and [e["version"] for e in found.xcom_value] == [newest], found.xcom_value
 
     # The deferrable path: the trigger's async poke, quiet, after the sensor's first poke handed it the watch.
     watch = VersionWatch(lookback_versions=LOOKBACK, recheck_seconds=0)
     trigger_hook = TransitionRequestTrigger(name).hook
     asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
-    row["trigger_quiet_poll_calls"], _, _ = measure(
-        proxy, lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
+    row["trigger_quiet_poll_calls"], _, _ = proxy.measure(
+        lambda: asyncio.run(a_detect(trigger_hook, name, "Staging", watch, time.time()))
     )
     # What listing every version each poke would cost (1 search page per 1,000 versions + one list per version).
     row["naive_list_every_version_calls"] = -(-(n + 6) // 1000) + (n + 6)
@@ -113,17 +106,8 @@ def write(rows: list[dict]) -> None:
 
 
 def main() -> None:
-    from local_workspace.launcher import start_workspace
-
-    with tempfile.TemporaryDirectory(prefix="bench-sensor-") as data_dir:
-        workspace = start_workspace(data_dir=data_dir, workspace_dir=ROOT)
-        proxy = CountingProxy(workspace.url).start()
-        try:
-            os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = connection_json(proxy, workspace.token)
-            rows = [bench_size(proxy, n) for n in SIZES]
-        finally:
-            proxy.stop()
-            workspace.stop()
+    with counted_workspace("bench-sensor-", ROOT) as proxy:
+        rows = [bench_size(proxy, n) for n in SIZES]
     write(rows)
     print(json.dumps(rows, indent=2))
 

@@ -23,20 +23,13 @@ sys.path.insert(0, str(ROOT / "tests" / "databricks_registry" / "uc"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_context import make_context  # noqa: E402
-from fault_proxy import CountingProxy, connection_json  # noqa: E402
+from fault_proxy import CountingProxy, counted_workspace  # noqa: E402
 from report import write_report  # noqa: E402
 
 SIZES = (5, 50, 500)
 LOOKBACK = 5
 PASSED = {"validation_status": "PASSED"}
 PENDING = {"validation_status": "PENDING"}
-
-
-def measure(proxy: CountingProxy, action) -> tuple[int, float, object]:
-    proxy.reset()
-    start = time.perf_counter()
-    value = action()
-    return proxy.total(), round((time.perf_counter() - start) * 1000, 1), value
 
 
 def bench_size(proxy: CountingProxy, n: int) -> dict:
@@ -54,11 +47,11 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
         task_id="bench", full_name=model.full_name, lookback_versions=LOOKBACK, deferrable=False
     )
     row: dict = {"versions": n}
-    row["first_poke_calls"], row["first_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
-    row["quiet_poke_calls"], row["quiet_poke_ms"], _ = measure(proxy, lambda: sensor.poke(make_context()))
+    row["first_poke_calls"], row["first_poke_ms"], _ = proxy.measure(lambda: sensor.poke(make_context()))
+    row["quiet_poke_calls"], row["quiet_poke_ms"], _ = proxy.measure(lambda: sensor.poke(make_context()))
     # What the retraining notebook does: register a version and tag it PENDING.
     newest = model.add_version(PENDING)
-    row["poke_finding_one_calls"], _, found = measure(proxy, lambda: sensor.poke(make_context()))
+    row["poke_finding_one_calls"], _, found = proxy.measure(lambda: sensor.poke(make_context()))
     assert [e["version"] for e in getattr(found, "xcom_value", None) or ()] == [str(newest)], found
 
     # The deferrable path: the trigger's async poke, quiet, after a first poke filled the settled cache.
@@ -66,8 +59,8 @@ def bench_size(proxy: CountingProxy, n: int) -> dict:
     UnityCatalogModelsHook().set_version_tag(model.full_name, newest, "validation_status", "PASSED")
     hook = UnityCatalogModelsHook()
     asyncio.run(a_run_steps(hook, poke_steps(model.full_name, watch, time.time())))
-    row["trigger_quiet_poll_calls"], _, _ = measure(
-        proxy, lambda: asyncio.run(a_run_steps(hook, poke_steps(model.full_name, watch, time.time())))
+    row["trigger_quiet_poll_calls"], _, _ = proxy.measure(
+        lambda: asyncio.run(a_run_steps(hook, poke_steps(model.full_name, watch, time.time())))
     )
     # Reading every version's tags each poke (UC search returns none): one search page + one get per version.
     row["naive_get_every_version_calls"] = 1 + (n + 1)
@@ -87,17 +80,8 @@ COLUMNS = [
 
 
 def main() -> None:
-    from local_workspace.launcher import start_workspace
-
-    with tempfile.TemporaryDirectory(prefix="bench-uc-sensor-") as data_dir:
-        workspace = start_workspace(data_dir=data_dir, workspace_dir=ROOT)
-        proxy = CountingProxy(workspace.url).start()
-        try:
-            os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = connection_json(proxy, workspace.token)
-            rows = [bench_size(proxy, n) for n in SIZES]
-        finally:
-            proxy.stop()
-            workspace.stop()
+    with counted_workspace("bench-uc-sensor-", ROOT) as proxy:
+        rows = [bench_size(proxy, n) for n in SIZES]
     figures = {
         "benchmark": "REST calls per PendingValidationSensor poke",
         "lookback_versions": LOOKBACK,

@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
 import struct
+import tempfile
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -91,6 +98,13 @@ class CountingProxy:
 
     def inject_reset(self, times: int, path_contains: str, after_forwarding: bool = False) -> None:
         self.inject(0, times, path_contains, kind="lost_reset" if after_forwarding else "reset")
+
+    def measure(self, action: Callable[[], Any]) -> tuple[int, float, Any]:
+        """Run `action`: (requests it sent through the proxy, milliseconds it took, what it returned)."""
+        self.reset()
+        start = time.perf_counter()
+        value = action()
+        return self.total(), round((time.perf_counter() - start) * 1000, 1), value
 
     def pending_faults(self) -> int:
         with self._lock:
@@ -199,3 +213,19 @@ def connection_json(proxy: CountingProxy, token: str) -> str:
     return json.dumps(
         {"conn_type": "databricks", "host": "127.0.0.1", "port": proxy.port, "schema": "http", "password": token}
     )
+
+
+@contextmanager
+def counted_workspace(prefix: str, workspace_dir: Path) -> Iterator[CountingProxy]:
+    """For benchmarks: a fresh local workspace behind a proxy, `databricks_default` pointed at the proxy."""
+    from local_workspace.launcher import start_workspace
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as data_dir:
+        workspace = start_workspace(data_dir=data_dir, workspace_dir=workspace_dir)
+        proxy = CountingProxy(workspace.url).start()
+        try:
+            os.environ["AIRFLOW_CONN_DATABRICKS_DEFAULT"] = connection_json(proxy, workspace.token)
+            yield proxy
+        finally:
+            proxy.stop()
+            workspace.stop()

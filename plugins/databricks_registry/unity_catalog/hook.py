@@ -61,21 +61,23 @@ def _page(body: dict[str, Any]) -> UcVersionPage:
 def _search_page(full_name: str, page_token: str | None, page_size: int) -> _Op:
     if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
         raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
-    name = normalize_full_name(full_name).replace("'", "\\'")
-    params = {"filter": f"name='{name}'", "max_results": page_size, "page_token": page_token}
+    # UC search takes one condition; a checked name has no quote to escape.
+    params = {"filter": f"name='{normalize_full_name(full_name)}'", "max_results": page_size, "page_token": page_token}
     return _Op(ep.SEARCH_MODEL_VERSIONS, params, _page)
 
 
 def _search_steps(full_name: str, page_size: int) -> Generator[_Op, UcVersionPage, list[UcModelVersion]]:
-    """Every page of a model's versions, free of I/O: yields each page's request, is sent its page."""
-    found: list[UcModelVersion] = []
+    """Every page of a model's versions, free of I/O: yields each page's request, is sent its page.
+
+    A version registered while paging may shift the pages (a version listed twice): each is kept once."""
+    found: dict[int, UcModelVersion] = {}
     token: str | None = None
     while True:
         page = yield _search_page(full_name, token, page_size)
-        found.extend(page.model_versions)
+        found.update((v.version, v) for v in page.model_versions)
         token = page.next_page_token
         if not token or not page.model_versions:
-            return sorted(found, key=lambda v: v.newest_first_key)
+            return sorted(found.values(), key=lambda v: v.newest_first_key)
 
 
 class UnityCatalogModelsHook(RegistryOpsHook):

@@ -85,3 +85,38 @@ def test_registered_model_maps_aliases_to_versions_and_owner():
     )
     assert (model.full_name, model.owner, model.aliases) == ("main.churn.m", "ana@example.com", {"champion": 2})
     assert UcRegisteredModel.from_api({"full_name": "a.b.c", "owner": "grp", "user_id": "x"}).owner == "grp"
+
+
+def test_search_pages_are_merged_newest_first_and_a_version_shifted_across_pages_counts_once():
+    from databricks_registry.unity_catalog.entities import UcVersionPage
+    from databricks_registry.unity_catalog.hook import _search_steps
+
+    def version(n: int) -> UcModelVersion:
+        return UcModelVersion("main.churn.m", n, "READY", creation_timestamp=n, tags_known=False)
+
+    steps = _search_steps("main.churn.m", 2)
+    first = next(steps)
+    assert first.params == {"filter": "name='main.churn.m'", "max_results": 2, "page_token": None}
+    second = steps.send(UcVersionPage((version(4), version(3)), "2"))
+    assert second.params["page_token"] == "2"
+    with pytest.raises(StopIteration) as done:
+        steps.send(UcVersionPage((version(3), version(2), version(1)), None))  # v5 registered meanwhile shifted v3
+    assert [v.version for v in done.value.value] == [4, 3, 2, 1]
+
+
+def test_the_triggers_reads_have_async_twins_and_writes_stay_sync():
+    import inspect
+
+    public = {n for n in vars(UnityCatalogModelsHook) if not n.startswith("_")}
+    reads = {"get_registered_model", "get_model_version", "get_version_by_alias", "search_model_versions"}
+    for name in reads:
+        assert inspect.iscoroutinefunction(getattr(UnityCatalogModelsHook, f"a_{name}")), name
+    writes = {n for n in public if n.startswith(("set_", "delete_", "update_"))}
+    assert writes == {
+        "set_alias",
+        "delete_alias",
+        "set_version_tag",
+        "delete_version_tag",
+        "update_version_description",
+    }
+    assert not {f"a_{n}" for n in writes} & public

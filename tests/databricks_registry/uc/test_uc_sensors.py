@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from urllib.parse import unquote
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorTimeout, AirflowSkipException
@@ -12,8 +13,10 @@ from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
 from fake_context import make_context
 
 from databricks_registry.unity_catalog.hook import UnityCatalogModelsHook
+from databricks_registry.unity_catalog.pending import PendingWatch, poke_steps
 from databricks_registry.unity_catalog.sensors import ApprovalTagSensor, PendingValidationSensor
 from databricks_registry.unity_catalog.triggers import ApprovalTagTrigger, PendingValidationTrigger
+from databricks_registry.watch import a_run_steps, run_steps
 
 PENDING = {"validation_status": "PENDING"}
 PASSED = {"validation_status": "PASSED"}
@@ -186,3 +189,19 @@ async def test_approval_of_a_version_that_does_not_exist_fails_at_once(uc_model)
     assert (payload["status"], payload["error_type"]) == ("error", "RegistryResourceNotFound")
     with pytest.raises(AirflowException, match="approval tag"):
         approval_sensor(uc_model.full_name, 42).execute_complete(make_context(), payload)
+
+
+async def test_sync_and_async_pokes_make_the_same_requests_over_http(proxied, uc_model):
+    for tags in (PASSED, PENDING, {}, PENDING):
+        uc_model.add_version(tags)
+    hook = UnityCatalogModelsHook()
+    seen = []
+    for run in ("sync", "async"):
+        watch = PendingWatch(lookback_versions=3)
+        proxied.reset()
+        steps = poke_steps(uc_model.full_name, watch, time.time())
+        result = await a_run_steps(hook, steps) if run == "async" else await asyncio.to_thread(run_steps, hook, steps)
+        # aiohttp re-encodes the query string (`'` vs `%27`): compare the requests as the server reads them.
+        seen.append((result, watch, sorted((method, unquote(path)) for method, path in proxied.requests)))
+    assert seen[0] == seen[1]
+    assert [e["version"] for e in seen[0][0].events] == ["2", "4"]
