@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -47,6 +49,20 @@ def run_label(context: Any) -> str:
     map_index = getattr(ti, "map_index", -1)
     mapped = f"[{map_index}]" if isinstance(map_index, int) and map_index >= 0 else ""
     return f"Airflow DAG {ti.dag_id} run {ti.run_id} task {ti.task_id}{mapped}"
+
+
+def result_object(test_result: Any) -> dict[str, Any]:
+    """The test result as a dict (a template may render it as JSON text). Anything else is a wiring mistake, not a
+    test outcome: fail without recording FAILED, which would be final for the version."""
+    if isinstance(test_result, str):
+        with contextlib.suppress(ValueError):
+            test_result = json.loads(test_result)
+    if not isinstance(test_result, dict) or not test_result:
+        raise AirflowFailException(
+            f"test_result must be the test notebook's result object {{passed, checks, ...}}, got {test_result!r:.200}; "
+            "nothing recorded"
+        )
+    return test_result
 
 
 class _DecisionOperator(UnityCatalogOperator):
@@ -117,7 +133,8 @@ class RecordValidationOperator(_DecisionOperator):
     :param model_name: `catalog.schema.model` (templated).
     :param version: the version tested (templated).
     :param test_result: the test notebook's validated exit value `{passed, checks:[{name, passed, measured,
-        threshold, detail}], metrics, champion_version, report_markdown, failed_checks, mode?}` (templated).
+        threshold, detail}], metrics, champion_version, report_markdown, failed_checks, mode?}` (templated; JSON
+        text is parsed). Anything that is not such an object fails the task and records nothing.
     :param mode: "enforce" / "dry_run"; default: the result's `mode`, else "enforce". With "dry_run", a
         consistent `passed: true` result with failed checks is recorded PASSED (those checks tagged FAILED, the
         description says they were not enforced); `PromoteToChampionOperator` then promotes it only on a
@@ -141,6 +158,7 @@ class RecordValidationOperator(_DecisionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         name, version = normalize_full_name(self.model_name), version_number(self.version)
+        test_result = result_object(self.test_result)
         url = self.push_version_link(context, name, version)
         if self.test_run_page_url:
             context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url)
@@ -149,7 +167,7 @@ class RecordValidationOperator(_DecisionOperator):
         decision = plan_validation(
             state,
             holder.version if holder else None,
-            self.test_result,
+            test_result,
             mode=self.mode or None,
             test_run_url=self.test_run_page_url or None,
             run_label=run_label(context),

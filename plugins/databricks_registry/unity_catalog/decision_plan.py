@@ -225,9 +225,12 @@ def approval_from_tag(value: str | None, tag: str = APPROVAL_TAG) -> Approval:
 
 
 def approval_from_argument(approval: Any) -> Approval:
-    """The review step's answer; None means no human approval was required (the tests decide alone)."""
+    """The review step's answer (or the approval-tag sensor's `{approved, by, ...}`); None means no human approval
+    was required (the tests decide alone)."""
     if approval is None:
         return Approval(True, "no human approval was required", by_person=False)
+    if isinstance(approval, dict) and approval.get("by") and not approval.get("approver"):
+        approval = {**approval, "approver": approval["by"]}
     return Approval(*read_approval(approval))
 
 

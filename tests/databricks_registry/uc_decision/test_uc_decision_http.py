@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException
 from fake_context import make_context
-from uc_setup import new_uc_model
+from uc_setup import UcModel
 
 from databricks_registry.errors import RegistryUnavailable
 from databricks_registry.unity_catalog.decision import PromoteToChampionOperator, RecordValidationOperator
@@ -33,8 +33,10 @@ RUN_URL = "http://ws.example/#job/1/run/7"
 
 
 @pytest.fixture()
-def uc_model(proxied, workspace):
-    return new_uc_model(workspace, 2)
+def uc_model(proxied) -> tuple[str, list[str]]:
+    """A fresh `main.<schema>.churn_model` with two READY versions, reached through the proxy."""
+    model = UcModel.create(UnityCatalogModelsHook())
+    return model.full_name, [str(model.add_version()), str(model.add_version())]
 
 
 def validate(name, version, result=GOOD):

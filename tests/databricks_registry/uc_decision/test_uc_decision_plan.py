@@ -250,6 +250,7 @@ def test_an_unreadable_approval_tag_is_an_error(value):
         (None, True, "no human approval was required"),
         ({"approved": True, "approver": "ana"}, True, "ana approved"),
         ({"approved": False, "approver": "ana"}, False, "ana did not approve"),
+        ({"approved": True, "by": "bo", "source": "uc_tag"}, True, "bo approved"),  # ApprovalTagSensor's event
     ],
 )
 def test_approval_argument(approval, approved, says):

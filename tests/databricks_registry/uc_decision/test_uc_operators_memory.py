@@ -146,3 +146,16 @@ def test_bad_arguments_fail_clearly_before_any_call(kwargs, error):
     with pytest.raises(ValueError, match=error):
         _run(SetModelAliasOperator(task_id="a", **kwargs), uc)
     assert uc.writes == []
+
+
+@pytest.mark.parametrize("result", [None, "", "not json", "[]", {}])
+def test_a_missing_test_result_fails_without_recording_anything(result):
+    uc = MemoryUnityCatalog()
+    with pytest.raises(AirflowFailException, match="nothing recorded"):
+        validate(uc, 1, result)
+    assert uc.writes == []
+
+
+def test_a_test_result_rendered_as_json_text_is_read():
+    uc = MemoryUnityCatalog()
+    assert validate(uc, 1, json.dumps(GOOD))["verdict"] == "passed"
