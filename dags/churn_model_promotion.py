@@ -191,6 +191,7 @@ with DAG(
             version=CANDIDATE_VERSION,
             validation=validation.output,
             approval=review.output,
+            test_run_page_url=xcom(tests.output, "run_page_url"),
             databricks_conn_id=DATABRICKS_CONN_ID,
             trigger_rule="none_failed",  # the approval-tag wait skips itself unless asked for
             max_active_tis_per_dagrun=1,  # `champion` moves one candidate at a time, in candidate order

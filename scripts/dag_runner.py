@@ -121,10 +121,8 @@ def describe_decision(decision: dict[str, Any], state: str | None = None) -> str
 
 
 def decided(outcome: DagRunOutcome) -> list[TaskOutcome]:
-    """The decision tasks that ran, one per request (a run with nothing pending leaves only the unexpanded one;
-    a Unity Catalog run skips them all)."""
-    tasks = [t for t in outcome.task(DECIDE_TASK) if t.map_index >= 0]
-    return [] if all(t.state == "skipped" and not t.xcom for t in tasks) else tasks
+    """The decision tasks that ran, one per request (a run with nothing pending leaves only the unexpanded one)."""
+    return [t for t in outcome.task(DECIDE_TASK) if t.map_index >= 0]
 
 
 def uc_decision_lines(outcome: DagRunOutcome) -> list[str]:
@@ -143,11 +141,11 @@ def uc_decision_lines(outcome: DagRunOutcome) -> list[str]:
 
 def decision_lines(outcome: DagRunOutcome) -> list[str]:
     """One line per decided candidate of a promotion run; why nothing was decided otherwise."""
+    if uc_lines := uc_decision_lines(outcome):  # a Unity Catalog run (its workspace-registry steps skipped)
+        return uc_lines
     decisions = decided(outcome)
     if decisions:
         return [describe_decision(t.xcom.get("return_value") or {}, t.state) for t in decisions]
-    if uc_lines := uc_decision_lines(outcome):
-        return uc_lines
     if any(t.task_id == DECIDE_TASK or t.task_id == "wait_for_transition_requests" for t in outcome.tasks):
         return ["No pending candidate (transition request or PENDING version) was found: nothing decided."]
     return []

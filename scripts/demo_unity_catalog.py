@@ -52,7 +52,7 @@ def candidate_lines(promotion: DagRunOutcome, fmt: Any) -> list[str]:
         moved = [f"@{a['alias']} -> v{a['version']}" for a in validation.get("aliases_moved", [])]
         moved += [f"@{a['alias']} -> v{a['version']}" for a in promoted.get("aliases_moved", [])]
         verdict = promoted.get("verdict") or "not promoted"
-        approver = f", approved by {promoted['approved_by']}" if promoted.get("approved_by") else ""
+        approver = f" (approval: {promoted['approved_by']})" if promoted.get("approved_by") else ""
         previous = f"; replaced champion v{promoted['previous_champion']}" if promoted.get("previous_champion") else ""
         lines.append(f"  promotion: {verdict}{approver}{previous}; aliases moved: {', '.join(moved) or 'none'}")
     return lines

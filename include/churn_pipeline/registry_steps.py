@@ -18,10 +18,17 @@ from airflow.sdk import BaseOperator
 from churn_contract.unity_catalog import PASSED, RegistryMode
 from churn_pipeline.approval import ReviewOperator, is_on
 from churn_pipeline.registry_mode import context_target
+from databricks_registry.links import (
+    MODEL_VERSION_URL_KEY,
+    RUN_PAGE_URL_KEY,
+    DatabricksRunPageLink,
+    ModelVersionLink,
+)
 from databricks_registry.operators import CreateTransitionRequestOperator, TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
 APPROVAL_CHANNELS = ("airflow", "databricks_tag")
+_LINK_KEYS = {ModelVersionLink: MODEL_VERSION_URL_KEY, DatabricksRunPageLink: RUN_PAGE_URL_KEY}
 
 
 class RegistryStep(BaseOperator):
@@ -31,10 +38,25 @@ class RegistryStep(BaseOperator):
 
     def execute(self, context: Any) -> Any:
         current = context_target(context).registry
-        if current != self.registry:
-            raise AirflowSkipException(f"this run works with the {current} registry; this step is for {self.registry}")
-        self.check_applies(context)
+        try:
+            if current != self.registry:
+                raise AirflowSkipException(
+                    f"this run works with the {current} registry; this step is for {self.registry}"
+                )
+            self.check_applies(context)
+        except AirflowSkipException:
+            self._empty_outputs(context)
+            raise
         return super().execute(context)
+
+    def _empty_outputs(self, context: Any) -> None:
+        """An explicit null result and empty extra-link values: the shared steps downstream pull the result, and the
+        links are read when the step ends (a missing XCom would log "XCom not found" errors in every run)."""
+        context["ti"].xcom_push(key="return_value", value=None)
+        for link in self.operator_extra_links:
+            key = _LINK_KEYS.get(type(link))
+            if key:
+                context["ti"].xcom_push(key=key, value="")
 
     def check_applies(self, context: Any) -> None:
         """Raise `AirflowSkipException` (saying why) when this run of the registry does not need the step."""

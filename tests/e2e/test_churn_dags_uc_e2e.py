@@ -20,7 +20,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.notebook]
 SCHEMA = "main.churn_e2e"
 MODEL = f"{SCHEMA}.churn_model"
 UC_CONF = {"registry": "uc", "model_name": MODEL}
-PROMOTION_CONF = {**UC_CONF, "max_slice_gap": 0.9}  # a 6-second AutoML budget: slice gaps vary run to run
+# This module tests the UC flow, not the models: thresholds a 6-second AutoML model always meets, and any F1 drop
+# allowed (which of v1 and the migrated copy is better varies run to run). The checks are tested in tests/churn;
+# the hand-made model still fails input_schema.
+PROMOTION_CONF = {**UC_CONF, "min_f1": 0.3, "min_roc_auc": 0.6, "max_f1_drop": 1.0, "max_slice_gap": 0.9}
 
 
 class UnityCatalog:
