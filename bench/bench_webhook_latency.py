@@ -4,7 +4,7 @@ One `make airflow-push` stack (hourly schedule off), one version trained, then f
 (the databricks-sdk, as a person or another system would file them):
 
 * webhook: the registry webhook is ACTIVE; the request's delivery reaches the receiver, whose asset event starts
-  the promotion DAG; measured until the test notebook run's `start_time` (submitted) in the workspace's runs/list.
+  the promotion DAG; measured until the test notebook run is visible in the workspace's runs/list (polled every 0.1 s).
 * sensor: the webhook is DISABLED; a promotion run is started first and its deferrable sensor (poke interval of
   the `local` profile) is already waiting in the triggerer when the request is filed; measured the same way.
 * hourly schedule: computed, not measured (an hour per sample): the request waits for the next hourly tick,
@@ -125,8 +125,8 @@ def markdown(r: dict) -> list[str]:
         "",
         f"{r['cpus']} CPUs, 1-minute load average {r['load_average_1m'][0]} -> {r['load_average_1m'][1]} "
         f"(shared machine); {r['requests_per_path']} hand-made requests per measured path, one real Airflow "
-        "(`make airflow-push`), the local workspace. Measured from just before `create_transition_request` to the "
-        "test run's `start_time` in runs/list.",
+        "(`make airflow-push`), the local workspace. Measured from just before `create_transition_request` until "
+        "the test run is listed by runs/list (polled every 0.1 s).",
         "",
         "| path | how | median s | p95 s | min s | max s |",
         "|---|---|---|---|---|---|",
