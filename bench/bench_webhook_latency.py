@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -92,12 +93,16 @@ def main() -> int:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     started = time.monotonic()
-    with push.push_stack(Path(tempfile.mkdtemp(prefix="bench-webhook-"))) as stack:
-        client = push.sdk(stack)
-        trained = push.train_first_version(stack)
-        webhook = webhook_path(stack, client, trained, args.requests)
-        set_webhook_status(client, "DISABLED")
-        sensor = sensor_path(stack, client, trained, args.requests)
+    local_dir = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
+    try:
+        with push.push_stack(local_dir) as stack:
+            client = push.sdk(stack)
+            trained = push.train_first_version(stack)
+            webhook = webhook_path(stack, client, trained, args.requests)
+            set_webhook_status(client, "DISABLED")
+            sensor = sensor_path(stack, client, trained, args.requests)
+    finally:
+        shutil.rmtree(local_dir, ignore_errors=True)
     poke = 2  # include/config/databricks_jobs.yaml, profile `local` (real-workspace profiles: 30 s)
     sensor_median = statistics.median(sensor)
     result = {
