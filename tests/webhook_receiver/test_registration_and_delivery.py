@@ -75,3 +75,15 @@ def test_a_request_filed_with_the_sdk_reaches_the_receiver_as_one_asset_event(
 
     events = wait_for(asset_events, timeout=60, what="the asset event from the webhook")
     assert [(e["model_name"], e["version"], e["to_stage"]) for e in events] == [(model_name, version, "Staging")]
+
+
+def test_a_model_that_does_not_exist_yet_is_an_error_unless_asked_to_create_it(databricks_env, client, model_name):
+    from databricks_registry.errors import RegistryResourceNotFound
+    from databricks_registry.hooks import ModelRegistryHook
+
+    url = "http://airflow.internal:8080/databricks-webhooks/registry"
+    with pytest.raises(RegistryResourceNotFound, match="does not exist yet"):
+        register_webhooks(ModelRegistryHook(), url, SECRET, [model_name])
+    [done] = register_webhooks(ModelRegistryHook(), url, SECRET, [model_name], create_missing_models=True)
+    assert done.action == "created"
+    assert len(_our_webhooks(client, model_name, url)) == 1
