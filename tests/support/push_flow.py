@@ -44,11 +44,14 @@ def sdk(stack: Stack):
 
 
 def wait_promotions_idle(stack: Stack) -> list[dict]:
-    """Every promotion run so far, once none is queued or running."""
+    """Every promotion run so far, once none is queued or running and no asset event waits for one. (With push on,
+    a retraining's request starts the promotion twice, by the webhook and by the retraining's own asset event; the
+    later event may wait while the first run works, then start a run of its own.)"""
 
     def idle():
         runs = stack.runs(PROMOTION)
-        return runs if all(r["state"] in ("success", "failed") for r in runs) else None
+        waiting = stack.api(f"/api/v2/dags/{PROMOTION}/assets/queuedEvents")["total_entries"]
+        return runs if not waiting and all(r["state"] in ("success", "failed") for r in runs) else None
 
     return wait_for(idle, timeout=RUN_TIMEOUT, what="promotion runs to finish", interval=2)
 
