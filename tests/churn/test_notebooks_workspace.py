@@ -62,7 +62,16 @@ TEST_WIDGETS = {"max_slice_gap": "0.5"}  # the session's seeded table: 1,500 hol
 
 def test_retraining_notebook_exits_with_the_trained_version(retrained, client):
     trained = retrained.notebook_output
-    assert set(trained) == {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend", "training_data"}
+    assert set(trained) == {
+        "model_name",
+        "version",
+        "run_id",
+        "metrics",
+        "n_rows",
+        "automl_backend",
+        "training_data",
+        "registry",
+    }
     assert trained["n_rows"] == retrained.table_rows
     # The exact data: the table, its Delta version and the DAG's data interval end as as_of, also on the run.
     data = trained["training_data"]

@@ -35,8 +35,10 @@ def trained(churn_table, _mlflow_db):
 def test_exit_payload_contract(trained, churn_table):
     payload = json.loads(trained.to_json())
     required = {"model_name", "version", "run_id", "metrics", "n_rows", "automl_backend"}
-    # `training_data` (what it trained on) is the one optional field: null when no data record was given.
-    assert required <= set(payload) <= required | {"training_data"}
+    # Optional: `training_data` (what it trained on; null when no data record was given) and `registry` (where the
+    # version went; the workspace registry unless asked for Unity Catalog).
+    assert required <= set(payload) <= required | {"training_data", "registry"}
+    assert payload.get("registry", "workspace") == "workspace"
     assert payload["model_name"] == "Churn Training Contract"
     assert payload["version"] == "1" and isinstance(payload["version"], str)
     assert payload["n_rows"] == len(churn_table)
