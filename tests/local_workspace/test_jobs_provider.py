@@ -60,7 +60,8 @@ def test_hook_cancel_run(databricks_env):
     hook = DatabricksHook()
     run_id = hook.submit_run({"run_name": "cancel me", "tasks": [task("sleep", "sleep", seconds="120")]})
     hook.cancel_run(run_id)
-    state = wait_terminal(hook, run_id, timeout=60)
+    # Room for a loaded machine, still under the notebook's 120 s sleep: a run that ignored the cancel fails here.
+    state = wait_terminal(hook, run_id, timeout=100)
     assert (state.life_cycle_state, state.result_state) == ("TERMINATED", "CANCELED")
 
 

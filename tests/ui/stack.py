@@ -132,12 +132,33 @@ class Stack:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances/{task_id}/links?map_index={map_index}"
         return self.api(path)["extra_links"]
 
+    def task_instance(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict | None:
+        return next(
+            (t for t in self.task_instances(dag_id, run_id) if t["task_id"] == task_id and t["map_index"] == map_index),
+            None,
+        )
+
+    def hitl_detail(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict:
+        """The human-in-the-loop request of a task instance's current try (`response_received`, `chosen_options`)."""
+        quoted = urllib.parse.quote(run_id, safe="")
+        return self.api(f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances/{task_id}/{map_index}/hitlDetails")
+
+    def run_state(self, dag_id: str, run_id: str) -> dict | None:
+        return next((r for r in self.runs(dag_id) if r["dag_run_id"] == run_id), None)
+
     def wait_run(self, dag_id: str, run_id: str, timeout: float = 1800) -> dict:
         def finished():
-            run = next((r for r in self.runs(dag_id) if r["dag_run_id"] == run_id), None)
+            run = self.run_state(dag_id, run_id)
             return run if run and run["state"] in ("success", "failed") else None
 
-        return wait_for(f"{dag_id} run {run_id} to finish", finished, timeout, alive=self.alive)
+        try:
+            return wait_for(f"{dag_id} run {run_id} to finish", finished, timeout, alive=self.alive)
+        except StackFailed as timed_out:
+            states = {
+                f"{t['task_id']}[{t['map_index']}]": (t["state"], t["try_number"])
+                for t in self.task_instances(dag_id, run_id)
+            }
+            raise StackFailed(f"{timed_out}\ntask states (state, try): {states}") from None
 
     def task_log_lines(self, dag_id: str) -> list[dict]:
         """Every structured line of this DAG's task logs (JSON lines under AIRFLOW_HOME/logs)."""
