@@ -10,6 +10,7 @@ timeout too); a trigger error (auth, permission, a missing version, the workspac
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from collections.abc import Generator, Sequence
 from dataclasses import asdict
 from datetime import timedelta
@@ -73,15 +74,17 @@ class UcWaitSensor(UnityCatalogHookMixin, BaseSensorOperator):
         """Check the (templated) arguments; runs before the first poke."""
         self.full_name = normalize_full_name(self.full_name)
 
+    @abstractmethod
     def _steps(self) -> Generator[Fetch, Any, dict[str, Any] | None]:
-        raise NotImplementedError
+        """The sans-IO poke: the calls to make, then the payload (done) or None (keep waiting)."""
 
+    @abstractmethod
     def _trigger(self, **common: Any) -> UcPollTrigger:
-        raise NotImplementedError
+        """The trigger that waits the same way in the triggerer (`common`: connection, interval, deadline)."""
 
+    @abstractmethod
     def _result(self, payload: dict[str, Any]) -> Any:
         """What the task returns (XCom) for a poke's or the trigger's payload."""
-        raise NotImplementedError
 
     def poke(self, context: Any) -> PokeReturnValue:
         payload = run_steps(self.uc_hook, self._steps())

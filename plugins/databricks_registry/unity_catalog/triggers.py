@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Generator
 from dataclasses import asdict
 from typing import Any
@@ -56,12 +57,13 @@ class UcPollTrigger(UnityCatalogHookMixin, BaseTrigger):
         )
         self.max_consecutive_errors = max_consecutive_errors
 
+    @abstractmethod
     def _steps(self) -> Generator[Fetch, Any, dict[str, Any] | None]:
-        raise NotImplementedError
+        """One poll, sans-IO: the calls to make, then the payload (done) or None (poll again)."""
 
+    @abstractmethod
     def _state(self) -> dict[str, Any]:
         """The subclass's own constructor arguments, as `serialize` must return them."""
-        raise NotImplementedError
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         common = {

@@ -205,3 +205,24 @@ async def test_sync_and_async_pokes_make_the_same_requests_over_http(proxied, uc
         seen.append((result, watch, sorted((method, unquote(path)) for method, path in proxied.requests)))
     assert seen[0] == seen[1]
     assert [e["version"] for e in seen[0][0].events] == ["2", "4"]
+
+
+def test_a_sensor_or_trigger_missing_a_template_hook_fails_when_built_not_when_it_first_waits():
+    from databricks_registry.unity_catalog.sensors import UcWaitSensor
+    from databricks_registry.unity_catalog.triggers import UcPollTrigger
+
+    class NoResult(UcWaitSensor):  # forgot `_result`
+        def _steps(self):
+            yield from ()
+
+        def _trigger(self, **common):
+            raise AssertionError("never reached")
+
+    class NoState(UcPollTrigger):  # forgot `_state`
+        def _steps(self):
+            yield from ()
+
+    with pytest.raises(TypeError, match="_result"):
+        NoResult(task_id="wait", full_name="main.churn.model")
+    with pytest.raises(TypeError, match="_state"):
+        NoState("main.churn.model")
