@@ -18,17 +18,10 @@ from airflow.sdk import BaseOperator
 from churn_contract.unity_catalog import PASSED, RegistryMode
 from churn_pipeline.approval import ReviewOperator, is_on
 from churn_pipeline.registry_mode import context_target
-from databricks_registry.links import (
-    MODEL_VERSION_URL_KEY,
-    RUN_PAGE_URL_KEY,
-    DatabricksRunPageLink,
-    ModelVersionLink,
-)
 from databricks_registry.operators import CreateTransitionRequestOperator, TransitionRequestDecisionOperator
 from databricks_registry.sensors import TransitionRequestSensor
 
 APPROVAL_CHANNELS = ("airflow", "databricks_tag")
-_LINK_KEYS = {ModelVersionLink: MODEL_VERSION_URL_KEY, DatabricksRunPageLink: RUN_PAGE_URL_KEY}
 
 
 class RegistryStep(BaseOperator):
@@ -54,7 +47,7 @@ class RegistryStep(BaseOperator):
         links are read when the step ends (a missing XCom would log "XCom not found" errors in every run)."""
         context["ti"].xcom_push(key="return_value", value=None)
         for link in self.operator_extra_links:
-            key = _LINK_KEYS.get(type(link))
+            key = getattr(link, "xcom_key", None)  # our links say where they read their URL
             if key:
                 context["ti"].xcom_push(key=key, value="")
 

@@ -13,7 +13,6 @@ from typing import Any
 from airflow.providers.common.compat.sdk import AirflowSkipException
 
 from churn_pipeline.registry_steps import RegistryStep, require_validated, tag_approval_required
-from databricks_registry.links import RUN_PAGE_URL_KEY
 from databricks_registry.unity_catalog.decision import PromoteToChampionOperator, RecordValidationOperator
 from databricks_registry.unity_catalog.sensors import ApprovalTagSensor, PendingValidationSensor
 
@@ -54,16 +53,7 @@ class UcPromotion(_AfterValidation, PromoteToChampionOperator):
     tag when the run asks for approval by tag."""
 
     registry = "uc"
-    template_fields: Sequence[str] = (*PromoteToChampionOperator.template_fields, "validation", "test_run_page_url")
-
-    def __init__(self, *, test_run_page_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.test_run_page_url = test_run_page_url
-
-    def execute(self, context: Any) -> Any:
-        # The test run's page, as the validation step links it (the operator's run-page link reads it).
-        context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url or "")
-        return super().execute(context)
+    template_fields: Sequence[str] = (*PromoteToChampionOperator.template_fields, "validation")
 
     def check_applies(self, context: Any) -> None:
         super().check_applies(context)

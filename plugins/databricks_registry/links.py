@@ -29,15 +29,17 @@ class ModelVersionLink(BaseOperatorLink):
     """Link to the model version a task requested, commented on or decided."""
 
     name = "Model Version"
+    xcom_key = MODEL_VERSION_URL_KEY  # the operator pushes the URL under this key
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        return XCom.get_value(key=MODEL_VERSION_URL_KEY, ti_key=ti_key) or ""
+        return XCom.get_value(key=self.xcom_key, ti_key=ti_key) or ""
 
 
 class DatabricksRunPageLink(BaseOperatorLink):
     """Link to the Databricks run (e.g. the test notebook run) a task's result came from."""
 
     name = "Databricks Run"
+    xcom_key = RUN_PAGE_URL_KEY
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        return XCom.get_value(key=RUN_PAGE_URL_KEY, ti_key=ti_key) or ""
+        return XCom.get_value(key=self.xcom_key, ti_key=ti_key) or ""

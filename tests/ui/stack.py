@@ -116,12 +116,6 @@ class Stack:
         quoted = urllib.parse.quote(run_id, safe="")
         return self.api(f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances?limit=100")["task_instances"]
 
-    def task_state(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str | None:
-        for ti in self.task_instances(dag_id, run_id):
-            if ti["task_id"] == task_id and ti["map_index"] == map_index:
-                return ti["state"]
-        return None
-
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
         quoted = urllib.parse.quote(run_id, safe="")
         path = f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances/{task_id}/xcomEntries/{key}"
@@ -137,6 +131,10 @@ class Stack:
             (t for t in self.task_instances(dag_id, run_id) if t["task_id"] == task_id and t["map_index"] == map_index),
             None,
         )
+
+    def task_state(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str | None:
+        ti = self.task_instance(dag_id, run_id, task_id, map_index)
+        return ti["state"] if ti else None
 
     def hitl_detail(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict:
         """The human-in-the-loop request of a task instance's current try (`response_received`, `chosen_options`)."""

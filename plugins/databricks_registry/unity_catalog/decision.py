@@ -88,10 +88,11 @@ class _DecisionOperator(UnityCatalogOperator):
         champion_alias: str = CHAMPION_ALIAS,
         replaced_at_tag: str = REPLACED_AT_TAG,
         replaced_by_tag: str = REPLACED_BY_TAG,
+        test_run_page_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.model_name, self.version = model_name, version
+        self.model_name, self.version, self.test_run_page_url = model_name, version, test_run_page_url
         for key in (validation_status_tag, check_tag_prefix, approval_tag, replaced_at_tag, replaced_by_tag):
             normalize_tag_key(key)  # a key Unity Catalog would refuse fails at parse time, not after the tests ran
         self.names = Names(
@@ -103,6 +104,12 @@ class _DecisionOperator(UnityCatalogOperator):
             replaced_at_tag,
             replaced_by_tag,
         )
+
+    def _push_links(self, context: Any, name: str, version: str) -> str:
+        """The version's Catalog Explorer page and, when given, the test run's page (the two extra links)."""
+        if self.test_run_page_url:
+            context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url)
+        return self.push_version_link(context, name, version)
 
     def _carry_out(self, name: str, decision: Decision) -> None:
         for write in decision.writes:
@@ -158,18 +165,14 @@ class RecordValidationOperator(_DecisionOperator):
 
     template_fields: Sequence[str] = ("model_name", "version", "test_result", "mode", "test_run_page_url")
 
-    def __init__(
-        self, *, test_result: Any, mode: str | None = None, test_run_page_url: str | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, test_result: Any, mode: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.test_result, self.mode, self.test_run_page_url = test_result, mode, test_run_page_url
+        self.test_result, self.mode = test_result, mode
 
     def execute(self, context: Any) -> dict[str, Any]:
         name, version = normalize_full_name(self.model_name), version_number(self.version)
         test_result = result_object(self.test_result)
-        url = self.push_version_link(context, name, version)
-        if self.test_run_page_url:
-            context["ti"].xcom_push(key=RUN_PAGE_URL_KEY, value=self.test_run_page_url)
+        url = self._push_links(context, name, version)
         state = version_state(self.uc_hook, name, version)
         holder = alias_holder(self.uc_hook, name, self.names.challenger)
         decision = plan_validation(
@@ -208,6 +211,7 @@ class PromoteToChampionOperator(_DecisionOperator):
     :param approved_value, rejected_value: the approval tag's two decisions (any case), as the approval-tag sensor
         takes them; also what this operator writes to the tag.
     :param approver_tag_key: the tag naming who decided (read with `approval_from_tag`; None: never read).
+    :param test_run_page_url: the candidate's test run page (the "Databricks Run" extra link).
     Tag keys and aliases: `validation_status_tag`, `approval_tag`, `champion_alias`, `replaced_at_tag`,
     `replaced_by_tag`.
 
@@ -216,7 +220,7 @@ class PromoteToChampionOperator(_DecisionOperator):
     catalog_explorer_url}`.
     """
 
-    template_fields: Sequence[str] = ("model_name", "version", "approval")
+    template_fields: Sequence[str] = ("model_name", "version", "approval", "test_run_page_url")
 
     def __init__(
         self,
@@ -238,7 +242,7 @@ class PromoteToChampionOperator(_DecisionOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         name, version = normalize_full_name(self.model_name), version_number(self.version)
-        url = self.push_version_link(context, name, version)
+        url = self._push_links(context, name, version)
         state = version_state(self.uc_hook, name, version)
         holder = alias_holder(self.uc_hook, name, self.names.champion)
         if holder is not None and holder.version == version and self.names.champion not in state.aliases:

@@ -171,3 +171,21 @@ def test_small_operators_over_http(uc_model, proxied):
     delete_alias = DeleteModelAliasOperator(task_id="x", model_name=name, alias="challenger", expected_version=v2)
     assert delete_alias.execute(context)["deleted_from_version"] == v2
     assert UnityCatalogModelsHook().get_registered_model(name).aliases == {}
+
+
+def test_both_decision_steps_link_the_version_and_the_test_run(uc_model):
+    from databricks_registry.links import MODEL_VERSION_URL_KEY, RUN_PAGE_URL_KEY
+
+    name, (v1, _) = uc_model
+    pushed = {}
+    for op in (
+        RecordValidationOperator(task_id="v", model_name=name, version=v1, test_result=GOOD, test_run_page_url=RUN_URL),
+        PromoteToChampionOperator(task_id="p", model_name=name, version=v1, test_run_page_url=RUN_URL),
+    ):
+        context = make_context(task_id=op.task_id)
+        op.execute(context)
+        pushed[op.task_id] = context["ti"].xcoms
+    for xcoms in pushed.values():
+        assert xcoms[RUN_PAGE_URL_KEY] == RUN_URL
+        assert xcoms[MODEL_VERSION_URL_KEY].endswith(f"/version/{v1}")
+    assert "test_run_page_url" in PromoteToChampionOperator.template_fields
