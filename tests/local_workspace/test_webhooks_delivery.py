@@ -101,7 +101,15 @@ def test_registry_events_are_delivered_signed(w, workspace, model_name):
         assert by_event["COMMENT_CREATED"]["comment"] == "looks good"
         assert by_event["MODEL_VERSION_TAG_SET"]["tags"] == [{"key": "validated", "value": "yes"}]
         assert by_event["MODEL_VERSION_TRANSITIONED_TO_ARCHIVED"]["from_stage"] == "Staging"
-        assert all(d["status"] == "DELIVERED" and d["attempts"] == 1 for d in deliveries(workspace, hook))
+        # The receiver has each body before the workspace has read its answer and recorded the outcome.
+        settled = wait_for(
+            lambda: (
+                (ds := deliveries(workspace, hook)) and all(d["status"] in ("DELIVERED", "FAILED") for d in ds) and ds
+            ),
+            60,
+            "every delivery's outcome recorded",
+        )
+        assert all(d["status"] == "DELIVERED" and d["attempts"] == 1 for d in settled)
         # TEST_MODE fires only through `test`, DISABLED never: nothing was even queued for them.
         assert [deliveries(workspace, q) for q in quiet] == [[], []] and not silent.received
 
