@@ -45,7 +45,8 @@ def test_a_hand_made_request_starts_the_promotion_through_the_webhook(stack):
     [run] = [r for r in stack.runs(PROMOTION) if r["dag_run_id"] not in before]
     assert run["run_type"] == "asset_triggered"
     events = stack.api(f"/api/v2/dags/{PROMOTION}/dagRuns/{quote(run['dag_run_id'], safe='')}/upstreamAssetEvents")
-    extras = [event["extra"] for event in events["asset_events"]]
+    # The webhook's one event; the retraining's own asset event for v1 may reach the same run late (closing note).
+    extras = [e["extra"] for e in events["asset_events"] if e["extra"].get("source") == "databricks-registry-webhook"]
     assert [(e["source"], e["model_name"], e["version"], e["to_stage"]) for e in extras] == [
         ("databricks-registry-webhook", MODEL, candidate, "Staging")
     ]
